@@ -1,0 +1,81 @@
+"""The `tco` command line: typer commands over the pipeline stages.
+
+Every error tco knows is turned into a message and an exit code here (2 bad input, 1 no plan);
+only a bug in tco itself shows a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from tco.errors import TcoError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Plan the total cost of ownership of LLM deployments: APIs, self-hosting, fine-tunes.",
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.command()
+def validate(
+    files: list[Path] = typer.Argument(..., help="Scenario YAML files to check."),
+) -> None:
+    """Check scenario files and print every problem as FILE:LINE: field: message.
+
+    Example: tco validate scenarios/enterprise.yaml scenarios/bank.yaml
+    """
+    from tco.pipeline import prepare
+
+    failed = False
+    for f in files:
+        try:
+            prepared = prepare(f)
+        except TcoError as e:
+            failed = True
+            err_console.print(str(e), markup=False, highlight=False)
+            continue
+        s = prepared.scenario
+        console.print(f"{f}: ok ({len(s.workloads)} workloads, {len(s.apis)} APIs, "
+                      f"{len(s.open_models)} open models, {len(s.gpus)} GPU types)",
+                      markup=False, highlight=False)
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format, for editor completion and checks.
+
+    Example: tco schema > tco-scenario.schema.json
+    """
+    from tco.scenario.schema import Scenario
+
+    sys.stdout.write(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2) + "\n")
+
+
+def main() -> None:
+    """Entry point: run the app, turning tco's errors into messages and exit codes."""
+    try:
+        app(standalone_mode=False)
+    except TcoError as e:
+        err_console.print(str(e), markup=False, highlight=False)
+        sys.exit(e.exit_code)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as e:  # click usage errors
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(2)
+        raise

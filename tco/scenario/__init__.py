@@ -1,0 +1,1 @@
+"""Scenario files: loading, composition (`extends:`), schema and semantic checks."""

@@ -1,0 +1,332 @@
+"""The scenario format: pydantic models for every section of a scenario file.
+
+This module is the truth about the format; `tco schema` prints it as JSON Schema. Units are
+part of field names: `_usd`, `_usd_per_mtok` (USD per million tokens), `_usd_per_hour` (per GPU),
+`_kw`, `_tokens`, `_per_month`, `_s` (seconds). Shares are fractions in [0, 1].
+
+Open models and GPUs named here may be partial: fields left out are filled from the shipped
+catalog by `tco.catalog` (a field given here wins). API prices left out come from the
+genai-prices snapshot.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+PERIOD_RE = re.compile(r"^(\d{4})(?:Q([1-4])|-(0[1-9]|1[0-2]))$")
+
+
+def _finite(v: float) -> float:
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError("must be a finite number (not NaN or infinity)")
+    return v
+
+
+Num = Annotated[float, AfterValidator(_finite)]
+NonNeg = Annotated[float, Field(ge=0), AfterValidator(_finite)]
+Positive = Annotated[float, Field(gt=0), AfterValidator(_finite)]
+Share = Annotated[float, Field(ge=0, le=1), AfterValidator(_finite)]
+Score = Annotated[float, Field(ge=0, le=100), AfterValidator(_finite)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Spec(BaseModel):
+    """Base of every section: frozen, unknown keys refused, field docstrings in the schema."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+def parse_period(label: str) -> tuple[int, int, str]:
+    """`2027Q1` -> (2027, 1, 'quarter'); `2027-03` -> (2027, 3, 'month')."""
+    m = PERIOD_RE.match(label)
+    if not m:
+        raise ValueError(f"'{label}' is not a period (expected like 2027Q1 or 2027-01)")
+    year, q, mon = m.groups()
+    return (int(year), int(q), "quarter") if q else (int(year), int(mon), "month")
+
+
+class Horizon(Spec):
+    start: str = "2027Q1"
+    """First period, `YYYYQn` for quarters or `YYYY-MM` for months."""
+    periods: int = Field(12, ge=1, le=120)
+    """Number of periods planned."""
+    period: Literal["quarter", "month"] = "quarter"
+    """Length of one period. Hours per period are fixed: 2190 a quarter, 730 a month."""
+
+    @model_validator(mode="after")
+    def _start_matches_period(self) -> Horizon:
+        _, _, kind = parse_period(self.start)
+        if kind != self.period:
+            raise ValueError(
+                f"start '{self.start}' is a {kind} but period is '{self.period}'"
+                f" (expected {'YYYYQn' if self.period == 'quarter' else 'YYYY-MM'})")
+        return self
+
+
+class Finance(Spec):
+    currency: Literal["USD"] = "USD"
+    """Currency of every amount. Prices in the catalogs are USD."""
+    discount_rate: float = Field(0.10, ge=0, lt=1)
+    """Annual discount rate for the NPV; each period's factor is (1 + rate)^(-years from start)."""
+
+
+class Workload(Spec):
+    name: Name
+    """Unique name of the workload."""
+    task: Name
+    """The quality scale it is judged on (chat, summarize, code, extract, ...)."""
+    requests_per_month: NonNeg | list[NonNeg]
+    """Requests per month in the first period, or one figure per period (then no growth applies)."""
+    growth_per_year: float = Field(0.0, gt=-1, le=100)
+    """Annual growth of requests, compounded per period (0.6 = +60% a year)."""
+    input_tokens: Positive
+    """Mean input (prompt) tokens per request, cached prefix included."""
+    output_tokens: NonNeg
+    """Mean output tokens per request."""
+    cached_input_share: Share = 0.0
+    """Share of input tokens that is a reusable prefix (provider cache reads, prefix caching)."""
+    peak_to_average: float = Field(1.0, ge=1, le=1000)
+    """Busiest hour's traffic over the mean: self-hosted capacity for non-batch traffic is sized to it."""
+    latency: Literal["interactive", "standard", "batch"] = "interactive"
+    """interactive: a person waits; standard: seconds are fine; batch: may wait 24 h (batch APIs)."""
+    min_quality: Score = 0.0
+    """Lowest acceptable quality score on the workload's task (0-100)."""
+    error_cost_usd: NonNeg = 0.0
+    """Cost of one bad answer; expected cost = requests x (1 - quality/100) x this."""
+    residency: Literal["any", "self_hosted"] | list[Name] = "any"
+    """any; self_hosted (never leaves our GPUs); or the list of API providers allowed."""
+
+
+class ApiPriceQuote(Spec):
+    input_usd_per_mtok: NonNeg | None = None
+    """Price of uncached input tokens, USD per 1M."""
+    cached_input_usd_per_mtok: NonNeg | None = None
+    """Price of input tokens read from the provider's prompt cache, USD per 1M."""
+    output_usd_per_mtok: NonNeg | None = None
+    """Price of output tokens, USD per 1M."""
+
+
+class Api(Spec):
+    id: Name
+    """`provider/model` as in the genai-prices snapshot, or a private API's id."""
+    price: ApiPriceQuote | None = None
+    """A negotiated or private quote; each price given overrides the snapshot's."""
+    quality: dict[str, Score] = Field(default_factory=dict)
+    """Quality score (0-100) per task; an API can serve only tasks it has a score for."""
+    batch_discount: Share | None = None
+    """Discount of the batch API (0.5 = half price). Default: the snapshot's batch prices,
+    else the provider's published discount from the catalog; none means no batch API."""
+    price_trend_per_year: float = Field(0.0, gt=-1, le=10)
+    """Expected yearly price change (-0.3 = 30% cheaper each year), compounded per period."""
+    context_window_tokens: int | None = Field(None, gt=0)
+    """Largest request (input + output tokens); default from the snapshot."""
+    fine_tuned_price: ApiPriceQuote | None = None
+    """Inference prices of a fine-tune of this API; default from the catalog."""
+
+
+class OperatingPoint(Spec):
+    prefill_tokens_per_s: Positive
+    """Input tokens one replica processes per second at this operating point."""
+    decode_tokens_per_s: Positive
+    """Output tokens one replica generates per second (all concurrent streams together)."""
+
+
+class Serving(Spec):
+    gpus_per_replica: int | None = Field(None, ge=1, le=64)
+    """GPUs one replica of the model needs on this GPU type (memory and tensor parallelism)."""
+    interactive: OperatingPoint | None = None
+    """Throughput at a concurrency whose latency suits people waiting."""
+    batch: OperatingPoint | None = None
+    """Throughput at saturation, for standard and batch latency."""
+
+
+class OpenModel(Spec):
+    name: Name
+    """Catalog name (fills every field left out) or the name of your own model."""
+    quality: dict[str, Score] = Field(default_factory=dict)
+    """Quality score (0-100) per task."""
+    context_window_tokens: int | None = Field(None, gt=0)
+    """Largest request (input + output tokens) served."""
+    serving: dict[str, Serving] = Field(default_factory=dict)
+    """Per GPU type name: GPUs per replica and throughput per replica."""
+
+
+class Reserved(Spec):
+    one_year: NonNeg | None = Field(None, alias="1y")
+    """USD per GPU-hour for a 1-year commitment; none = not offered."""
+    three_year: NonNeg | None = Field(None, alias="3y")
+    """USD per GPU-hour for a 3-year commitment; none = not offered."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Purchase(Spec):
+    price_usd: NonNeg | None = None
+    """Price of one GPU, its share of the server and network included."""
+    life_years: float | None = Field(None, gt=0, le=15)
+    """Straight-line depreciation life; the GPU is usable for this long."""
+    power_kw: NonNeg | None = None
+    """Power drawn per GPU, its share of the server included."""
+    facility_usd_per_kw_month: NonNeg | None = None
+    """Colocation (space, cooling, power capacity) per kW per month."""
+    electricity_usd_per_kwh: NonNeg | None = None
+    """Energy price, paid on power_kw x pue around the clock."""
+    pue: float | None = Field(None, ge=1, le=3)
+    """Power usage effectiveness of the site."""
+
+
+class Gpu(Spec):
+    name: Name
+    """Catalog name (fills every field left out) or your own GPU type."""
+    memory_gb: Positive | None = None
+    """Memory per GPU."""
+    on_demand_usd_per_hour: NonNeg | None = None
+    """On-demand price per GPU-hour; none = not rented on demand."""
+    reserved_usd_per_hour: Reserved | None = None
+    """Reserved prices per GPU-hour by term, paid for the whole term whether used or not."""
+    purchase: Purchase | None = None
+    """Owning: price, life, power and facility; none = not bought."""
+    max_gpus: int | None = Field(None, ge=0)
+    """Most GPUs of this type obtainable in any period (all procurement modes together)."""
+
+
+class Staffing(Spec):
+    platform_engineers: int = Field(2, ge=0, le=1000)
+    """Engineers needed as soon as anything is self-hosted (on-call, upgrades, security)."""
+    cost_usd_per_year: NonNeg = 250_000
+    """Fully loaded cost of one engineer per year."""
+    gpus_per_engineer: float = Field(64, gt=0)
+    """GPUs in use per additional engineer (an assumption: no public ratio exists)."""
+
+
+class Capacity(Spec):
+    utilization_target: float = Field(0.7, gt=0, le=1)
+    """Largest share of a replica's throughput the plan counts on (headroom for variance)."""
+    min_replicas: int = Field(1, ge=1, le=100)
+    """Replicas kept for any model serving interactive or standard traffic (2 = redundancy)."""
+
+
+class FineTune(Spec):
+    name: Name
+    """Unique name of the fine-tune."""
+    base: Name
+    """An open model's name or an API's id that sells fine-tuning."""
+    workloads: list[Name] = Field(min_length=1)
+    """Workloads the fine-tune may serve."""
+    training_cost_usd: NonNeg
+    """Cost of one training run (data preparation and compute)."""
+    retrain_every_periods: int | None = Field(None, ge=1)
+    """Retrain after this many periods (fresh data, new base); none = train once."""
+    quality_uplift: dict[str, Num] = Field(default_factory=dict)
+    """Points added to the base's quality score per task."""
+    input_token_reduction: Share = 0.0
+    """Share of input tokens no longer needed once the behaviour is trained in."""
+
+
+class OwnedGpus(Spec):
+    gpu: Name
+    """GPU type."""
+    count: int = Field(ge=1)
+    """Number of GPUs."""
+    bought: str
+    """Period bought, like 2025Q3."""
+    price_usd: NonNeg
+    """Price paid per GPU (sunk)."""
+    life_years: float = Field(gt=0, le=15)
+    """Depreciation life."""
+
+
+class SignedReservation(Spec):
+    gpu: Name
+    """GPU type."""
+    count: int = Field(ge=1)
+    """Number of GPUs reserved."""
+    ends: str
+    """Last period covered, like 2027Q4."""
+    usd_per_hour: NonNeg
+    """Price per GPU-hour (committed, sunk)."""
+
+
+class Existing(Spec):
+    owned_gpus: list[OwnedGpus] = Field(default_factory=list)
+    """GPUs already owned; usable while within their life."""
+    reservations: list[SignedReservation] = Field(default_factory=list)
+    """Reservations already signed; usable until they end."""
+    engineers: int = Field(0, ge=0)
+    """Platform engineers already employed (their cost is reported as committed)."""
+
+
+class Constraints(Spec):
+    max_share_per_provider: Share | None = None
+    """Largest share of each period's tokens any one API provider may serve."""
+    budget_usd_per_period: NonNeg | None = None
+    """Most the plan may spend in any one period (undiscounted)."""
+
+
+OptionKind = Literal["api", "api_batch", "self_hosted", "fine_tuned"]
+Procurement = Literal["owned", "reserved_1y", "reserved_3y", "on_demand"]
+
+
+class Strategy(Spec):
+    name: Name
+    """Name shown in comparisons."""
+    option_kinds: list[OptionKind] | None = None
+    """Allowed kinds of option; none = all."""
+    providers: list[Name] | None = None
+    """Allowed API providers; none = all."""
+    models: list[Name] | None = None
+    """Allowed open models; none = all."""
+    gpus: list[Name] | None = None
+    """Allowed GPU types; none = all."""
+    procurement: list[Procurement] | None = None
+    """Allowed procurement modes; none = all."""
+
+
+class SolverSettings(Spec):
+    name: Literal["highs", "appsi_highs", "gurobi", "cplex", "cbc", "glpk"] = "highs"
+    """Solver; highs ships with tco, the others must be installed."""
+    time_limit_s: Positive = 300
+    """Wall-clock limit; the best plan found by then is returned and said to be so."""
+    mip_rel_gap: float = Field(1e-4, ge=0, le=1)
+    """Relative MIP gap at which the search stops."""
+    threads: int = Field(1, ge=1, le=256)
+    """Solver threads (HiGHS's MIP search is essentially serial)."""
+
+
+class Scenario(Spec):
+    name: Name
+    """Title of the scenario."""
+    description: str = ""
+    """Free text shown in the reports."""
+    extends: str | list[str] | None = None
+    """Scenario file(s) this one builds on (resolved by the loader)."""
+    horizon: Horizon = Horizon()
+    """Planning horizon."""
+    finance: Finance = Finance()
+    """Currency and discounting."""
+    workloads: list[Workload] = Field(min_length=1)
+    """The LLM workloads to serve."""
+    apis: list[Api] = Field(default_factory=list)
+    """APIs that may be bought."""
+    open_models: list[OpenModel] = Field(default_factory=list)
+    """Open models that may be self-hosted."""
+    gpus: list[Gpu] = Field(default_factory=list)
+    """GPU types that may be used."""
+    staffing: Staffing = Staffing()
+    """People needed to self-host."""
+    capacity: Capacity = Capacity()
+    """Serving headroom and redundancy."""
+    fine_tunes: list[FineTune] = Field(default_factory=list)
+    """Fine-tunes that may be trained."""
+    existing: Existing = Existing()
+    """Assets already owned or signed, for re-planning."""
+    constraints: Constraints = Constraints()
+    """Policy caps."""
+    strategies: list[Strategy] = Field(default_factory=list)
+    """Extra strategies to compare, besides the four built in."""
+    solver: SolverSettings = SolverSettings()
+    """Solver control."""
