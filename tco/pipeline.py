@@ -10,9 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tco.catalog.types import Resolved
+from tco.demand import expand_demand, make_periods
+from tco.errors import InfeasibleError, ScenarioError, SolverError
 from tco.errors import Path as FieldPath
-from tco.errors import ScenarioError
-from tco.scenario.schema import Scenario
+from tco.model import build_model, make_model_data, marginal_duals, solve
+from tco.model.explain import explain_caps, unservable
+from tco.options import enumerate_options
+from tco.scenario.schema import Scenario, Strategy
+from tco.solution import Solution, extract
 
 
 @dataclass(frozen=True)
@@ -40,3 +45,34 @@ def prepare(path: str | Path) -> Prepared:
     except ScenarioError as e:
         raise e.located(loaded.locate) from None
     return Prepared(loaded.scenario, resolved, loaded.locate, tuple(loaded.files))
+
+
+def plan(scenario: Scenario, resolved: Resolved, strategy: Strategy | None = None) -> Solution:
+    """Demand -> options -> model -> solve -> tables, for one strategy (None = everything).
+
+    Raises InfeasibleError with the reasons in words when no plan meets every requirement.
+    """
+    periods = make_periods(scenario.horizon, scenario.finance)
+    demand = expand_demand(scenario, periods)
+    options = enumerate_options(scenario, resolved, periods, demand, strategy)
+    why = unservable(scenario, options)
+    if why:
+        raise InfeasibleError(_titled(strategy, why))
+    data = make_model_data(scenario, resolved, periods, demand, options, strategy)
+    built = build_model(data)
+    result = solve(built, scenario.solver)
+    if result.status == "infeasible":
+        raise InfeasibleError(_titled(strategy, explain_caps(data, scenario.solver)))
+    if not result.has_plan:
+        raise SolverError(f"the solver found no plan (status {result.status}, "
+                          f"termination {result.termination}, {result.seconds:.1f} s)")
+    duals = marginal_duals(built)
+    solution = extract(built, result, duals)
+    solution.meta["prices_snapshot"] = dict(resolved.prices_snapshot)
+    solution.meta["strategy"] = strategy.name if strategy else "hybrid"
+    return solution
+
+
+def _titled(strategy: Strategy | None, text: str) -> str:
+    head = f"strategy '{strategy.name}': " if strategy else ""
+    return f"{head}no feasible plan.\n{text}"

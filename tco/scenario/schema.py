@@ -284,6 +284,8 @@ class Strategy(Spec):
     """Allowed GPU types; none = all."""
     procurement: list[Procurement] | None = None
     """Allowed procurement modes; none = all."""
+    prompt_caching: bool = True
+    """Whether cached input is priced at the cache price (false = every input token full price)."""
 
 
 class SolverSettings(Spec):

@@ -1,0 +1,109 @@
+"""Build the MILP of DESIGN.md in Pyomo from `ModelData`.
+
+Variables (flat-indexed for speed; the maps in `Built` name them):
+
+- x[o,t] in [0,1]: share of option o's workload it serves in period t.
+- rep[d,t] integer: replicas of deployment d (served model, GPU type, operating point).
+- z[d,t] binary: deployment d serves interactive/standard traffic (only when min_replicas > 1).
+- buy[g,t], commit[g,k,t] (k = reserved_1y, reserved_3y), od[g,t] integers: GPUs bought in t,
+  reserved from t for the term, rented on demand in t.
+- hosting[t] binary, staff[t] integer (engineers hired beyond those employed); tuned[f] binary.
+
+Each constraint family lives in its own module and adds its rows and cost terms; the objective
+is the NPV of the shared cost accumulator: sum over t and category of factor_t x cost[t, cat].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyomo.environ as pyo
+
+from tco.model import capacity, demand_rows, fine_tuning, policy, procurement, staffing
+from tco.model.data import ModelData
+from tco.model.terms import CATEGORIES, Costs, linear
+
+
+@dataclass
+class Built:
+    """The Pyomo model with named handles on its variables and rows."""
+
+    model: pyo.ConcreteModel
+    data: ModelData
+    costs: Costs
+    x: list
+    """x[o * T + t]."""
+    rep: dict = field(default_factory=dict)
+    z: dict = field(default_factory=dict)
+    buy: dict = field(default_factory=dict)
+    commit: dict = field(default_factory=dict)
+    od: dict = field(default_factory=dict)
+    hosting: list = field(default_factory=list)
+    staff: list = field(default_factory=list)
+    tuned: dict = field(default_factory=dict)
+    demand_rows: dict = field(default_factory=dict)
+    """(workload index, t) -> row of `demand` constraint."""
+    slacks: dict = field(default_factory=dict)
+    """Elastic mode: (family, key) -> (slack variable, penalty per unit)."""
+    elastic: bool = False
+    solver: object = None
+    """The persistent solver instance after a HiGHS solve (reused for the dual re-solve)."""
+
+    def integer_vars(self) -> list:
+        """Every integer or binary variable (fixed for the dual re-solve)."""
+        out = list(self.rep.values()) + list(self.z.values()) + list(self.buy.values())
+        out += list(self.commit.values()) + list(self.od.values()) + self.hosting + self.staff
+        return out + list(self.tuned.values())
+
+
+def build_model(data: ModelData, elastic: bool = False) -> Built:
+    """Create variables, add every constraint family, set the NPV objective.
+
+    With `elastic`, demand, budget and share rows get penalised slack so that an infeasible
+    scenario still solves and the slacks say what cannot be met and by how much.
+    """
+    m = pyo.ConcreteModel(name=data.scenario.name)
+    T = data.T
+    n_opts = len(data.options.table)
+    m.x = pyo.Var(range(n_opts * T), bounds=(0.0, 1.0))
+    b = Built(model=m, data=data, costs=Costs(), x=[m.x[i] for i in range(n_opts * T)],
+              elastic=elastic)
+    m.hosting = pyo.Var(range(T), domain=pyo.Binary)
+    m.staff = pyo.Var(range(T), domain=pyo.NonNegativeIntegers)
+    b.hosting = [m.hosting[t] for t in range(T)]
+    b.staff = [m.staff[t] for t in range(T)]
+    demand_rows.add(m, b)
+    capacity.add(m, b)
+    procurement.add(m, b)
+    staffing.add(m, b)
+    fine_tuning.add(m, b)
+    policy.add(m, b)
+    _objective(m, b)
+    return b
+
+
+def _objective(m: pyo.ConcreteModel, b: Built) -> None:
+    """NPV: sum_t factor_t sum_cat cost[t, cat] (+ slack penalties in elastic mode)."""
+    coefs, variables = [], []
+    df = b.data.periods.discount
+    for (t, cat), (c, v) in b.costs.terms.items():
+        assert cat in CATEGORIES, cat
+        coefs.extend(np.asarray(c) * df[t])
+        variables.extend(v)
+    for var, penalty in b.slacks.values():
+        coefs.append(penalty)
+        variables.append(var)
+    m.npv = pyo.Objective(expr=linear(coefs, variables), sense=pyo.minimize)
+
+
+def share_penalty(b: Built) -> float:
+    """Penalty per unit of a share slack: far above any cost the whole plan could incur."""
+    o = b.data.options
+    scale = float(np.abs(o.api_cost).sum() + np.abs(o.error_cost).sum())
+    scale += b.data.scenario.staffing.cost_usd_per_year * b.data.T
+    for g in b.data.gpus:
+        scale += (g.on_demand_usd_per_hour or 0) * b.data.periods.hours * b.data.T * 8
+        if g.purchase:
+            scale += g.purchase.price_usd * 8
+    return 1e3 * max(scale, 1.0)

@@ -1,0 +1,124 @@
+"""Model data: the index sets and coefficients the constraint families read, computed once.
+
+Sets are sparse and built from data (temoa's habit): only deployments that some option uses,
+only procurement modes a GPU offers and the strategy allows, only fine-tunes some option needs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tco.catalog.types import Resolved, ResolvedGpu
+from tco.demand import Demand, Periods
+from tco.options import Options
+from tco.scenario.schema import Scenario, Strategy
+
+TERM_YEARS = {"reserved_1y": 1, "reserved_3y": 3}
+TERM_KEY = {"reserved_1y": "1y", "reserved_3y": "3y"}
+
+
+@dataclass(frozen=True)
+class ModelData:
+    scenario: Scenario
+    periods: Periods
+    demand: Demand
+    options: Options
+    gpus: tuple[ResolvedGpu, ...]
+    """GPU types some deployment uses or some existing asset names."""
+    modes: dict[str, tuple[str, ...]]
+    """Per GPU type: procurement modes offered and allowed (owned, reserved_1y, reserved_3y,
+    on_demand)."""
+    existing_owned: dict[str, np.ndarray]
+    """Per GPU type: existing owned GPUs alive in each period."""
+    existing_reserved: dict[str, np.ndarray]
+    """Per GPU type: GPUs under reservations already signed, per period."""
+    rep_ub: np.ndarray
+    """Upper bound on replicas per deployment and period (all its options at share 1)."""
+    gpu_ub: dict[str, np.ndarray]
+    """Upper bound on GPUs in use per type and period."""
+
+    @property
+    def T(self) -> int:
+        """Number of periods."""
+        return self.periods.count
+
+    def life_periods(self, gpu: ResolvedGpu) -> int:
+        """Periods an owned GPU lives (rounded to whole periods, at least one)."""
+        return max(1, round(gpu.purchase.life_years * self.periods.per_year))
+
+    def term_periods(self, mode: str) -> int:
+        """Periods a reservation of this mode lasts."""
+        return TERM_YEARS[mode] * self.periods.per_year
+
+
+def _modes(gpu: ResolvedGpu, strategy: Strategy | None) -> tuple[str, ...]:
+    offered = []
+    if gpu.purchase is not None:
+        offered.append("owned")
+    for mode, key in TERM_KEY.items():
+        if key in gpu.reserved_usd_per_hour:
+            offered.append(mode)
+    if gpu.on_demand_usd_per_hour is not None:
+        offered.append("on_demand")
+    allowed = strategy.procurement if strategy and strategy.procurement is not None else None
+    return tuple(m for m in offered if allowed is None or m in allowed)
+
+
+def _existing(scenario: Scenario, periods: Periods):
+    owned: dict[str, np.ndarray] = {}
+    reserved: dict[str, np.ndarray] = {}
+    t = np.arange(periods.count)
+    for o in scenario.existing.owned_gpus:
+        start = periods.index_of(o.bought)
+        end = start + max(1, round(o.life_years * periods.per_year))
+        owned.setdefault(o.gpu, np.zeros(periods.count))
+        owned[o.gpu] += o.count * ((t >= start) & (t < end))
+    for r in scenario.existing.reservations:
+        end = periods.index_of(r.ends)
+        reserved.setdefault(r.gpu, np.zeros(periods.count))
+        reserved[r.gpu] += r.count * (t <= end)
+    return owned, reserved
+
+
+def make_model_data(
+    scenario: Scenario,
+    resolved: Resolved,
+    periods: Periods,
+    demand: Demand,
+    options: Options,
+    strategy: Strategy | None = None,
+) -> ModelData:
+    """Gather the sets and bounds the constraint families need."""
+    deps = options.deployments
+    util = scenario.capacity.utilization_target
+    min_rep = scenario.capacity.min_replicas
+    rep_ub = np.zeros((len(deps), periods.count))
+    if len(options.table):
+        dep_of = options.table["deployment"].to_numpy()
+        for d in range(len(deps)):
+            work = options.work[dep_of == d].sum(axis=0)
+            rep_ub[d] = np.ceil(work / (periods.hours * util) - 1e-9)
+            if deps["needs_min_replicas"].iat[d]:
+                rep_ub[d] = np.maximum(rep_ub[d], min_rep)
+    owned, reserved = _existing(scenario, periods)
+    used = set(deps["gpu"]) | set(owned) | set(reserved)
+    gpus = tuple(g for g in resolved.gpus if g.name in used)
+    gpu_ub = {g.name: np.zeros(periods.count) for g in gpus}
+    for d in range(len(deps)):
+        gpu_ub[deps["gpu"].iat[d]] += rep_ub[d] * deps["gpus_per_replica"].iat[d]
+    for name, ub in gpu_ub.items():
+        cap = next(g.max_gpus for g in gpus if g.name == name)
+        if cap is not None:
+            np.minimum(ub, cap, out=ub)
+    return ModelData(
+        scenario=scenario, periods=periods, demand=demand, options=options, gpus=gpus,
+        modes={g.name: _modes(g, strategy) for g in gpus},
+        existing_owned=owned, existing_reserved=reserved, rep_ub=rep_ub, gpu_ub=gpu_ub)
+
+
+def ceil_int(x: float) -> int:
+    """Integer ceiling that forgives float noise just above a whole number."""
+    return int(math.ceil(x - 1e-9))

@@ -1,0 +1,117 @@
+"""GPU pools: replicas run on GPUs that are owned, reserved or rented on demand.
+
+For each GPU type g and period t:
+
+    sum_{d on g} gpus_per_replica[d] rep[d,t]
+        <= sum_{t-L < s <= t} buy[g,s] + existing owned[g,t]
+         + sum_k sum_{t-K_k < s <= t} commit[g,k,s] + existing reserved[g,t] + od[g,t]
+    (the right side) <= max_gpus[g]                               (when a cap is set)
+
+Costs (USD, undiscounted, in the period they are paid):
+- gpu_capex[s]              += price x buy[g,s]
+- power_facility[t]         += power_kw x (facility per kW-month x months + kWh price x pue x H)
+                               x owned GPUs alive (bought by the plan)
+- gpu_residual[T-1]         -= price x max(0, 1 - (T - s) / L) x buy[g,s]  (straight-line book
+                               value at the horizon end, credited)
+- gpu_reserved[t]           += hourly price x H x commitments alive in t
+- gpu_reserved_after_horizon[T-1] += hourly price x H x periods of the term past the horizon
+                               (a reservation is paid for its whole term whether used or not)
+- gpu_on_demand[t]          += hourly price x H x od[g,t]
+
+L is the life in periods, K_k the term in periods. Existing assets are not decided by the plan;
+their costs are reported apart as committed (tco.solution).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+
+from tco.model.data import TERM_KEY
+from tco.model.terms import Rows
+
+
+def add(m: pyo.ConcreteModel, b) -> None:
+    """Add procurement variables, the pool rows and the GPU cost terms."""
+    data, T = b.data, b.data.T
+    H = data.periods.hours
+    last = T - 1
+    buy_keys, commit_keys, od_keys = [], [], []
+    for g in data.gpus:
+        modes = data.modes[g.name]
+        ub = float(np.max(data.gpu_ub[g.name], initial=0.0))
+        for t in range(T):
+            if "owned" in modes:
+                buy_keys.append(((g.name, t), ub))
+            for mode in ("reserved_1y", "reserved_3y"):
+                if mode in modes:
+                    commit_keys.append(((g.name, mode, t), ub))
+            if "on_demand" in modes:
+                od_keys.append(((g.name, t), float(data.gpu_ub[g.name][t])))
+    b.buy = _int_vars(m, "buy", buy_keys)
+    b.commit = _int_vars(m, "commit", commit_keys)
+    b.od = _int_vars(m, "od", od_keys)
+
+    deps = data.options.deployments
+    pool, cap = Rows(), Rows()
+    for g in data.gpus:
+        life = data.life_periods(g) if g.purchase else 0
+        for t in range(T):
+            use_c = [float(deps["gpus_per_replica"].iat[d]) for d in range(len(deps))
+                     if deps["gpu"].iat[d] == g.name]
+            use_v = [b.rep[(d, t)] for d in range(len(deps)) if deps["gpu"].iat[d] == g.name]
+            sup_v = [b.buy[(g.name, s)] for s in range(max(0, t - life + 1), t + 1)
+                     if (g.name, s) in b.buy]
+            for mode in ("reserved_1y", "reserved_3y"):
+                term = data.term_periods(mode)
+                sup_v += [b.commit[(g.name, mode, s)] for s in range(max(0, t - term + 1), t + 1)
+                          if (g.name, mode, s) in b.commit]
+            if (g.name, t) in b.od:
+                sup_v.append(b.od[(g.name, t)])
+            have = float(data.existing_owned.get(g.name, np.zeros(T))[t]
+                         + data.existing_reserved.get(g.name, np.zeros(T))[t])
+            if use_v:
+                pool.add((g.name, t), use_c + [-1.0] * len(sup_v), use_v + sup_v, upper=have)
+            if g.max_gpus is not None and sup_v:
+                cap.add((g.name, t), [1.0] * len(sup_v), sup_v, upper=g.max_gpus - have)
+    pool.attach(m, "gpu_pool")
+    cap.attach(m, "gpu_cap")
+
+    for g in data.gpus:
+        if g.purchase is not None and "owned" in data.modes[g.name]:
+            p = g.purchase
+            life = data.life_periods(g)
+            run = p.power_kw * (p.facility_usd_per_kw_month * data.periods.months
+                                + p.electricity_usd_per_kwh * p.pue * H)
+            for s in range(T):
+                v = b.buy[(g.name, s)]
+                b.costs.add(s, "gpu_capex", [p.price_usd], [v])
+                for t in range(s, min(T, s + life)):
+                    b.costs.add(t, "power_facility", [run], [v])
+                book = p.price_usd * max(0.0, 1.0 - (T - s) / life)
+                if book > 0:
+                    b.costs.add(last, "gpu_residual", [-book], [v])
+        for mode in ("reserved_1y", "reserved_3y"):
+            if mode not in data.modes[g.name]:
+                continue
+            rate = g.reserved_usd_per_hour[TERM_KEY[mode]] * H
+            term = data.term_periods(mode)
+            for s in range(T):
+                v = b.commit[(g.name, mode, s)]
+                for t in range(s, min(T, s + term)):
+                    b.costs.add(t, "gpu_reserved", [rate], [v])
+                tail = s + term - T
+                if tail > 0:
+                    b.costs.add(last, "gpu_reserved_after_horizon", [rate * tail], [v])
+        if "on_demand" in data.modes[g.name]:
+            rate = g.on_demand_usd_per_hour * H
+            for t in range(T):
+                b.costs.add(t, "gpu_on_demand", [rate], [b.od[(g.name, t)]])
+
+
+def _int_vars(m: pyo.ConcreteModel, name: str, keys: list[tuple[tuple, float]]) -> dict:
+    bounds = [ub for _, ub in keys]
+    var = pyo.Var(range(len(keys)), domain=pyo.NonNegativeIntegers,
+                  bounds=lambda _m, i: (0, bounds[i]))
+    setattr(m, name, var)
+    return {k: var[i] for i, (k, _) in enumerate(keys)}

@@ -1,0 +1,293 @@
+"""The solution as plain pandas tables, every derived number computed once, here.
+
+Tables (columns in docs/results.md):
+- allocation: workload x period x option with share, requests, tokens and option costs.
+- fleet: GPU type x period by procurement mode, in use and utilization.
+- replicas: deployment x period with replicas, GPUs and busy share.
+- staffing: period with hosting switch and engineers.
+- costs: period x category, usd, discount_factor, npv_usd (sums to the objective).
+- committed: costs of existing assets, not decided by the plan (sunk), same columns.
+- unit_costs: per workload, levelised USD per 1M tokens and per 1k requests.
+- marginal: per workload and period, the marginal cost of one more request.
+
+Unit costs are levelised: the NPV of the costs a workload causes over the NPV of its tokens.
+API and error costs belong to the workload that incurs them; each period's GPU, power and
+staff costs are shared among workloads in proportion to the GPU-hours they use that period
+(by tokens when nothing is self-hosted that period); fine-tuning costs are shared among the
+workloads the fine-tune serves, by tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from tco.model.build import Built
+from tco.model.data import TERM_KEY
+from tco.model.solve import SolveResult
+from tco.model.terms import CATEGORIES
+
+SHARED = ("gpu_on_demand", "gpu_reserved", "gpu_reserved_after_horizon", "gpu_capex",
+          "gpu_residual", "power_facility", "staff")
+
+
+@dataclass
+class Solution:
+    """A solved plan: its status, NPV and tables."""
+
+    result: SolveResult
+    npv_usd: float
+    periods: list[str]
+    tables: dict[str, pd.DataFrame]
+    meta: dict = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+def _val(v) -> float:
+    return float(v.value) if v is not None and v.value is not None else 0.0
+
+
+def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Solution:
+    """Read the solved model once into tables."""
+    data = built.data
+    T, labels = data.T, list(data.periods.labels)
+    df = data.periods.discount
+    opts = data.options
+    n = len(opts.table)
+    x = np.array([_val(v) for v in built.x], dtype=float).reshape(n, T) if n else np.zeros((0, T))
+    x[np.abs(x) < 1e-9] = 0.0
+
+    costs = _costs(built, labels, df)
+    tables = {
+        "costs": costs,
+        "allocation": _allocation(data, x, labels),
+        "replicas": _replicas(built, x, labels),
+        "staffing": _staffing(built, labels),
+        "committed": committed_costs(data, labels),
+    }
+    tables["fleet"] = _fleet(built, tables["replicas"], labels)
+    tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"])
+    tables["marginal"] = _marginal(data, duals, labels)
+    npv = float(costs["npv_usd"].sum())
+    return Solution(result=result, npv_usd=npv, periods=labels, tables=tables,
+                    meta={"options_candidates": opts.candidates, "options_pruned": opts.pruned,
+                          "options_kept": n, "deployments": len(opts.deployments)})
+
+
+def _costs(built: Built, labels, df) -> pd.DataFrame:
+    vals = built.costs.values()
+    rows = []
+    for t, label in enumerate(labels):
+        for cat in CATEGORIES:
+            usd = vals.get((t, cat), 0.0)
+            rows.append((label, t, cat, usd, float(df[t]), usd * float(df[t])))
+    return pd.DataFrame(rows, columns=["period", "t", "category", "usd", "discount_factor",
+                                       "npv_usd"])
+
+
+def _allocation(data, x: np.ndarray, labels) -> pd.DataFrame:
+    t_ = data.options.table
+    rows = []
+    o_idx, t_idx = np.nonzero(x > 0)
+    req = data.demand.requests
+    for o, t in zip(o_idx, t_idx):
+        r = t_.iloc[o]
+        share = x[o, t]
+        requests = req[r.workload, t] * share
+        rows.append(dict(
+            workload=r.workload_name, period=labels[t], t=int(t), option=r.option, kind=r.kind,
+            provider=r.provider, api=r.api, model=r.model, gpu=r.gpu, point=r.point,
+            fine_tune=r.fine_tune, share=share, requests=requests,
+            input_tokens=requests * r.input_tokens,
+            output_tokens=requests * data.demand.output_tokens[r.workload],
+            api_cost_usd=data.options.api_cost[o, t] * share,
+            error_cost_usd=data.options.error_cost[o, t] * share,
+            gpu_replica_hours=data.options.work[o, t] * share))
+    cols = ["workload", "period", "t", "option", "kind", "provider", "api", "model", "gpu",
+            "point", "fine_tune", "share", "requests", "input_tokens", "output_tokens",
+            "api_cost_usd", "error_cost_usd", "gpu_replica_hours"]
+    return pd.DataFrame(rows, columns=cols).sort_values(["workload", "t", "option"],
+                                                        ignore_index=True)
+
+
+def _replicas(built: Built, x: np.ndarray, labels) -> pd.DataFrame:
+    data = built.data
+    deps = data.options.deployments
+    dep_of = data.options.table["deployment"].to_numpy() if len(data.options.table) else []
+    cap = data.periods.hours * data.scenario.capacity.utilization_target
+    rows = []
+    for d in range(len(deps)):
+        sel = np.flatnonzero(np.asarray(dep_of) == d)
+        work = (data.options.work[sel] * x[sel]).sum(axis=0)
+        for t, label in enumerate(labels):
+            reps = round(_val(built.rep.get((d, t))))
+            if reps == 0 and work[t] == 0:
+                continue
+            gpr = int(deps["gpus_per_replica"].iat[d])
+            rows.append(dict(served=deps["served"].iat[d], base_model=deps["base_model"].iat[d],
+                             gpu=deps["gpu"].iat[d], point=deps["point"].iat[d], period=label,
+                             t=t, replicas=reps, gpus=reps * gpr, replica_hours_needed=work[t],
+                             busy_share=work[t] / (reps * data.periods.hours) if reps else 0.0,
+                             headroom_ok=bool(work[t] <= reps * cap + 1e-6)))
+    cols = ["served", "base_model", "gpu", "point", "period", "t", "replicas", "gpus",
+            "replica_hours_needed", "busy_share", "headroom_ok"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _fleet(built: Built, replicas: pd.DataFrame, labels) -> pd.DataFrame:
+    data = built.data
+    T = data.T
+    rows = []
+    for g in data.gpus:
+        life = data.life_periods(g) if g.purchase else 0
+        buys = [round(_val(built.buy.get((g.name, s)))) for s in range(T)]
+        commits = {mode: [round(_val(built.commit.get((g.name, mode, s)))) for s in range(T)]
+                   for mode in TERM_KEY}
+        for t, label in enumerate(labels):
+            owned = sum(buys[s] for s in range(max(0, t - life + 1), t + 1))
+            res = {mode: sum(c[s] for s in range(max(0, t - data.term_periods(mode) + 1), t + 1))
+                   for mode, c in commits.items()}
+            od = round(_val(built.od.get((g.name, t))))
+            ex_o = int(data.existing_owned.get(g.name, np.zeros(T))[t])
+            ex_r = int(data.existing_reserved.get(g.name, np.zeros(T))[t])
+            in_use = int(replicas.loc[(replicas.gpu == g.name) & (replicas.t == t), "gpus"].sum())
+            total = owned + res["reserved_1y"] + res["reserved_3y"] + od + ex_o + ex_r
+            if total == 0 and in_use == 0:
+                continue
+            rows.append(dict(gpu=g.name, period=label, t=t, bought=buys[t], owned=owned,
+                             reserved_1y=res["reserved_1y"], reserved_3y=res["reserved_3y"],
+                             on_demand=od, existing_owned=ex_o, existing_reserved=ex_r,
+                             total=total, in_use=in_use,
+                             utilization=in_use / total if total else 0.0))
+    cols = ["gpu", "period", "t", "bought", "owned", "reserved_1y", "reserved_3y", "on_demand",
+            "existing_owned", "existing_reserved", "total", "in_use", "utilization"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _staffing(built: Built, labels) -> pd.DataFrame:
+    data = built.data
+    s = data.scenario.staffing
+    employed = data.scenario.existing.engineers
+    rows = []
+    for t, label in enumerate(labels):
+        hired = round(_val(built.staff[t]))
+        rows.append(dict(period=label, t=t, hosting=bool(round(_val(built.hosting[t]))),
+                         engineers_employed=employed, engineers_hired=hired,
+                         engineers_total=employed + hired,
+                         hired_cost_usd=hired * s.cost_usd_per_year / data.periods.per_year))
+    return pd.DataFrame(rows)
+
+
+def committed_costs(data, labels) -> pd.DataFrame:
+    """Costs of assets the plan starts from (sunk or signed): reported apart from the plan's."""
+    s = data.scenario
+    T, H = data.T, data.periods.hours
+    df = data.periods.discount
+    usd = {}
+    gpus = {g.name: g for g in data.gpus}
+    for o in s.existing.owned_gpus:
+        g = gpus.get(o.gpu)
+        start = data.periods.index_of(o.bought)
+        life = max(1, round(o.life_years * data.periods.per_year))
+        if g is not None and g.purchase is not None:
+            p = g.purchase
+            run = p.power_kw * (p.facility_usd_per_kw_month * data.periods.months
+                                + p.electricity_usd_per_kwh * p.pue * H)
+            for t in range(max(0, start), min(T, start + life)):
+                usd[(t, "power_facility")] = usd.get((t, "power_facility"), 0.0) + run * o.count
+        book = o.price_usd * max(0.0, 1.0 - (T - start) / life) * o.count
+        if book > 0:
+            usd[(T - 1, "gpu_residual")] = usd.get((T - 1, "gpu_residual"), 0.0) - book
+    for r in s.existing.reservations:
+        end = data.periods.index_of(r.ends)
+        for t in range(0, min(T, end + 1)):
+            usd[(t, "gpu_reserved")] = usd.get((t, "gpu_reserved"), 0.0) + r.count * r.usd_per_hour * H
+    if s.existing.engineers:
+        for t in range(T):
+            usd[(t, "staff")] = s.existing.engineers * s.staffing.cost_usd_per_year / data.periods.per_year
+    rows = [(labels[t], t, cat, v, float(df[t]), v * float(df[t]))
+            for (t, cat), v in sorted(usd.items())]
+    return pd.DataFrame(rows, columns=["period", "t", "category", "usd", "discount_factor",
+                                       "npv_usd"])
+
+
+def _unit_costs(data, x: np.ndarray, costs: pd.DataFrame, replicas: pd.DataFrame) -> pd.DataFrame:
+    W, T = len(data.scenario.workloads), data.T
+    df = data.periods.discount
+    opts = data.options
+    t_ = opts.table
+    attributed = np.zeros((W, T))
+    widx = t_["workload"].to_numpy() if len(t_) else np.zeros(0, dtype=int)
+    tokens = data.demand.tokens
+    if len(t_):
+        np.add.at(attributed, widx, (opts.api_cost + opts.error_cost) * x)
+    gpr = np.zeros(len(t_))
+    if len(t_):
+        dep = t_["deployment"].to_numpy()
+        sel = dep >= 0
+        gpr[sel] = opts.deployments["gpus_per_replica"].to_numpy()[dep[sel]]
+    gpu_hours = np.zeros((W, T))
+    if len(t_):
+        np.add.at(gpu_hours, widx, opts.work * x * gpr[:, None])
+    by = costs.pivot_table(index="t", columns="category", values="usd", aggfunc="sum")
+    shared = by.reindex(columns=list(SHARED), fill_value=0.0).sum(axis=1).reindex(range(T),
+                                                                                  fill_value=0.0)
+    for t in range(T):
+        basis = gpu_hours[:, t] if gpu_hours[:, t].sum() > 0 else tokens[:, t]
+        if basis.sum() > 0:
+            attributed[:, t] += shared.iat[t] * basis / basis.sum()
+    _attribute_fine_tunes(data, x, attributed, widx)
+    rows = []
+    for w, spec in enumerate(data.scenario.workloads):
+        npv = float((attributed[w] * df).sum())
+        tok = float((tokens[w] * df).sum())
+        req = float((data.demand.requests[w] * df).sum())
+        rows.append(dict(workload=spec.name, npv_usd=npv,
+                         usd_per_mtok=npv / tok * 1e6 if tok else None,
+                         usd_per_1k_requests=npv / req * 1e3 if req else None,
+                         requests=float(data.demand.requests[w].sum()),
+                         tokens=float(tokens[w].sum())))
+    return pd.DataFrame(rows)
+
+
+def _attribute_fine_tunes(data, x, attributed, widx) -> None:
+    """Each fine-tune's training costs shared among the workloads it serves, by tokens."""
+    t_ = data.options.table
+    T = data.T
+    ft_of = t_["fine_tune"].fillna("").to_numpy()
+    tokens = data.demand.tokens
+    for ft in data.scenario.fine_tunes:
+        sel = ft_of == ft.name
+        if not sel.any():
+            continue
+        use = np.zeros(attributed.shape)
+        np.add.at(use, widx[sel], x[sel] * tokens[widx[sel]])
+        if use.sum() == 0:
+            continue
+        every = ft.retrain_every_periods or T
+        spend = np.zeros(T)
+        spend[list(range(0, T, every))] = ft.training_cost_usd
+        # Training is paid at its period; share it by the tokens each workload sends the
+        # fine-tune over the horizon.
+        weights = use.sum(axis=1) / use.sum()
+        attributed += np.outer(weights, spend)
+
+
+def _marginal(data, duals: dict | None, labels) -> pd.DataFrame:
+    cols = ["workload", "period", "t", "usd_per_1k_requests", "usd_per_mtok"]
+    if not duals:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    df = data.periods.discount
+    for (w, t), dual in sorted(duals.items()):
+        req = data.demand.requests[w, t]
+        tok = data.demand.tokens[w, t]
+        nominal = dual / df[t]  # in the period's own money, not discounted
+        rows.append(dict(workload=data.scenario.workloads[w].name, period=labels[t], t=t,
+                         usd_per_1k_requests=nominal / req * 1e3 if req else None,
+                         usd_per_mtok=nominal / tok * 1e6 if tok else None))
+    return pd.DataFrame(rows, columns=cols)
