@@ -61,6 +61,30 @@ def schema() -> None:
     sys.stdout.write(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2) + "\n")
 
 
+@app.command()
+def run(
+    file: Path = typer.Argument(..., help="Scenario YAML file."),
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="Output folder (default reports/<scenario file name>)."),
+) -> None:
+    """Plan a scenario: choose per workload and period how to serve it at the lowest NPV.
+
+    Writes results.json and one CSV per table into the output folder and prints a summary.
+
+    Example: tco run scenarios/enterprise.yaml --out reports/enterprise
+    """
+    from tco.pipeline import run_scenario
+    from tco.report.results_json import write_results
+    from tco.report.summary import print_summary
+
+    out = out or Path("reports") / file.stem
+    result = run_scenario(file)
+    written = write_results(result, out)
+    print_summary(console, result)
+    console.print(f"\nReports in [bold]{out}[/bold]: " + ", ".join(p.name for p in written[:1])
+                  + f" and {len(written) - 1} CSV tables")
+
+
 def main() -> None:
     """Entry point: run the app, turning tco's errors into messages and exit codes."""
     try:

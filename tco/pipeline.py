@@ -16,6 +16,7 @@ from tco.errors import Path as FieldPath
 from tco.model import build_model, make_model_data, marginal_duals, solve
 from tco.model.explain import explain_caps, unservable
 from tco.options import enumerate_options
+from tco.run import RunResult
 from tco.scenario.schema import Scenario, Strategy
 from tco.solution import Solution, extract
 
@@ -76,3 +77,16 @@ def plan(scenario: Scenario, resolved: Resolved, strategy: Strategy | None = Non
 def _titled(strategy: Strategy | None, text: str) -> str:
     head = f"strategy '{strategy.name}': " if strategy else ""
     return f"{head}no feasible plan.\n{text}"
+
+
+def run_scenario(path: str | Path) -> RunResult:
+    """The main job: prepare the scenario and solve the recommended (hybrid) plan."""
+    import time
+
+    t0 = time.perf_counter()
+    prepared = prepare(path)
+    t1 = time.perf_counter()
+    solution = plan(prepared.scenario, prepared.resolved)
+    t2 = time.perf_counter()
+    return RunResult(scenario=prepared.scenario, resolved=prepared.resolved, solution=solution,
+                     files=prepared.files, timings={"prepare": t1 - t0, "plan": t2 - t1})

@@ -42,6 +42,8 @@ class Solution:
     periods: list[str]
     tables: dict[str, pd.DataFrame]
     meta: dict = field(default_factory=dict)
+    data: object = None
+    """The `ModelData` the plan was solved from (options, prices, demand), for the reports."""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -73,7 +75,7 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"])
     tables["marginal"] = _marginal(data, duals, labels)
     npv = float(costs["npv_usd"].sum())
-    return Solution(result=result, npv_usd=npv, periods=labels, tables=tables,
+    return Solution(result=result, npv_usd=npv, periods=labels, tables=tables, data=data,
                     meta={"options_candidates": opts.candidates, "options_pruned": opts.pruned,
                           "options_kept": n, "deployments": len(opts.deployments)})
 

@@ -1,0 +1,78 @@
+"""results.json and one CSV per table: the machine-readable plan (documented in docs/results.md)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tco import __version__
+from tco.report.atomic import write_atomic, write_text_atomic
+from tco.run import RunResult
+
+TABLES = ("allocation", "fleet", "replicas", "staffing", "costs", "committed", "unit_costs",
+          "marginal")
+
+
+def _clean(value):
+    """JSON-safe: numpy scalars to Python, NaN/inf to null."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def records(df: pd.DataFrame | None) -> list[dict]:
+    """A table as a list of row objects."""
+    if df is None:
+        return []
+    return _clean(df.astype(object).where(df.notna(), None).to_dict(orient="records"))
+
+
+def results_dict(run: RunResult) -> dict:
+    """Everything results.json holds."""
+    sol = run.solution
+    r = sol.result
+    return _clean({
+        "tco_version": __version__,
+        "scenario": run.scenario.name,
+        "files": list(run.files),
+        "periods": sol.periods,
+        "npv_usd": sol.npv_usd,
+        "committed_npv_usd": float(sol["committed"]["npv_usd"].sum()),
+        "solver": {"name": r.solver, "status": r.status, "termination": r.termination,
+                   "objective": r.objective, "bound": r.bound, "gap": r.gap,
+                   "seconds": r.seconds},
+        "prices_snapshot": sol.meta.get("prices_snapshot", {}),
+        "model": {k: v for k, v in sol.meta.items() if k.startswith("options") or k == "deployments"},
+        **{name: records(sol[name]) for name in TABLES},
+        "strategies": records(run.strategies),
+        "breakeven": run.breakeven,
+        "curves": records(run.curves),
+        "timings_s": run.timings,
+    })
+
+
+def write_results(run: RunResult, out_dir: str | Path) -> list[Path]:
+    """Write results.json and <table>.csv into out_dir, each atomically."""
+    out = Path(out_dir)
+    written = [write_text_atomic(out / "results.json",
+                                 json.dumps(results_dict(run), indent=2, allow_nan=False) + "\n")]
+    for name in TABLES:
+        df = run.solution[name]
+        written.append(write_atomic(out / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False)))
+    for name, df in (("strategies", run.strategies), ("curves", run.curves)):
+        if df is not None:
+            written.append(write_atomic(out / f"{name}.csv",
+                                        lambda p, df=df: df.to_csv(p, index=False)))
+    return written
