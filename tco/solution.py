@@ -74,6 +74,7 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     tables["fleet"] = _fleet(built, tables["replicas"], labels)
     tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"])
     tables["marginal"] = _marginal(data, duals, labels)
+    tables["fine_tunes"] = _fine_tunes(built)
     npv = float(costs["npv_usd"].sum())
     return Solution(result=result, npv_usd=npv, periods=labels, tables=tables, data=data,
                     meta={"options_candidates": opts.candidates, "options_pruned": opts.pruned,
@@ -160,14 +161,29 @@ def _fleet(built: Built, replicas: pd.DataFrame, labels) -> pd.DataFrame:
             total = owned + res["reserved_1y"] + res["reserved_3y"] + od + ex_o + ex_r
             if total == 0 and in_use == 0:
                 continue
-            rows.append(dict(gpu=g.name, period=label, t=t, bought=buys[t], owned=owned,
+            rows.append(dict(gpu=g.name, period=label, t=t, bought=buys[t],
+                             reserved_1y_new=commits["reserved_1y"][t],
+                             reserved_3y_new=commits["reserved_3y"][t], owned=owned,
                              reserved_1y=res["reserved_1y"], reserved_3y=res["reserved_3y"],
                              on_demand=od, existing_owned=ex_o, existing_reserved=ex_r,
                              total=total, in_use=in_use,
                              utilization=in_use / total if total else 0.0))
-    cols = ["gpu", "period", "t", "bought", "owned", "reserved_1y", "reserved_3y", "on_demand",
+    cols = ["gpu", "period", "t", "bought", "reserved_1y_new", "reserved_3y_new", "owned",
+            "reserved_1y", "reserved_3y", "on_demand",
             "existing_owned", "existing_reserved", "total", "in_use", "utilization"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _fine_tunes(built: Built) -> pd.DataFrame:
+    rows = []
+    for ft in built.data.scenario.fine_tunes:
+        var = built.tuned.get(ft.name)
+        rows.append(dict(fine_tune=ft.name, base=ft.base, candidate=var is not None,
+                         trained=bool(round(_val(var))) if var is not None else False,
+                         training_cost_usd=ft.training_cost_usd,
+                         retrain_every_periods=ft.retrain_every_periods))
+    return pd.DataFrame(rows, columns=["fine_tune", "base", "candidate", "trained",
+                                       "training_cost_usd", "retrain_every_periods"])
 
 
 def _staffing(built: Built, labels) -> pd.DataFrame:

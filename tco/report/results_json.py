@@ -14,7 +14,7 @@ from tco.report.atomic import write_atomic, write_text_atomic
 from tco.run import RunResult
 
 TABLES = ("allocation", "fleet", "replicas", "staffing", "costs", "committed", "unit_costs",
-          "marginal")
+          "marginal", "fine_tunes")
 
 
 def _clean(value):
