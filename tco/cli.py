@@ -85,6 +85,13 @@ def run(
                   + f" and {len(written) - 1} CSV tables")
 
 
+from tco.catalog.cli import catalog_app  # noqa: E402
+from tco.catalog.cli import tokens as _tokens_command  # noqa: E402
+
+app.add_typer(catalog_app, name="catalog")
+app.command("tokens")(_tokens_command)
+
+
 def main() -> None:
     """Entry point: run the app, turning tco's errors into messages and exit codes."""
     try:
