@@ -28,37 +28,72 @@ err_console = Console(stderr=True)
 def validate(
     files: list[Path] = typer.Argument(..., help="Scenario YAML files to check."),
 ) -> None:
-    """Check scenario files and print every problem as FILE:LINE: field: message.
+    """Check scenario files: YAML, schema, cross-references and catalog data.
 
-    Example: tco validate scenarios/enterprise.yaml scenarios/bank.yaml
+    Prints every problem found, one a line, as
+    FILE:LINE: path.to.field: message (expected ...)
+    and exits with code 2 when any file has a problem, 0 when all are valid.
+
+    \b
+    Examples:
+      tco validate scenarios/enterprise.yaml scenarios/bank.yaml
+      tco validate scenarios/*.yaml
     """
+    from tco.errors import ScenarioError
     from tco.pipeline import prepare
 
-    failed = False
+    code = 0
     for f in files:
         try:
             prepared = prepare(f)
+        except ScenarioError as e:
+            code = max(code, e.exit_code)
+            for problem in e.problems:
+                err_console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+            n = len(e.problems)
+            err_console.print(f"{f}: {n} problem{'s' if n != 1 else ''}", markup=False,
+                              highlight=False, soft_wrap=True)
+            continue
         except TcoError as e:
-            failed = True
-            err_console.print(str(e), markup=False, highlight=False)
+            code = max(code, e.exit_code)
+            err_console.print(f"{f}: {e}", markup=False, highlight=False, soft_wrap=True)
             continue
         s = prepared.scenario
         console.print(f"{f}: ok ({len(s.workloads)} workloads, {len(s.apis)} APIs, "
                       f"{len(s.open_models)} open models, {len(s.gpus)} GPU types)",
-                      markup=False, highlight=False)
-    if failed:
-        raise typer.Exit(2)
+                      markup=False, highlight=False, soft_wrap=True)
+    if code:
+        # SystemExit, not typer.Exit: main() runs the app with standalone_mode=False, where
+        # click returns typer.Exit's code instead of exiting with it.
+        raise SystemExit(code)
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="Write the schema to this file instead of standard output."),
+) -> None:
     """Print the JSON Schema of the scenario format, for editor completion and checks.
 
-    Example: tco schema > tco-scenario.schema.json
+    Point an editor at it (VS Code with the YAML extension, or any editor using
+    yaml-language-server) with a first line in the scenario file:
+    # yaml-language-server: $schema=../tco-scenario.schema.json
+
+    \b
+    Examples:
+      tco schema > tco-scenario.schema.json
+      tco schema --out tco-scenario.schema.json
     """
     from tco.scenario.schema import Scenario
 
-    sys.stdout.write(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2) + "\n")
+    doc = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+           **Scenario.model_json_schema(by_alias=True)}
+    text = json.dumps(doc, indent=2) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"JSON Schema written to {out}", markup=False, highlight=False)
 
 
 @app.command()

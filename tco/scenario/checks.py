@@ -1,0 +1,259 @@
+"""Semantic checks: what pydantic cannot see (cross-references, impossible combinations).
+
+Each `check_*` function looks at one concern and returns its problems; `check_scenario` and
+`check_resolved` run them all and raise one ScenarioError with every problem found. Problems
+carry only the field path; `tco.pipeline.prepare` locates them at a file and line.
+
+Negative budgets, shares outside [0, 1] and other range errors are pydantic's job
+(`schema.py`); they never reach these checks.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from tco.catalog.types import Resolved
+from tco.errors import Problem, ScenarioError
+from tco.scenario.schema import Scenario, parse_period
+
+
+def _hint(name: str, known: Iterable[str]) -> str:
+    """`; did you mean 'x'?` when a known name is close, else nothing."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _known(kind: str, names: Iterable[str]) -> str:
+    """`(expected one of the <kind>: a, b)` or a note that there are none."""
+    listed = sorted(set(names))
+    return f"(expected one of the {kind}: {', '.join(listed)})" if listed else (
+        f"(expected one of the {kind}, but the scenario has none)")
+
+
+def providers_of(s: Scenario) -> set[str]:
+    """API providers in the scenario: the part of each API id before the `/`."""
+    return {a.id.split("/", 1)[0] for a in s.apis}
+
+
+def check_unique_names(s: Scenario) -> list[Problem]:
+    """Names identify items in merges, fine-tunes and reports, so each list needs unique ones."""
+    problems = []
+    lists = {"workloads": [w.name for w in s.workloads], "apis": [a.id for a in s.apis],
+             "open_models": [m.name for m in s.open_models], "gpus": [g.name for g in s.gpus],
+             "fine_tunes": [f.name for f in s.fine_tunes],
+             "strategies": [x.name for x in s.strategies]}
+    for section, names in lists.items():
+        key = "id" if section == "apis" else "name"
+        first: dict[str, int] = {}
+        for i, name in enumerate(names):
+            if name in first:
+                problems.append(Problem((section, i, key), f"duplicate {key} '{name}' (also"
+                                        f" {section}[{first[name]}]; expected unique {key}s)"))
+            first.setdefault(name, i)
+    return problems
+
+
+def check_serving_gpus(s: Scenario) -> list[Problem]:
+    """A serving entry for a GPU type the scenario does not list could never be used."""
+    gpus = [g.name for g in s.gpus]
+    problems = []
+    for i, m in enumerate(s.open_models):
+        for gpu in m.serving:
+            if gpu not in gpus:
+                problems.append(Problem(("open_models", i, "serving", gpu),
+                                        f"unknown GPU '{gpu}'{_hint(gpu, gpus)} "
+                                        + _known("GPUs listed under gpus", gpus)))
+    return problems
+
+
+def check_fine_tune_references(s: Scenario) -> list[Problem]:
+    """A fine-tune's base must be an open model or an API, and its workloads must exist."""
+    bases = [m.name for m in s.open_models] + [a.id for a in s.apis]
+    workloads = [w.name for w in s.workloads]
+    problems = []
+    for i, f in enumerate(s.fine_tunes):
+        if f.base not in bases:
+            problems.append(Problem(("fine_tunes", i, "base"),
+                                    f"unknown base '{f.base}'{_hint(f.base, bases)} "
+                                    + _known("open model names or API ids", bases)))
+        for j, w in enumerate(f.workloads):
+            if w not in workloads:
+                problems.append(Problem(("fine_tunes", i, "workloads", j),
+                                        f"unknown workload '{w}'{_hint(w, workloads)} "
+                                        + _known("workloads", workloads)))
+    return problems
+
+
+def check_demand_lengths(s: Scenario) -> list[Problem]:
+    """A per-period request list must give exactly one figure per period of the horizon."""
+    problems = []
+    for i, w in enumerate(s.workloads):
+        if isinstance(w.requests_per_month, list) and (
+                len(w.requests_per_month) != s.horizon.periods):
+            problems.append(Problem(("workloads", i, "requests_per_month"),
+                                    f"{len(w.requests_per_month)} figures given (expected one"
+                                    f" per period: {s.horizon.periods}, as horizon.periods)"))
+    return problems
+
+
+def check_residency(s: Scenario) -> list[Problem]:
+    """Residency must name providers some API belongs to; self-hosting needs models and GPUs."""
+    providers = providers_of(s)
+    problems = []
+    for i, w in enumerate(s.workloads):
+        if isinstance(w.residency, list):
+            for j, p in enumerate(w.residency):
+                if p not in providers:
+                    problems.append(Problem(("workloads", i, "residency", j),
+                                            f"no API has provider '{p}'{_hint(p, providers)} "
+                                            + _known("providers of the APIs", providers)))
+        elif w.residency == "self_hosted" and not (s.open_models and s.gpus):
+            problems.append(Problem(("workloads", i, "residency"),
+                                    "self_hosted but the scenario lists no open models or no"
+                                    " GPUs (expected at least one of each)"))
+    return problems
+
+
+def _period_problems(label: str, path: tuple, s: Scenario) -> list[Problem]:
+    """A period label that does not parse or is of the other kind than the horizon's."""
+    try:
+        _, _, kind = parse_period(label)
+    except ValueError as e:
+        return [Problem(path, str(e))]
+    if kind != s.horizon.period:
+        like = "2026Q3" if s.horizon.period == "quarter" else "2026-07"
+        return [Problem(path, f"'{label}' is a {kind} but the horizon counts in"
+                              f" {s.horizon.period}s (expected like {like})")]
+    return []
+
+
+def check_existing(s: Scenario) -> list[Problem]:
+    """Existing assets must name listed GPUs and carry period labels of the horizon's kind."""
+    gpus = [g.name for g in s.gpus]
+    start = parse_period(s.horizon.start)
+    problems = []
+    for section, items, when in (("owned_gpus", s.existing.owned_gpus, "bought"),
+                                 ("reservations", s.existing.reservations, "ends")):
+        for i, item in enumerate(items):
+            base = ("existing", section, i)
+            if item.gpu not in gpus:
+                problems.append(Problem((*base, "gpu"), f"unknown GPU '{item.gpu}'"
+                                        f"{_hint(item.gpu, gpus)} " + _known("GPUs", gpus)))
+            label = getattr(item, when)
+            found = _period_problems(label, (*base, when), s)
+            problems += found
+            if not found and when == "bought" and parse_period(label)[:2] > start[:2]:
+                problems.append(Problem((*base, when), f"bought {label}, after the horizon"
+                                        f" starts (expected {s.horizon.start} or earlier)"))
+    return problems
+
+
+def check_strategies(s: Scenario) -> list[Problem]:
+    """A strategy may only restrict to providers, models and GPUs the scenario has."""
+    known = {"providers": providers_of(s), "models": {m.name for m in s.open_models},
+             "gpus": {g.name for g in s.gpus}}
+    problems = []
+    for i, strategy in enumerate(s.strategies):
+        for field, names in known.items():
+            for j, name in enumerate(getattr(strategy, field) or []):
+                if name not in names:
+                    problems.append(Problem(("strategies", i, field, j),
+                                            f"unknown {field[:-1]} '{name}'{_hint(name, names)} "
+                                            + _known(field, names)))
+    return problems
+
+
+def check_fine_tune_tasks(s: Scenario) -> list[Problem]:
+    """An uplift on a task none of the fine-tune's workloads has would never apply."""
+    tasks = {w.name: w.task for w in s.workloads}
+    problems = []
+    for i, f in enumerate(s.fine_tunes):
+        served = {tasks[w] for w in f.workloads if w in tasks}
+        for task in f.quality_uplift:
+            if served and task not in served:
+                problems.append(Problem(("fine_tunes", i, "quality_uplift", task),
+                                        f"no workload of this fine-tune has task '{task}' "
+                                        + _known("tasks of its workloads", served)))
+    return problems
+
+
+SCENARIO_CHECKS = (check_unique_names, check_serving_gpus, check_fine_tune_references,
+                   check_demand_lengths, check_residency, check_existing, check_strategies,
+                   check_fine_tune_tasks)
+
+
+def check_scenario(s: Scenario) -> None:
+    """Run every semantic check that needs only the scenario; raise once with all problems."""
+    problems = [p for check in SCENARIO_CHECKS for p in check(s)]
+    if problems:
+        raise ScenarioError(problems)
+
+
+# --- checks that need the resolved catalog -----------------------------------------------
+
+
+def _scores(resolved: Resolved) -> dict[str, dict[str, float]]:
+    """Quality per task of every API id and open model name after the catalog filled them."""
+    out = {a.id: dict(a.quality) for a in resolved.apis}
+    out.update({m.name: dict(m.quality) for m in resolved.models})
+    return out
+
+
+def check_task_quality(s: Scenario, resolved: Resolved) -> list[Problem]:
+    """A workload whose task no API or open model scores could be served by nothing."""
+    scored = {task for q in _scores(resolved).values() for task in q}
+    problems = []
+    for i, w in enumerate(s.workloads):
+        if w.task not in scored:
+            problems.append(Problem(("workloads", i, "task"),
+                                    f"no API or open model has a quality score for task"
+                                    f" '{w.task}'{_hint(w.task, scored)} (expected a"
+                                    f" `quality: {{{w.task}: ...}}` entry on an API or open"
+                                    " model)"))
+    return problems
+
+
+def check_fine_tune_bases_scored(s: Scenario, resolved: Resolved) -> list[Problem]:
+    """An uplift adds to the base's score on the task; without one there is nothing to add to."""
+    scores = _scores(resolved)
+    problems = []
+    for i, f in enumerate(s.fine_tunes):
+        base = scores.get(f.base)
+        if base is None:
+            continue  # an unknown base is check_fine_tune_references's problem
+        for task in f.quality_uplift:
+            if task not in base:
+                problems.append(Problem(("fine_tunes", i, "quality_uplift", task),
+                                        f"base '{f.base}' has no quality score for task"
+                                        f" '{task}' (expected a score on the base to add the"
+                                        " uplift to)"))
+    return problems
+
+
+def check_quality_reachable(s: Scenario, resolved: Resolved) -> list[Problem]:
+    """A min_quality above every option's best score (fine-tunes included) cannot be met."""
+    scores = _scores(resolved)
+    problems = []
+    for i, w in enumerate(s.workloads):
+        best = [q[w.task] for q in scores.values() if w.task in q]
+        for f in s.fine_tunes:
+            base = scores.get(f.base, {})
+            if w.name in f.workloads and w.task in base:
+                best.append(base[w.task] + f.quality_uplift.get(w.task, 0.0))
+        if best and max(best) < w.min_quality:
+            problems.append(Problem(("workloads", i, "min_quality"),
+                                    f"{w.min_quality:g} is above the best score any option has"
+                                    f" on '{w.task}' ({max(best):g}) (expected at most"
+                                    f" {max(best):g})"))
+    return problems
+
+
+RESOLVED_CHECKS = (check_task_quality, check_fine_tune_bases_scored, check_quality_reachable)
+
+
+def check_resolved(s: Scenario, resolved: Resolved) -> None:
+    """Run every check that needs catalog data; raise once with all problems."""
+    problems = [p for check in RESOLVED_CHECKS for p in check(s, resolved)]
+    if problems:
+        raise ScenarioError(problems)
