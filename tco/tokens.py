@@ -44,8 +44,11 @@ def _offline_cache() -> Path:
     cache.mkdir(exist_ok=True)
     for name, url in ENCODINGS.items():
         target = cache / hashlib.sha1(url.encode()).hexdigest()
+        src = TIKTOKEN_DIR / f"{name}.tiktoken"
+        if not src.is_file():  # never let tiktoken fall through to a download
+            raise FileNotFoundError(f"shipped encoding file {src} is missing")
         if not target.exists():
-            src = TIKTOKEN_DIR / f"{name}.tiktoken"
+            target.unlink(missing_ok=True)  # a dangling link from a moved install
             try:
                 target.symlink_to(src)
             except OSError:
@@ -78,9 +81,8 @@ def count_text(text: str, encoding_name: str = DEFAULT_ENCODING) -> int:
     """Tokens in `text`; falls back to ceil(chars / 4) with a warning without tiktoken."""
     try:
         enc = encoding(encoding_name)
-    except ImportError:
-        warnings.warn("tiktoken is not installed: estimating 1 token per 4 characters",
-                      stacklevel=2)
+    except (ImportError, FileNotFoundError) as e:
+        warnings.warn(f"{e}: estimating 1 token per 4 characters", stacklevel=2)
         return math.ceil(len(text) / CHARS_PER_TOKEN)
     return len(enc.encode(text, disallowed_special=()))
 
@@ -193,7 +195,7 @@ def measure(paths: Iterable[Path], encoding_name: str = DEFAULT_ENCODING) -> Tok
     try:
         encoding(encoding_name)
         used = encoding_name
-    except ImportError:
+    except (ImportError, FileNotFoundError):
         used = f"~{CHARS_PER_TOKEN} characters per token (tiktoken not installed)"
     n = tin = tout = 0
     for path in paths:

@@ -42,6 +42,13 @@ def test_fallback_four_chars(monkeypatch):
         assert tokens.count_text("abcdefghi") == 3
 
 
+def test_missing_shipped_file_falls_back_without_download(offline, monkeypatch, tmp_path):
+    monkeypatch.setattr(tokens, "TIKTOKEN_DIR", tmp_path / "nowhere")
+    monkeypatch.setattr(tokens.tempfile, "gettempdir", lambda: str(tmp_path))
+    with pytest.warns(UserWarning, match="4 characters"):
+        assert tokens.count_text("abcd", "cl100k_base") == 1
+
+
 def test_gemini_media():
     assert tokens.gemini_image_tokens(384, 384) == 258
     assert tokens.gemini_image_tokens(1024, 768) == 2 * 258  # 2 x 1 tiles of 768
