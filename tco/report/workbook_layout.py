@@ -1,0 +1,197 @@
+"""Cell writing for the finance workbook: styles, safe text, formulas, names, print setup.
+
+Every string written through `Grid.put` is text, never a formula: scenario text that starts
+with `=`, `+`, `-` or `@` is stored as a string with Excel's quote prefix, so no spreadsheet
+evaluates it. Formulas go only through `Grid.f`, whose text tco composes itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from functools import cache
+
+import numpy as np
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.worksheet import Worksheet
+
+USD = '"$"#,##0_);[Red]("$"#,##0)'
+USD_CENTS = '"$"#,##0.00_);[Red]("$"#,##0.00)'
+PRICE = '"$"#,##0.0000'
+COUNT = "#,##0"
+NUMBER = "#,##0.00"
+SHARE = "0.00%"
+FACTOR = "0.000000"
+
+INPUT_FONT = Font(color="0000CC")
+HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
+SECTION_FONT = Font(bold=True, size=12)
+TITLE_FONT = Font(bold=True, size=14)
+THIN = Side(style="thin", color="999999")
+
+# style key -> (number format, input?, kind)
+_KINDS = ("plain", "header", "section", "title", "note", "total")
+UNSAFE_START = ("=", "+", "-", "@")
+
+
+@cache
+def col(c: int) -> str:
+    """Column letter of a 1-based column index."""
+    return get_column_letter(c)
+
+
+def ref(sheet: str, r: int, c: int, absolute: bool = True) -> str:
+    """A cell reference on another sheet, absolute by default: `'Plan'!$B$4`."""
+    d = "$" if absolute else ""
+    return f"'{sheet}'!{d}{col(c)}{d}{r}"
+
+
+def rng(sheet: str, r1: int, c1: int, r2: int, c2: int) -> str:
+    """An absolute range on a sheet: `'Plan'!$B$2:$B$90`."""
+    return f"'{sheet}'!${col(c1)}${r1}:${col(c2)}${r2}"
+
+
+def local(r: int, c: int, absolute: bool = False) -> str:
+    """A reference on the same sheet."""
+    d = "$" if absolute else ""
+    return f"{d}{col(c)}{d}{r}"
+
+
+def clean_text(s: str) -> str:
+    """Text Excel can store: control characters removed, at most 32,767 characters."""
+    return ILLEGAL_CHARACTERS_RE.sub("", s)[:32767]
+
+
+def name_token(s: str) -> str:
+    """A fragment usable inside a defined name: letters, digits and underscores."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", s).strip("_") or "x"
+
+
+class Styles:
+    """Cell styles built once and copied onto cells (fast: no per-cell style lookup)."""
+
+    def __init__(self, scratch: Worksheet):
+        self._scratch = scratch
+        self._cache: dict[tuple, object] = {}
+
+    def get(self, kind: str = "plain", fmt: str | None = None, is_input: bool = False,
+            quote: bool = False):
+        """The StyleArray of a style; built on a scratch cell the first time."""
+        key = (kind, fmt, is_input, quote)
+        style = self._cache.get(key)
+        if style is None:
+            cell = self._scratch.cell(1, len(self._cache) + 1)
+            if fmt:
+                cell.number_format = fmt
+            if kind == "header":
+                cell.font = Font(bold=True)
+                cell.fill = HEADER_FILL
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                cell.border = Border(bottom=THIN)
+            elif kind == "section":
+                cell.font = SECTION_FONT
+            elif kind == "title":
+                cell.font = TITLE_FONT
+            elif kind == "note":
+                cell.font = Font(italic=True, color="555555")
+                cell.alignment = Alignment(wrap_text=False, vertical="top")
+            elif kind == "wrap":
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            elif kind == "total":
+                cell.font = Font(bold=True)
+                cell.border = Border(top=THIN)
+            if is_input:
+                cell.font = INPUT_FONT
+            if quote:
+                cell.quotePrefix = True
+            style = self._cache[key] = copy.copy(cell._style)
+        return style
+
+
+class Grid:
+    """One worksheet written cell by cell, values and formulas kept apart."""
+
+    def __init__(self, ws: Worksheet, styles: Styles):
+        self.ws = ws
+        self.styles = styles
+        self.widths: dict[int, float] = {}
+
+    def _cell(self, r: int, c: int):
+        return self.ws.cell(r, c)
+
+    def put(self, r: int, c: int, value, fmt: str | None = None, kind: str = "plain",
+            is_input: bool = False):
+        """A value: number, bool or text (text is never a formula). None leaves it empty."""
+        cell = self._cell(r, c)
+        quote = False
+        if value is None:
+            pass
+        elif isinstance(value, bool | np.bool_):
+            value = bool(value)
+            cell._value, cell.data_type = value, "b"
+        elif isinstance(value, int | float) or hasattr(value, "dtype"):
+            v = float(value)
+            if math.isnan(v) or math.isinf(v):
+                cell._value, cell.data_type = None, "n"
+            else:
+                if v.is_integer() and abs(v) < 2**53:
+                    v = int(v)
+                cell._value, cell.data_type = v, "n"
+        else:
+            text = clean_text(str(value))
+            cell._value, cell.data_type = text, "s"
+            quote = text.startswith(UNSAFE_START)
+        cell._style = copy.copy(self.styles.get(kind, fmt, is_input, quote))
+        return cell
+
+    def f(self, r: int, c: int, formula: str, fmt: str | None = None, kind: str = "plain"):
+        """A formula tco composed (must start with '=')."""
+        cell = self._cell(r, c)
+        cell._value, cell.data_type = formula, "f"
+        cell._style = copy.copy(self.styles.get(kind, fmt, False, False))
+        return cell
+
+    def header(self, r: int, c: int, labels: list[str], widths: list[float] | None = None):
+        """A header row; widths (characters) per column when given."""
+        for i, label in enumerate(labels):
+            self.put(r, c + i, label, kind="header")
+            if widths:
+                self.width(c + i, widths[i])
+
+    def width(self, c: int, w: float) -> None:
+        """Widen column c to at least w characters."""
+        self.widths[c] = max(self.widths.get(c, 0), w)
+
+    def finish(self, freeze: str | None = None, filter_ref: str | None = None) -> None:
+        """Widths, frozen panes, filter, landscape print fitted to one page wide."""
+        for c, w in self.widths.items():
+            self.ws.column_dimensions[col(c)].width = w
+        if freeze:
+            self.ws.freeze_panes = freeze
+        if filter_ref:
+            self.ws.auto_filter.ref = filter_ref
+        ps = self.ws.page_setup
+        ps.orientation = "landscape"
+        ps.fitToWidth = 1
+        ps.fitToHeight = 0
+        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        self.ws.print_options.gridLines = False
+
+
+def define(wb, name: str, target: str) -> str:
+    """Add a workbook-level defined name for `target` (an absolute reference); returns name."""
+    wb.defined_names[name] = DefinedName(name, attr_text=target)
+    return name
+
+
+def unique_name(taken: set[str], base: str) -> str:
+    """A defined name not yet used: base, base_2, base_3, ..."""
+    name, k = base, 2
+    while name.lower() in taken:
+        name, k = f"{base}_{k}", k + 1
+    taken.add(name.lower())
+    return name

@@ -1,0 +1,269 @@
+"""The finance workbook, checked with openpyxl only (fast): structure, names, formulas, safety.
+
+The numbers themselves are checked after a real recalculation in test_workbook_libreoffice.py.
+The rich scenario below makes every cost category non-zero: realtime API with cache and a price
+trend, a batch API, an API fine-tune that is trained and retrained, expected errors, owned GPUs
+(g_own), reserved GPUs with a 3-year term past the 6-quarter horizon (g_res), on-demand GPUs
+(g_od), hired staff, a discount rate, and existing owned GPUs, reservations and engineers.
+"""
+
+from __future__ import annotations
+
+import zipfile
+
+import pandas as pd
+import pytest
+from engine_helpers import api, model, resolve_plain, scenario, workload
+from openpyxl import load_workbook
+
+from tco.model.terms import CATEGORIES
+from tco.pipeline import plan
+from tco.report import workbook as wbmod
+from tco.report.workbook import SHEETS, build_workbook, write_workbook
+from tco.run import RunResult
+
+INJECT = '=HYPERLINK("http://example.invalid","x")'
+
+
+def rich_scenario(**over):
+    point = {"prefill_tokens_per_s": 1e4, "decode_tokens_per_s": 1e3}
+    m = model("m", "g_own", quality=85)
+    for gname in ("g_res", "g_od"):
+        m["serving"][gname] = {"gpus_per_replica": 1, "interactive": point, "batch": point}
+    sections = dict(
+        horizon={"start": "2027Q1", "periods": 6, "period": "quarter"},
+        finance={"discount_rate": 0.1},
+        workloads=[
+            workload("chat", rpm=2e7, inp=1500, out=300, growth_per_year=0.6,
+                     cached_input_share=0.5, peak_to_average=1.5, error_cost_usd=0.001,
+                     min_quality=80),
+            workload("batch-sum", rpm=1e6, inp=3000, out=200, latency="batch",
+                     cached_input_share=0.3, min_quality=88),
+            workload(INJECT, rpm=2e5, inp=800, out=150, cached_input_share=0.4,
+                     min_quality=88, error_cost_usd=0.002),
+            workload("ft-work", rpm=1e6, inp=2000, out=200, min_quality=88),
+        ],
+        apis=[api("prov/big", 3.0, 12.0, cached=0.3, quality=90, batch_discount=0.5,
+                  price_trend_per_year=-0.2),
+              api("prov/small", 0.5, 2.0, quality=70,
+                  fine_tuned_price={"input_usd_per_mtok": 0.5, "output_usd_per_mtok": 2.0})],
+        open_models=[m],
+        gpus=[{"name": "g_own", "max_gpus": 3,
+               "purchase": {"price_usd": 25000, "life_years": 3, "power_kw": 1.0,
+                            "facility_usd_per_kw_month": 150, "electricity_usd_per_kwh": 0.1,
+                            "pue": 1.3}},
+              {"name": "g_res", "reserved_usd_per_hour": {"1y": 2.5, "3y": 1.0}, "max_gpus": 2},
+              {"name": "g_od", "on_demand_usd_per_hour": 4.0}],
+        staffing={"platform_engineers": 1, "cost_usd_per_year": 200000, "gpus_per_engineer": 8},
+        fine_tunes=[{"name": "ft-small", "base": "prov/small", "workloads": ["ft-work"],
+                     "training_cost_usd": 2000, "retrain_every_periods": 4,
+                     "quality_uplift": {"chat": 20}, "input_token_reduction": 0.5}],
+        existing={"owned_gpus": [{"gpu": "g_own", "count": 1, "bought": "2026Q1",
+                                  "price_usd": 20000, "life_years": 2}],
+                  "reservations": [{"gpu": "g_res", "count": 1, "ends": "2027Q2",
+                                    "usd_per_hour": 2.0}],
+                  "engineers": 1},
+    )
+    sections.update(over)
+    return scenario(**sections)
+
+
+def api_only_scenario():
+    """Monthly periods, a per-period request list, no discounting, nothing self-hosted."""
+    return scenario(
+        name="+cmd|' /C calc'!A0",
+        horizon={"start": "2027-01", "periods": 5, "period": "month"},
+        workloads=[workload("-list", rpm=[1e5, 2e5, 0, 4e5, 5e5], cached_input_share=0.2),
+                   workload("@batch", rpm=3e5, latency="batch")],
+        apis=[api("p/a", 1.0, 4.0, cached=0.1, batch_discount=0.5)])
+
+
+def run_of(s) -> RunResult:
+    r = resolve_plain(s)
+    return RunResult(scenario=s, resolved=r, solution=plan(s, r), files=("in-memory.yaml",))
+
+
+@pytest.fixture(scope="module")
+def rich():
+    return run_of(rich_scenario())
+
+
+@pytest.fixture(scope="module")
+def book(rich):
+    return build_workbook(rich)
+
+
+def named_cell(wb, name):
+    """The single cell a defined name points to."""
+    ((sheet, coord),) = list(wb.defined_names[name].destinations)
+    return wb[sheet][coord.replace("$", "")]
+
+
+def test_every_cost_category_is_exercised(rich):
+    # The rich scenario is only useful if each category the formulas restate is non-zero.
+    totals = rich.solution.tables["costs"].groupby("category").usd.sum()
+    assert all(abs(totals[c]) > 0 for c in CATEGORIES), totals
+    assert rich.solution.tables["committed"].usd.abs().sum() > 0
+
+
+def test_sheets_in_order(book):
+    assert book.sheetnames == list(SHEETS)
+
+
+def test_defined_names_exist_and_point_at_cells(book):
+    required = ["discount_rate", "periods_per_year", "hours_per_period", "months_per_period",
+                "horizon_periods", "term_1y_periods", "term_3y_periods", "discount_factors",
+                "wl_requests", "wl_input_tokens", "wl_output_tokens", "wl_cached_share",
+                "wl_error_cost_usd", "api_price_input", "api_price_cached", "api_price_output",
+                "api_price_trend", "price_prov_big_realtime_output",
+                "price_prov_big_batch_output", "price_prov_small_fine_tuned_output",
+                "gpu_g_od_on_demand", "gpu_g_res_reserved_1y", "gpu_g_res_reserved_3y",
+                "gpu_g_own_price", "gpu_g_own_running_per_period", "gpu_purchase_usd",
+                "staff_cost_per_year", "ft_ft_small_training_cost", "ft_training_cost_usd",
+                "npv_usd", "committed_npv_usd", "costs_table", "cost_per_year",
+                "prices_snapshot_date"]
+    for name in required:
+        assert name in book.defined_names, name
+        dests = list(book.defined_names[name].destinations)
+        assert dests and dests[0][0] in book.sheetnames, name
+    assert named_cell(book, "discount_rate").value == 0.1
+    assert named_cell(book, "price_prov_big_realtime_output").value == 12.0
+    assert named_cell(book, "staff_cost_per_year").value == 200000
+
+
+def test_money_is_formulas_and_decisions_are_values(book, rich):
+    costs = book["Costs"]
+    T = len(rich.solution.periods)
+    for r in range(2, 2 + T):
+        for c in range(4, 4 + len(CATEGORIES) + 1):  # each category and the period total
+            assert costs.cell(r, c).data_type == "f", costs.cell(r, c).coordinate
+    npv = named_cell(book, "npv_usd")
+    assert npv.data_type == "f"
+    for r in named_cell_rows(book, "cost_per_year"):
+        assert costs.cell(r, 4).data_type == "f"
+    plan_ws = book["Plan"]
+    head = [c.value for c in plan_ws[1]]
+    share, api_cost, err = (head.index(h) + 1 for h in ("Share of requests", "API cost (USD)",
+                                                        "Error cost (USD)"))
+    api_rows = [r for r in range(2, plan_ws.max_row + 1)
+                if plan_ws.cell(r, head.index("Kind") + 1).value in ("api", "api_batch")]
+    assert api_rows
+    for r in api_rows:
+        assert plan_ws.cell(r, share).data_type == "n"
+        assert plan_ws.cell(r, api_cost).data_type == "f"
+        assert plan_ws.cell(r, err).data_type == "f"
+    ue = book["Unit economics"]
+    for r in range(2, 2 + len(rich.scenario.workloads)):
+        assert ue.cell(r, 7).data_type == "f" and ue.cell(r, 8).data_type == "f"
+    cap = book["Capacity"]
+    assert all(cap.cell(r, 4).data_type == "n" for r in range(2, 2 + len(
+        rich.solution.tables["fleet"])))
+
+
+def named_cell_rows(wb, name):
+    ((sheet, coord),) = list(wb.defined_names[name].destinations)
+    a, b = coord.replace("$", "").split(":")
+    return range(int("".join(ch for ch in a if ch.isdigit())),
+                 int("".join(ch for ch in b if ch.isdigit())) + 1)
+
+
+def test_formula_like_scenario_text_is_written_as_text(tmp_path, rich):
+    path = write_workbook(rich, tmp_path / "plan.xlsx")
+    wb = load_workbook(path)
+    hits = [c for ws in wb for row in ws.iter_rows() for c in row if c.value == INJECT]
+    sheets = {c.parent.title for c in hits}
+    assert {"Assumptions", "Plan", "Unit economics"} <= sheets
+    for c in hits:
+        assert c.data_type == "s", (c.parent.title, c.coordinate)
+        assert c.quotePrefix, (c.parent.title, c.coordinate)
+    # No formula anywhere mentions HYPERLINK: the name never became one.
+    assert not any(c.data_type == "f" and "HYPERLINK" in str(c.value)
+                   for ws in wb for row in ws.iter_rows() for c in row)
+
+
+def test_text_starting_with_plus_minus_at_is_text(tmp_path):
+    run = run_of(api_only_scenario())
+    wb = load_workbook(write_workbook(run, tmp_path / "plan.xlsx"))
+    assert wb["Summary"]["A1"].value == "+cmd|' /C calc'!A0"
+    assert wb["Summary"]["A1"].data_type == "s" and wb["Summary"]["A1"].quotePrefix
+    names = {c.value: c for c in wb["Plan"]["A"][1:]}
+    assert names["-list"].data_type == "s" and names["-list"].quotePrefix
+    assert names["@batch"].data_type == "s" and names["@batch"].quotePrefix
+
+
+def test_atomic_write_leaves_no_temporary_file(tmp_path, rich):
+    out = write_workbook(rich, tmp_path / "plan.xlsx")
+    assert out == tmp_path / "plan.xlsx"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsx"]
+    # A second write replaces the file whole.
+    write_workbook(rich, out)
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsx"]
+
+
+def test_failed_write_leaves_nothing(tmp_path, rich, monkeypatch):
+    def boom(self, filename):
+        open(filename, "wb").write(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(wbmod.Workbook, "save", boom)
+    with pytest.raises(OSError):
+        write_workbook(rich, tmp_path / "plan.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_opens_with_charts_and_finance_layout(tmp_path, rich):
+    path = write_workbook(rich, tmp_path / "plan.xlsx")
+    with zipfile.ZipFile(path) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) >= 2  # Summary and Costs: cost by category per period
+    wb = load_workbook(path)
+    for name in ("Plan", "Capacity", "Costs", "Unit economics"):
+        ws = wb[name]
+        assert ws.freeze_panes, name
+        assert ws.auto_filter.ref, name
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    costs = wb["Costs"]
+    assert "USD" in costs.cell(1, 4).value
+    assert '"$"#,##0' in costs.cell(2, 4).number_format
+    assert costs.column_dimensions["A"].width >= 8
+    assert "not computed" in " ".join(str(c.value) for c in wb["Strategies"]["A"] if c.value)
+    method = " ".join(str(c.value) for row in wb["Method"].iter_rows() for c in row if c.value)
+    for word in ("NPV", "Residual value", "Reserved terms", "depreciation", "snapshot"):
+        assert word.lower() in method.lower(), word
+
+
+def test_strategies_rendered_when_present(tmp_path, rich):
+    strategies = pd.DataFrame({
+        "strategy": ["api_only", "api_batch_cache", "self_host_only", "hybrid"],
+        "feasible": [True, True, False, True],
+        "npv_usd": [900_000.0, 800_000.0, None, rich.solution.npv_usd],
+        "usd_per_mtok": [1.0, 0.9, None, 0.6],
+    })
+    curves = pd.DataFrame([(s, k, 1000.0 * k * (i + 1)) for i, s in
+                           enumerate(["api_only", "hybrid"]) for k in (0.1, 1.0, 10.0)],
+                          columns=["strategy", "scale", "npv_usd"])
+    breakeven = [{"a": "self_host_only", "b": "api_only", "crossover": False,
+                  "scale": None, "message": "no crossover between 0.1x and 100x"}]
+    run = RunResult(scenario=rich.scenario, resolved=rich.resolved, solution=rich.solution,
+                    strategies=strategies, breakeven=breakeven, curves=curves)
+    path = write_workbook(run, tmp_path / "plan.xlsx")
+    wb = load_workbook(path)
+    st = [[c.value for c in row] for row in wb["Strategies"].iter_rows()]
+    flat = [v for row in st for v in row]
+    assert "api_batch_cache" in flat and "no crossover between 0.1x and 100x" in flat
+    assert "hybrid NPV (USD)" in flat
+    summary = {row[0].value: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=14)}
+    assert summary["Recommended strategy"].value == "hybrid"
+    saving = summary["Savings against the best single-mode strategy (USD)"]
+    assert saving.data_type == "f" and "Strategies" in saving.value
+    with zipfile.ZipFile(path) as z:
+        assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 4
+
+
+def test_api_only_plan_without_gpus(tmp_path):
+    run = run_of(api_only_scenario())
+    wb = load_workbook(write_workbook(run, tmp_path / "plan.xlsx"))
+    assert wb.sheetnames == list(SHEETS)
+    assert "No GPUs" in str(wb["Capacity"]["A2"].value)
+    assert "npv_usd" in wb.defined_names

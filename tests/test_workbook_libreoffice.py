@@ -1,0 +1,129 @@
+"""The finance workbook recalculated by a real spreadsheet engine (LibreOffice, headless).
+
+One LibreOffice start converts every workbook the tests need (about 5 s); the tests then read
+the computed values back with openpyxl. Without LibreOffice the tests are skipped, except on CI
+(env CI=true), where .ci/run installs it and a skip would hide a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+from openpyxl import load_workbook
+from test_workbook import INJECT, api_only_scenario, named_cell, rich_scenario, run_of
+
+from tco.model.terms import CATEGORIES
+from tco.report.workbook import write_workbook
+from tco.report.workbook_recalc import recalculate, soffice
+
+REL = 1e-6
+DELTA_OUT = 1.5
+"""USD per 1M output tokens added to prov/big's realtime price in the edited copy."""
+EDITED = "price_prov_big_realtime_output"
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory):
+    if soffice() is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("LibreOffice (soffice) is required on CI: .ci/run installs "
+                        "libreoffice-calc")
+        pytest.skip("LibreOffice (soffice) is not installed: the workbook's formulas cannot "
+                    "be recalculated here (install libreoffice-calc)")
+    src = tmp_path_factory.mktemp("written")
+    rich, mono = run_of(rich_scenario()), run_of(api_only_scenario())
+    write_workbook(rich, src / "rich.xlsx")
+    write_workbook(mono, src / "monthly.xlsx")
+    # The reviewer's edit: one API output price, nothing else, on a copy of the rich workbook.
+    shutil.copy(src / "rich.xlsx", src / "edited.xlsx")
+    wb = load_workbook(src / "edited.xlsx")
+    cell = named_cell(wb, EDITED)
+    cell.value = cell.value + DELTA_OUT
+    wb.save(src / "edited.xlsx")
+    out = recalculate([src / "rich.xlsx", src / "monthly.xlsx", src / "edited.xlsx"],
+                      tmp_path_factory.mktemp("recalculated"))
+    books = {p.stem: load_workbook(p, data_only=True) for p in out}
+    return {"runs": {"rich": rich, "monthly": mono}, "books": books,
+            "formulas": load_workbook(out[0])}
+
+
+def _costs_grid(wb, T):
+    """Recalculated Costs table: {(t, category): usd}."""
+    ((sheet, coord),) = list(wb.defined_names["costs_table"].destinations)
+    ws = wb[sheet]
+    first = int(coord.split(":")[0].split("$")[-1])
+    return {(t, cat): ws.cell(first + t, 4 + i).value or 0.0
+            for t in range(T) for i, cat in enumerate(CATEGORIES)}
+
+
+@pytest.mark.parametrize("which", ["rich", "monthly"])
+def test_npv_and_period_category_totals_match_the_engine(recalculated, which):
+    run, wb = recalculated["runs"][which], recalculated["books"][which]
+    sol = run.solution
+    assert named_cell(wb, "npv_usd").value == pytest.approx(sol.npv_usd, rel=REL)
+    T = len(sol.periods)
+    grid = _costs_grid(wb, T)
+    engine = {(int(r.t), r.category): r.usd for r in sol.tables["costs"].itertuples()}
+    scale = max(abs(v) for v in engine.values())
+    for key, usd in engine.items():
+        assert grid[key] == pytest.approx(usd, rel=REL, abs=REL * scale), key
+    committed = sol.tables["committed"]
+    assert named_cell(wb, "committed_npv_usd").value == pytest.approx(
+        float(committed.npv_usd.sum()), rel=REL, abs=1e-9)
+
+
+def test_committed_costs_by_category_match(recalculated):
+    run, wb = recalculated["runs"]["rich"], recalculated["books"]["rich"]
+    ((sheet, coord),) = list(wb.defined_names["committed_table"].destinations)
+    ws = wb[sheet]
+    first = int(coord.split(":")[0].split("$")[-1])
+    cats = ["power_facility", "gpu_reserved", "gpu_residual", "staff"]
+    got = {(t, c): ws.cell(first + t, 3 + i).value for t in range(len(run.solution.periods))
+           for i, c in enumerate(cats)}
+    engine = run.solution.tables["committed"].groupby(["t", "category"]).usd.sum()
+    for (t, c), usd in got.items():
+        assert usd == pytest.approx(engine.get((t, c), 0.0), rel=REL, abs=1e-6), (t, c)
+
+
+def test_unit_economics_match_the_engine(recalculated):
+    run, wb = recalculated["runs"]["rich"], recalculated["books"]["rich"]
+    ws = wb["Unit economics"]
+    got = {ws.cell(r, 1).value: (ws.cell(r, 7).value, ws.cell(r, 8).value)
+           for r in range(2, 2 + len(run.scenario.workloads))}
+    for row in run.solution.tables["unit_costs"].itertuples():
+        per_mtok, per_1k = got[row.workload]
+        assert per_mtok == pytest.approx(row.usd_per_mtok, rel=REL), row.workload
+        assert per_1k == pytest.approx(row.usd_per_1k_requests, rel=REL), row.workload
+
+
+def test_changing_an_api_output_price_moves_the_npv_by_the_engine_amount(recalculated):
+    run = recalculated["runs"]["rich"]
+    sol, s = run.solution, run.scenario
+    # Independently of the workbook: every allocation row served by prov/big's realtime API
+    # pays DELTA_OUT more per 1M output tokens, times the price trend and the discount factor.
+    trend = {a.id: a.price_trend_per_year for a in s.apis}["prov/big"]
+    per_year, rate = 4, s.finance.discount_rate
+    a = sol.tables["allocation"]
+    rows = a[a.option == "api:prov/big"]
+    assert len(rows) > 0
+    years = rows.t.to_numpy() / per_year
+    expected = float(np.sum(rows.output_tokens.to_numpy() * DELTA_OUT / 1e6
+                            * (1 + trend) ** years * (1 + rate) ** (-years)))
+    assert expected > 0
+    before = named_cell(recalculated["books"]["rich"], "npv_usd").value
+    after = named_cell(recalculated["books"]["edited"], "npv_usd").value
+    assert after - before == pytest.approx(expected, rel=REL)
+    assert named_cell(recalculated["books"]["edited"], EDITED).value == 12.0 + DELTA_OUT
+
+
+def test_injected_workload_name_stays_text(recalculated):
+    for wb in (recalculated["books"]["rich"], recalculated["formulas"]):
+        cells = [c for row in wb["Plan"].iter_rows(min_col=1, max_col=1) for c in row
+                 if c.value == INJECT]
+        assert cells, "the workload name is missing or was evaluated"
+        assert all(c.data_type == "s" for c in cells)
+    unit = recalculated["books"]["rich"]["Unit economics"]
+    assert INJECT in [unit.cell(r, 1).value for r in range(2, 6)]
