@@ -115,6 +115,8 @@ def run(
     out = out or Path("reports") / file.stem
     result = run_scenario(file)
     written = write_results(result, out)
+    from tco.report.workbook import write_workbook
+    write_workbook(result, out / "plan.xlsx")
     print_summary(console, result)
     console.print(f"\nReports in [bold]{out}[/bold]: " + ", ".join(p.name for p in written[:1])
                   + f" and {len(written) - 1} CSV tables")

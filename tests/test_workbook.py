@@ -234,28 +234,48 @@ def test_opens_with_charts_and_finance_layout(tmp_path, rich):
 
 
 def test_strategies_rendered_when_present(tmp_path, rich):
+    # Shaped like tco.analysis output (strategies.COLUMNS, curves.COLUMNS, breakeven dicts).
+    npv = rich.solution.npv_usd
     strategies = pd.DataFrame({
         "strategy": ["api_only", "api_batch_cache", "self_host_only", "hybrid"],
-        "feasible": [True, True, False, True],
-        "npv_usd": [900_000.0, 800_000.0, None, rich.solution.npv_usd],
+        "status": ["ok", "ok", "infeasible", "ok"],
+        "npv_usd": [npv + 300_000, npv + 200_000, None, npv],
+        "cost_per_year_usd": [1.0, 0.9, None, 0.6],
         "usd_per_mtok": [1.0, 0.9, None, 0.6],
+        "savings_vs_best_single_usd": [-100_000, 0.0, None, 200_000],
+        "reason": ["", "", "workload chat: quality below 80", ""],
     })
-    curves = pd.DataFrame([(s, k, 1000.0 * k * (i + 1)) for i, s in
-                           enumerate(["api_only", "hybrid"]) for k in (0.1, 1.0, 10.0)],
-                          columns=["strategy", "scale", "npv_usd"])
-    breakeven = [{"a": "self_host_only", "b": "api_only", "crossover": False,
-                  "scale": None, "message": "no crossover between 0.1x and 100x"}]
+    curves = pd.DataFrame([(s, k, 10.0 * k, 1000.0 * k, 1000.0 * k * (i + 1), "ok")
+                           for i, s in enumerate(["api_only", "hybrid"])
+                           for k in (0.1, 1.0, 10.0)],
+                          columns=["strategy", "scale", "requests_per_month",
+                                   "tokens_per_month", "npv_usd", "status"])
+    breakeven = [
+        {"a": "self_host_only", "b": "api_only", "found": False, "kind": None, "scale": None,
+         "per_workload": [], "npv_a_usd": None, "other_changes": [],
+         "infeasible": {"self_host_only": [0.01], "api_only": []},
+         "message": "No break-even between 0.01x and 1e+03x today's demand."},
+        {"a": "hybrid", "b": "api_only", "found": True, "kind": "divergence", "scale": 2.5,
+         "requests_per_month": 5e7, "tokens_per_month": 9e10,
+         "per_workload": [{"workload": INJECT, "requests_per_month": 5e5,
+                           "tokens_per_month": 4.75e8}],
+         "npv_a_usd": {"low": 1.0, "high": 2.0}, "other_changes": [[3.0, 4.0]],
+         "message": "hybrid and api_only cost the same up to 2.5x."},
+    ]
     run = RunResult(scenario=rich.scenario, resolved=rich.resolved, solution=rich.solution,
                     strategies=strategies, breakeven=breakeven, curves=curves)
     path = write_workbook(run, tmp_path / "plan.xlsx")
     wb = load_workbook(path)
-    st = [[c.value for c in row] for row in wb["Strategies"].iter_rows()]
-    flat = [v for row in st for v in row]
-    assert "api_batch_cache" in flat and "no crossover between 0.1x and 100x" in flat
-    assert "hybrid NPV (USD)" in flat
+    cells = [c for row in wb["Strategies"].iter_rows() for c in row]
+    flat = [c.value for c in cells]
+    assert "api_batch_cache" in flat and "workload chat: quality below 80" in flat
+    assert "No break-even between 0.01x and 1e+03x today's demand." in flat
+    assert "hybrid NPV (USD)" in flat and "npv_a_usd.low" in flat
+    assert all(c.data_type == "s" for c in cells if c.value == INJECT)
     summary = {row[0].value: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=14)}
     assert summary["Recommended strategy"].value == "hybrid"
     saving = summary["Savings against the best single-mode strategy (USD)"]
+    # hybrid against api_batch_cache, the cheapest feasible single-mode strategy.
     assert saving.data_type == "f" and "Strategies" in saving.value
     with zipfile.ZipFile(path) as z:
         assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 4

@@ -992,7 +992,9 @@ def _write_frame(g: Grid, r: int, df: pd.DataFrame) -> int:
                 v = None
             fmt = None
             if isinstance(v, int | float | np.number) and not isinstance(v, bool):
-                fmt = USD if "usd" in str(name).lower() else NUMBER
+                low = str(name).lower()
+                fmt = (USD_CENTS if "per_mtok" in low or "per_1k" in low
+                       else USD if "usd" in low else NUMBER)
             g.put(r, c, v, fmt)
     return r + 1
 
@@ -1032,7 +1034,14 @@ def _strategies(ctx: _Context) -> None:
     g.put(r, 1, "Break-even volumes", kind="section")
     r += 1
     if run.breakeven:
-        r = _write_frame(g, r, pd.DataFrame([_flat(b) for b in run.breakeven])) + 1
+        r = _write_frame(g, r, _breakeven_table(run.breakeven)) + 1
+        for b in run.breakeven:
+            per_w = b.get("per_workload") or []
+            if per_w:
+                g.put(r, 1, f"Break-even volume per workload: {b.get('a')} against "
+                            f"{b.get('b')} (first period, at the break-even scale)",
+                      kind="note")
+                r = _write_frame(g, r + 1, pd.DataFrame(per_w)) + 1
     else:
         g.put(r, 1, "Break-even not computed for this run.", kind="note")
         r += 2
@@ -1062,17 +1071,29 @@ def _strategies(ctx: _Context) -> None:
     g.finish(freeze="A2")
 
 
-def _flat(d: dict) -> dict:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            for k2, v2 in v.items():
-                out[f"{k}.{k2}"] = v2 if not isinstance(v2, dict | list) else str(v2)
-        elif isinstance(v, list):
-            out[k] = str(v)
-        else:
-            out[k] = v
-    return out
+BREAKEVEN_COLUMNS = ["a", "b", "found", "kind", "scale", "requests_per_month",
+                     "tokens_per_month", "cheaper_below", "cheaper_above", "message"]
+
+
+def _breakeven_table(results: list[dict]) -> pd.DataFrame:
+    """One row per strategy pair: the scalar answers, the known columns first."""
+    rows = []
+    for b in results:
+        row = {}
+        for k, v in b.items():
+            if k == "per_workload":
+                continue
+            if isinstance(v, dict):
+                for k2, v2 in v.items():
+                    row[f"{k}.{k2}"] = v2 if not isinstance(v2, dict | list) else str(v2)
+            elif isinstance(v, list):
+                row[k] = ", ".join(map(str, v)) if v else None
+            else:
+                row[k] = v
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    first = [c for c in BREAKEVEN_COLUMNS if c in df.columns]
+    return df[first + [c for c in df.columns if c not in first]]
 
 
 def _curves_wide(curves: pd.DataFrame) -> pd.DataFrame:
@@ -1081,7 +1102,9 @@ def _curves_wide(curves: pd.DataFrame) -> pd.DataFrame:
     scale_c = next((c for c in ("scale", "demand_scale", "factor") if c in curves.columns), None)
     if name_c and scale_c and "npv_usd" in curves.columns:
         wide = curves.pivot_table(index=scale_c, columns=name_c, values="npv_usd",
-                                  aggfunc="first").sort_index()
+                                  aggfunc="first", dropna=False).sort_index()
+        order = list(dict.fromkeys(curves[name_c]))
+        wide = wide[[c for c in order if c in wide.columns]]
         wide.columns = [f"{c} NPV (USD)" for c in wide.columns]
         return wide.reset_index()
     return curves.reset_index(drop=True)
@@ -1163,6 +1186,7 @@ def _summary(ctx: _Context) -> None:
 
 
 SINGLE_MODE = ("api_only", "api_batch_cache", "self_host_only")
+"""Savings are measured against the cheapest feasible of these (as tco.analysis does)."""
 
 
 def _recommendation(ctx: _Context) -> tuple[str, str | None] | None:
@@ -1172,11 +1196,14 @@ def _recommendation(ctx: _Context) -> tuple[str, str | None] | None:
         return None
     name_c = _name_column(df)
     ok = df[df["npv_usd"].notna()]
+    if "status" in ok.columns:
+        ok = ok[ok["status"].isin(["ok", "optimal", "time_limit"])]
     if "feasible" in ok.columns:
         ok = ok[ok["feasible"].fillna(False).astype(bool)]
     if ok.empty:
         return None
-    ok = ok.sort_values("npv_usd")
+    # Lowest NPV; on a tie the hybrid plan (the one this workbook details) is named.
+    ok = ok.assign(_tie=(ok[name_c] != "hybrid")).sort_values(["npv_usd", "_tie"])
     best = str(ok[name_c].iat[0])
     others = ok[ok[name_c].astype(str) != best]
     single = others[others[name_c].isin(SINGLE_MODE)]
