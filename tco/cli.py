@@ -117,6 +117,8 @@ def run(
     written = write_results(result, out)
     from tco.report.workbook import write_workbook
     write_workbook(result, out / "plan.xlsx")
+    from tco.report.html import write_html
+    write_html(result, out / "report.html")
     print_summary(console, result)
     console.print(f"\nReports in [bold]{out}[/bold]: " + ", ".join(p.name for p in written[:1])
                   + f" and {len(written) - 1} CSV tables")

@@ -1,0 +1,740 @@
+"""The HTML report: one self-contained page a CTO can read, rendered with jinja2.
+
+Everything is inline (CSS, plotly.js from the installed plotly package, the charts' data) so
+the page opens offline, from an e-mail attachment, and makes no network request. Templates
+live in `tco/templates/` (the top-level `templates/` is a symlink to it), autoescaping is on:
+every name from a scenario shows as text.
+
+Like every renderer this one only formats: the numbers come from `RunResult` (the solution
+tables and, when computed, the strategy analysis). It adds up table rows for the charts and
+subtracts two NPVs for the savings sentence, and computes nothing else.
+
+Break-even entries are read leniently (`tco.analysis` is younger than this module): a pair
+from `a`/`b` (or `strategy_a`/`strategy_b`), the crossover from `found`, `scale`,
+`requests_per_month`, `tokens_per_month` and a `message`; any other scalar keys are shown as
+they are.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from tco.report.atomic import write_text_atomic
+from tco.run import RunResult
+
+MAX_ROWS = 200
+"""Longest table the page shows; larger portfolios are cut, with a pointer to the CSV files."""
+
+CATEGORY_LABELS = {
+    "api": "APIs (realtime)", "api_batch": "APIs (batch)", "gpu_on_demand": "GPUs on demand",
+    "gpu_reserved": "GPUs reserved", "gpu_reserved_after_horizon": "reservations past horizon",
+    "gpu_capex": "GPU purchases", "gpu_residual": "GPU residual value",
+    "power_facility": "power and facility", "staff": "platform staff",
+    "fine_tuning": "fine-tuning", "error": "expected error cost",
+}
+CATEGORY_COLORS = {
+    "api": "#4C78A8", "api_batch": "#9ECAE9", "gpu_on_demand": "#F58518",
+    "gpu_reserved": "#FFBF79", "gpu_reserved_after_horizon": "#E4C9A8", "gpu_capex": "#E45756",
+    "gpu_residual": "#FF9D98", "power_facility": "#B279A2", "staff": "#54A24B",
+    "fine_tuning": "#EECA3B", "error": "#9D755D",
+}
+FLEET_MODES = (("owned", "owned"), ("existing_owned", "owned (existing)"),
+               ("reserved_3y", "reserved 3y"), ("reserved_1y", "reserved 1y"),
+               ("existing_reserved", "reserved (existing)"), ("on_demand", "on demand"))
+STRATEGY_LABELS = {"api_only": "APIs only", "api_batch_cache": "APIs with batch and caching",
+                   "self_host_only": "self-hosting only", "hybrid": "hybrid (recommended)"}
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+
+
+def write_html(run: RunResult, path: str | Path) -> Path:
+    """Render the report of `run` and write it to `path` atomically; return the path."""
+    return write_text_atomic(path, render_html(run))
+
+
+def render_html(run: RunResult) -> str:
+    """The report as one HTML string."""
+    return _environment().get_template("report.html.j2").render(**report_context(run))
+
+
+def report_context(run: RunResult) -> dict:
+    """Everything the template shows, as plain strings, rows and plotly figure dicts."""
+    sol = run.solution
+    s = run.scenario
+    return {
+        "title": s.name,
+        "description": s.description,
+        "periods": f"{sol.periods[0]} to {sol.periods[-1]}" if sol.periods else "",
+        "recommendation": recommendation(run),
+        "optimal": sol.result.status == "optimal",
+        "solver_line": solver_line(run),
+        "key_figures": _key_figures(run),
+        "strategies": _strategies(run),
+        "cost_chart": _cost_chart(run),
+        "cost_table": _cost_table(run),
+        "capacity": _capacity(run),
+        "volume": _volume(run),
+        "workloads": _workload_rows(run),
+        "assumptions": _assumptions(run),
+        "plotly_js": _plotly_js(),
+    }
+
+
+# ---------------------------------------------------------------- formatting
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
+
+
+def usd(x, digits: int = 0) -> str:
+    """Dollars with thousands separators; '-' when unknown."""
+    if _missing(x):
+        return "-"
+    x = float(x)
+    if abs(x) < 0.5 * 10 ** -digits:
+        x = 0.0
+    return f"-${-x:,.{digits}f}" if x < 0 else f"${x:,.{digits}f}"
+
+
+def num(x, digits: int = 0) -> str:
+    """A number with thousands separators; '-' when unknown."""
+    if _missing(x):
+        return "-"
+    x = float(x)
+    if abs(x) < 0.5 * 10 ** -digits:
+        x = 0.0
+    return f"{x:,.{digits}f}"
+
+
+def pct(x, digits: int = 0) -> str:
+    """A share as a percentage."""
+    return "-" if _missing(x) else f"{float(x) * 100:.{digits}f}%"
+
+
+def _cell(column: str, value) -> str:
+    """Format one value of an analysis table by what its column name says it holds."""
+    if _missing(value):
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        c = column.lower()
+        if c.endswith("_pct") or "percent" in c:
+            return f"{float(value):.1f}%"
+        if "share" in c or c.endswith("_frac"):
+            return pct(value, 1)
+        if "usd" in c or "cost" in c or "npv" in c or "saving" in c:
+            return usd(value, 3 if "per_mtok" in c or "per_1k" in c else 0)
+        return num(value, 2 if abs(float(value)) < 100 and float(value) != int(value) else 0)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+COLUMN_LABELS = {"npv_usd": "NPV (USD)", "cost_usd_per_year": "cost per year (USD)",
+                 "cost_per_year_usd": "cost per year (USD)",
+                 "savings_vs_best_single_usd": "saved vs best single mode (USD)",
+                 "savings_vs_best_single_pct": "saved vs best single mode",
+                 "usd_per_mtok": "USD / 1M tokens", "usd_per_1k_requests": "USD / 1k requests",
+                 "savings_usd": "savings (USD)", "savings_share": "savings (share)"}
+
+
+def _label(column: str) -> str:
+    if column in COLUMN_LABELS:
+        return COLUMN_LABELS[column]
+    return column.replace("_usd_per_mtok", " (USD / 1M tokens)").replace("_usd", " (USD)") \
+        .replace("_", " ")
+
+
+def _strategy_name(name) -> str:
+    return STRATEGY_LABELS.get(str(name), str(name))
+
+
+# ---------------------------------------------------------------- the sentence
+
+def recommendation(run: RunResult) -> str:
+    """The plan in one sentence with its numbers (plain text; the template escapes it)."""
+    sol = run.solution
+    alloc = sol["allocation"]
+    hosted = alloc[_self_hosted(alloc)]
+    names = list(hosted.groupby("workload")["requests"].sum().sort_values(ascending=False).index)
+    api_rows = alloc[alloc["api"].notna() & (alloc["requests"] > 0)]
+    apis = list(api_rows.groupby("api")["requests"].sum().sort_values(ascending=False).index)
+    n = len(run.scenario.workloads)
+
+    if not names:
+        head = f"Serve {_plural(n, 'workload')} through APIs ({_listing(apis, 3)})" if n > 1 \
+            else f"Serve {run.scenario.workloads[0].name} through {_listing(apis, 3)}"
+    else:
+        if len(names) <= 3:
+            clauses = [_hosted_clause(run, w, hosted[hosted.workload == w]) for w in names]
+            head = "Serve " + _listing(clauses, len(clauses))
+        else:
+            head = (f"Serve {len(names)} workloads ({_listing(names, 3)}) on "
+                    f"{_fleet_phrase(run)} from {sol.periods[int(hosted['t'].min())]}")
+        if apis:
+            rest = "everything else" if len(names) < n else "the remaining traffic"
+            head += f", and {rest} through APIs ({_listing(apis, 3)})"
+        elif len(names) < n:
+            head += ", and nothing through APIs"
+    text = f"{head}: NPV {usd(sol.npv_usd)} over {sol.periods[0]} to {sol.periods[-1]}"
+    saving = _saving_vs_api_only(run)
+    if saving is not None:
+        amount, share = saving
+        side = "below" if amount >= 0 else "above"
+        text += f", {usd(abs(amount))} ({pct(abs(share))}) {side} APIs only"
+    be = _main_breakeven(run)
+    if be is not None:
+        text += "; " + be["sentence"]
+    return text + "."
+
+
+def _self_hosted(alloc: pd.DataFrame) -> pd.Series:
+    return alloc["gpu"].notna() & (alloc["gpu"].astype(str) != "") & (alloc["share"] > 0)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _listing(items, limit: int) -> str:
+    items = [str(i) for i in items]
+    if len(items) > limit:
+        items = items[:limit] + [f"{len(items) - limit} more"]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _modes(run: RunResult, gpu: str) -> str:
+    """How a GPU type is procured over the plan, the largest mode first: 'owned', 'reserved'."""
+    fleet = run.solution["fleet"]
+    f = fleet[fleet.gpu == gpu]
+    if f.empty:
+        return ""
+    sums = {"owned": f[["owned", "existing_owned"]].to_numpy().sum(),
+            "reserved": f[["reserved_1y", "reserved_3y", "existing_reserved"]].to_numpy().sum(),
+            "on-demand": f["on_demand"].sum()}
+    used = [k for k, v in sorted(sums.items(), key=lambda kv: -kv[1]) if v > 0]
+    return " and ".join(used)
+
+
+def _hosted_clause(run: RunResult, workload: str, rows: pd.DataFrame) -> str:
+    sol = run.solution
+    rows = rows.assign(served=[ft if isinstance(ft, str) and ft else m
+                               for ft, m in zip(rows["fine_tune"], rows["model"])])
+    main = rows.groupby(["served", "model", "gpu", "point"])["requests"].sum().idxmax()
+    served, base, gpu, point = main
+    reps = sol["replicas"]
+    r = reps[(reps.served == served) & (reps.gpu == gpu) & (reps.point == point)]
+    start = sol.periods[int(rows["t"].min())]
+    modes = _modes(run, gpu)
+    if r.empty:
+        return f"{workload} on {modes} {gpu} GPUs with {served} from {start}"
+    n = int(r["replicas"].max())
+    per = int(r["gpus"].max() // max(1, r["replicas"].max()))
+    each = f" ({per} GPUs each)" if per > 1 else ""
+    word = "replica" if n == 1 else "replicas"
+    upto = "up to " if r["replicas"].nunique() > 1 else ""
+    return (f"{workload} on {upto}{n} {modes} {gpu} {word}{each} of {served} from {start}")
+
+
+def _fleet_phrase(run: RunResult) -> str:
+    fleet = run.solution["fleet"]
+    peak = fleet.groupby("gpu")["total"].max()
+    parts = [f"{int(v)} {_modes(run, g)} {g}" for g, v in peak.items() if v > 0]
+    return "up to " + _listing(parts, 4) + " GPUs"
+
+
+def _strategy_rows(run: RunResult) -> pd.DataFrame | None:
+    df = run.strategies
+    if df is None or df.empty or "strategy" not in df.columns:
+        return None
+    return df
+
+
+def _feasible(row) -> bool:
+    status = row.get("status")
+    if isinstance(status, str) and status not in ("optimal", "time_limit", "ok", "feasible"):
+        return False
+    return not _missing(row.get("npv_usd"))
+
+
+def _saving_vs_api_only(run: RunResult) -> tuple[float, float] | None:
+    """(USD, share) the plan saves against `api_only`, when that strategy was solved."""
+    df = _strategy_rows(run)
+    if df is None or "npv_usd" not in df.columns:
+        return None
+    rows = df[df["strategy"] == "api_only"]
+    if rows.empty or not _feasible(rows.iloc[0]):
+        return None
+    base = float(rows.iloc[0]["npv_usd"])
+    amount = base - run.solution.npv_usd
+    return amount, (amount / base if base else 0.0)
+
+
+def _get(d: dict, *keys, default=None):
+    for k in keys:
+        if k in d and not _missing(d[k]):
+            return d[k]
+    return default
+
+
+def _breakeven(b: dict) -> dict:
+    """One break-even entry read leniently, with the sentence that states it."""
+    a = _get(b, "a", "strategy_a", "strategy", default="?")
+    other = _get(b, "b", "strategy_b", "against", "versus", default="?")
+    scale = _get(b, "scale", "demand_scale", "crossover_scale")
+    req = _get(b, "requests_per_month", "total_requests_per_month")
+    tok = _get(b, "tokens_per_month", "total_tokens_per_month")
+    found = _get(b, "found", "crossover")
+    found = bool(found) if found is not None and not isinstance(found, dict) else scale is not None
+    message = _get(b, "message", "note", "reason", "text")
+    who = "self-hosting" if a == "self_host_only" else _strategy_name(a)
+    versus = "" if other == "api_only" and a == "self_host_only" else \
+        f" with {_strategy_name(other)}"
+    if found and req is not None:
+        sentence = f"{who} breaks even{versus} at {num(req)} requests per month"
+    elif found and scale is not None:
+        sentence = f"{who} breaks even{versus} at {num(scale, 2)}x today's volume"
+    else:
+        lo, hi = _get(b, "min_scale"), _get(b, "max_scale")
+        span = f" between {num(lo, 2)}x and {num(hi, 0)}x today's volume" if lo and hi else \
+            " in the range searched"
+        sentence = f"{who} does not break even{versus}{span}"
+    return {"a": a, "b": other, "found": found, "scale": scale, "requests": req,
+            "tokens": tok, "message": message, "sentence": sentence, "raw": b}
+
+
+def _main_breakeven(run: RunResult) -> dict | None:
+    entries = [_breakeven(b) for b in run.breakeven or [] if isinstance(b, dict)]
+    for a in ("self_host_only", "hybrid"):
+        for e in entries:
+            if e["a"] == a and e["b"] == "api_only":
+                return e
+    return entries[0] if entries else None
+
+
+def solver_line(run: RunResult) -> str:
+    """The solver's status in words, plain about a plan not proven optimal."""
+    r = run.solution.result
+    gap = pct(r.gap, 2) if r.gap is not None else "unknown"
+    if r.status == "optimal":
+        return (f"Solved by {r.solver} in {r.seconds:.1f} s: proven optimal "
+                f"(relative MIP gap {gap}).")
+    return (f"Solved by {r.solver} in {r.seconds:.1f} s: NOT PROVEN OPTIMAL (status {r.status}, "
+            f"termination {r.termination}, relative MIP gap {gap}). This is the best plan found "
+            f"before the solver stopped; a cheaper plan may exist.")
+
+
+# ---------------------------------------------------------------- key figures
+
+def _key_figures(run: RunResult) -> list[dict]:
+    sol = run.solution
+    figs = [{"label": "NPV of the plan", "value": usd(sol.npv_usd),
+             "note": f"{sol.periods[0]} to {sol.periods[-1]}, discounted at "
+                     f"{pct(run.scenario.finance.discount_rate, 1)} a year"}]
+    saving = _saving_vs_api_only(run)
+    if saving is not None:
+        figs.append({"label": "Saved against APIs only", "value": usd(saving[0]),
+                     "note": pct(saving[1], 1) + " of the APIs-only NPV"})
+    costs = sol["costs"]
+    total = float(costs["usd"].sum())
+    figs.append({"label": "Cost over the horizon", "value": usd(total),
+                 "note": "nominal, all categories"})
+    be = _main_breakeven(run)
+    if be is not None:
+        value = num(be["requests"]) if be["found"] and be["requests"] is not None else (
+            f"{num(be['scale'], 2)}x" if be["found"] and be["scale"] is not None else "none")
+        figs.append({"label": "Break-even volume", "value": value,
+                     "note": ("requests per month, " if be["requests"] is not None else "")
+                     + f"{_strategy_name(be['a'])} vs {_strategy_name(be['b'])}"})
+    fleet = sol["fleet"]
+    peak = int(fleet.groupby("t")["total"].sum().max()) if not fleet.empty else 0
+    figs.append({"label": "Peak GPUs", "value": num(peak),
+                 "note": "all types and procurement modes" if peak else "nothing self-hosted"})
+    staff = sol["staffing"]
+    eng = int(staff["engineers_total"].max()) if not staff.empty else 0
+    figs.append({"label": "Peak platform engineers", "value": num(eng), "note": ""})
+    alloc = sol["allocation"]
+    if not alloc.empty and sol.periods:
+        last = alloc[alloc.t == len(sol.periods) - 1]
+        tot = float(last["requests"].sum())
+        hosted = float(last.loc[_self_hosted(last), "requests"].sum())
+        figs.append({"label": "Requests self-hosted", "value": pct(hosted / tot if tot else 0.0),
+                     "note": f"in {sol.periods[-1]}"})
+    committed = float(sol["committed"]["npv_usd"].sum()) if "committed" in sol.tables else 0.0
+    if committed:
+        figs.append({"label": "Committed (existing assets)", "value": usd(committed),
+                     "note": "NPV, not decided by the plan"})
+    return figs
+
+
+# ---------------------------------------------------------------- charts
+
+def _layout(**extra) -> dict:
+    layout = dict(template="plotly_white", font={"family": FONT, "size": 12},
+                  margin={"l": 70, "r": 20, "t": 30, "b": 50}, height=380,
+                  legend={"orientation": "h", "y": -0.18}, hovermode="closest")
+    layout.update(extra)
+    return layout
+
+
+def _figure(fig) -> dict:
+    """A plotly figure as plain JSON data (no NaN: it is not JSON)."""
+    return json.loads(fig.to_json())
+
+
+def _clean_list(values) -> list:
+    return [None if _missing(v) else float(v) for v in values]
+
+
+def _strategies(run: RunResult) -> dict:
+    df = _strategy_rows(run)
+    if df is None:
+        return {"figure": None, "table": None}
+    import plotly.graph_objects as go
+
+    table = _frame_table(df)
+    if "npv_usd" not in df.columns:
+        return {"figure": None, "table": table}
+    names = [str(v) for v in df["strategy"]]
+    npv = _clean_list(df["npv_usd"])
+    ok = [_feasible(row) for _, row in df.iterrows()]
+    colors = ["#4C78A8" if n != "hybrid" else "#54A24B" for n in names]
+    text = [usd(v) if (v is not None and f) else "not feasible" for v, f in zip(npv, ok)]
+    fig = go.Figure(go.Bar(x=[_strategy_name(n) for n in names],
+                           y=[v if f else 0 for v, f in zip(npv, ok)],
+                           marker_color=colors, text=text, textposition="outside",
+                           hovertemplate="%{x}: %{text}<extra></extra>"))
+    fig.update_layout(**_layout(yaxis_title="NPV (USD)", showlegend=False))
+    fig.update_yaxes(tickprefix="$", separatethousands=True)
+    return {"figure": _figure(fig), "table": table}
+
+
+def _frame_table(df: pd.DataFrame) -> dict:
+    cols = [c for c in df.columns if not df[c].map(lambda v: isinstance(v, dict)).any()]
+    rows = []
+    for _, row in df.head(MAX_ROWS).iterrows():
+        rows.append([_strategy_name(row[c]) if c == "strategy" else _cell(c, row[c])
+                     for c in cols])
+    return {"header": [_label(c) for c in cols], "rows": rows,
+            "cut": max(0, len(df) - MAX_ROWS)}
+
+
+def _cost_chart(run: RunResult) -> dict | None:
+    import plotly.graph_objects as go
+
+    sol = run.solution
+    costs = sol["costs"]
+    committed = sol.tables.get("committed")
+    frames = [costs.assign(label=costs["category"].map(lambda c: CATEGORY_LABELS.get(c, c)),
+                           color=costs["category"].map(lambda c: CATEGORY_COLORS.get(c)))]
+    if committed is not None and not committed.empty:
+        frames.append(committed.assign(
+            label=committed["category"].map(lambda c: "existing: " + CATEGORY_LABELS.get(c, c)),
+            color="#BAB0AC"))
+    data = pd.concat(frames, ignore_index=True)
+    fig = go.Figure()
+    drawn = False
+    for label, part in data.groupby("label", sort=False):
+        by = part.groupby("period")["usd"].sum().reindex(sol.periods, fill_value=0.0)
+        if by.abs().max() < 0.5:
+            continue
+        drawn = True
+        fig.add_trace(go.Bar(name=label, x=sol.periods, y=_clean_list(by.values),
+                             marker_color=part["color"].iloc[0],
+                             hovertemplate=f"{label}<br>%{{x}}: $%{{y:,.0f}}<extra></extra>"))
+    if not drawn:
+        return None
+    fig.update_layout(**_layout(barmode="relative", yaxis_title="USD per period (nominal)"))
+    fig.update_yaxes(tickprefix="$", separatethousands=True)
+    return _figure(fig)
+
+
+def _cost_table(run: RunResult) -> dict:
+    sol = run.solution
+    costs = sol["costs"]
+    by = costs.groupby("category", sort=False)[["usd", "npv_usd"]].sum()
+    by = by[by["usd"].abs() >= 0.5]
+    rows = [[CATEGORY_LABELS.get(c, c), usd(r.usd), usd(r.npv_usd)] for c, r in by.iterrows()]
+    rows.append(["total", usd(costs["usd"].sum()), usd(costs["npv_usd"].sum())])
+    return {"header": ["category", "USD (nominal)", "NPV (USD)"], "rows": rows, "cut": 0}
+
+
+def _capacity(run: RunResult) -> dict:
+    import plotly.graph_objects as go
+
+    sol = run.solution
+    fleet, staff, reps = sol["fleet"], sol["staffing"], sol["replicas"]
+    periods = sol.periods
+    if fleet.empty:
+        return {"figure": None, "table": None, "replicas": None}
+    fig = go.Figure()
+    header = ["GPU", "procurement"] + periods
+    rows = []
+    palette = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#EECA3B",
+               "#FF9DA6", "#9D755D", "#BAB0AC"]
+    k = 0
+    for gpu, part in fleet.groupby("gpu", sort=True):
+        for col, label in FLEET_MODES:
+            by = part.groupby("period")[col].sum().reindex(periods, fill_value=0)
+            if by.max() <= 0:
+                continue
+            name = f"{gpu} {label}"
+            fig.add_trace(go.Bar(name=name, x=periods, y=[int(v) for v in by.values],
+                                 marker_color=palette[k % len(palette)],
+                                 hovertemplate=f"{name}<br>%{{x}}: %{{y}} GPUs<extra></extra>"))
+            k += 1
+            rows.append([gpu, label] + [num(v) for v in by.values])
+        used = part.groupby("period")["in_use"].sum().reindex(periods, fill_value=0)
+        rows.append([gpu, "in use"] + [num(v) for v in used.values])
+    in_use = fleet.groupby("period")["in_use"].sum().reindex(periods, fill_value=0)
+    fig.add_trace(go.Scatter(name="GPUs in use", x=periods, y=[int(v) for v in in_use.values],
+                             mode="lines+markers", line={"color": "#222", "dash": "dot"}))
+    fig.update_layout(**_layout(barmode="stack", yaxis_title="GPUs"))
+    eng = staff.set_index("period")["engineers_total"].reindex(periods, fill_value=0)
+    rows.append(["staff", "platform engineers"] + [num(v) for v in eng.values])
+    rep_rows = []
+    if not reps.empty:
+        for (served, gpu, point), part in reps.groupby(["served", "gpu", "point"], sort=True):
+            by = part.set_index("period")["replicas"].reindex(periods, fill_value=0)
+            rep_rows.append([served, gpu, point] + [num(v) for v in by.values])
+    return {"figure": _figure(fig),
+            "table": {"header": header, "rows": rows, "cut": 0},
+            "replicas": {"header": ["model", "GPU", "operating point"] + periods,
+                         "rows": rep_rows, "cut": 0} if rep_rows else None}
+
+
+def _volume(run: RunResult) -> dict:
+    curves = run.curves
+    entries = [_breakeven(b) for b in run.breakeven or [] if isinstance(b, dict)]
+    be_table = None
+    if entries:
+        be_table = {"header": ["strategies", "crossover", "demand scale", "requests per month",
+                               "tokens per month", "note"],
+                    "rows": [[f"{_strategy_name(e['a'])} vs {_strategy_name(e['b'])}",
+                              "yes" if e["found"] else "no", _cell("scale", e["scale"]),
+                              num(e["requests"]), num(e["tokens"]), e["message"] or ""]
+                             for e in entries], "cut": 0}
+    if curves is None or curves.empty or not {"strategy", "scale", "npv_usd"} <= set(curves):
+        return {"figure": None, "breakeven": be_table,
+                "sentences": [e["sentence"] for e in entries]}
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for name, part in curves.groupby("strategy", sort=False):
+        part = part.sort_values("scale")
+        fig.add_trace(go.Scatter(name=_strategy_name(name), x=_clean_list(part["scale"]),
+                                 y=_clean_list(part["npv_usd"]), mode="lines+markers",
+                                 connectgaps=False,
+                                 hovertemplate="%{x:.2f}x: $%{y:,.0f}<extra>" +
+                                 _strategy_name(name) + "</extra>"))
+    for e in entries:
+        if e["found"] and e["scale"] is not None:
+            fig.add_vline(x=float(e["scale"]), line_dash="dash", line_color="#E45756")
+            fig.add_annotation(x=math.log10(float(e["scale"])), y=1, yref="paper",
+                               text=f"break-even {num(e['scale'], 2)}x", showarrow=False,
+                               yanchor="bottom", font={"color": "#E45756"})
+    fig.update_layout(**_layout(xaxis_title="demand scale (x the scenario's volume, log scale)",
+                                yaxis_title="NPV (USD)"))
+    fig.update_xaxes(type="log")
+    if (curves["npv_usd"].dropna() > 0).all():  # costs over decades of volume: log-log
+        fig.update_yaxes(type="log", title="NPV (USD, log scale)")
+    fig.update_yaxes(tickprefix="$", separatethousands=True)
+    return {"figure": _figure(fig), "breakeven": be_table,
+            "sentences": [e["sentence"] for e in entries]}
+
+
+# ---------------------------------------------------------------- per workload
+
+def _period_choice(rows: pd.DataFrame) -> str:
+    rows = rows.sort_values("share", ascending=False)
+    if rows.empty:
+        return "-"
+    if rows["share"].iloc[0] >= 0.995:
+        return str(rows["option"].iloc[0])
+    parts = [f"{o} {pct(s)}" for o, s in zip(rows["option"].head(2), rows["share"].head(2))]
+    more = f" + {len(rows) - 2} more" if len(rows) > 2 else ""
+    return " + ".join(parts) + more
+
+
+def _phases(rows: pd.DataFrame, periods: list[str]) -> list[str]:
+    """The options chosen, period by period, with runs of equal choices merged."""
+    choice = [_period_choice(rows[rows.t == t]) for t in range(len(periods))]
+    out, start = [], 0
+    for t in range(1, len(periods) + 1):
+        if t == len(periods) or choice[t] != choice[start]:
+            span = periods[start] if t - 1 == start else f"{periods[start]}-{periods[t - 1]}"
+            out.append(f"{span}: {choice[start]}")
+            start = t
+    return out
+
+
+def _workload_rows(run: RunResult) -> dict:
+    sol = run.solution
+    alloc = sol["allocation"]
+    uc = sol["unit_costs"].set_index("workload")
+    marg = sol["marginal"]
+    names = [w.name for w in run.scenario.workloads]
+    if len(names) > MAX_ROWS and "npv_usd" in uc.columns:
+        names = list(uc["npv_usd"].sort_values(ascending=False).index[:MAX_ROWS])
+    by_w = dict(tuple(alloc.groupby("workload"))) if not alloc.empty else {}
+    mg = dict(tuple(marg.groupby("workload"))) if not marg.empty else {}
+    last = len(sol.periods) - 1
+    rows = []
+    for w in names[:MAX_ROWS]:
+        a = by_w.get(w, alloc.iloc[0:0])
+        u = uc.loc[w] if w in uc.index else None
+        m = mg.get(w)
+        first_m = last_m = None
+        if m is not None and not m.empty:
+            first_m = m.loc[m.t == 0, "usd_per_mtok"]
+            last_m = m.loc[m.t == last, "usd_per_mtok"]
+            first_m = first_m.iloc[0] if len(first_m) else None
+            last_m = last_m.iloc[0] if len(last_m) else None
+        rows.append({"name": w, "phases": _phases(a, sol.periods),
+                     "npv": usd(u["npv_usd"]) if u is not None else "-",
+                     "per_mtok": usd(u["usd_per_mtok"], 3) if u is not None else "-",
+                     "per_1k": usd(u["usd_per_1k_requests"], 3) if u is not None else "-",
+                     "marginal_first": usd(first_m, 3), "marginal_last": usd(last_m, 3)})
+    return {"rows": rows, "cut": max(0, len(run.scenario.workloads) - MAX_ROWS),
+            "first": sol.periods[0], "last": sol.periods[-1]}
+
+
+# ---------------------------------------------------------------- assumptions
+
+def _quality(q: dict) -> str:
+    return ", ".join(f"{k} {num(v)}" for k, v in q.items()) or "-"
+
+
+def _assumptions(run: RunResult) -> dict:
+    s, res, sol = run.scenario, run.resolved, run.solution
+    h, f = s.horizon, s.finance
+    general = [
+        ["horizon", f"{h.periods} {h.period}s from {h.start}"],
+        ["discount rate", f"{pct(f.discount_rate, 1)} a year ({f.currency})"],
+        ["platform team", f"{_plural(s.staffing.platform_engineers, 'engineer')} once anything is "
+                          f"self-hosted, {usd(s.staffing.cost_usd_per_year)} a year each, "
+                          f"one engineer per {num(s.staffing.gpus_per_engineer)} GPUs"],
+        ["capacity", f"replicas sized to {pct(s.capacity.utilization_target)} utilization at "
+                     f"peak, at least {s.capacity.min_replicas} replica(s) per interactive model"],
+    ]
+    c = s.constraints
+    if c.max_share_per_provider is not None:
+        general.append(["provider cap", f"at most {pct(c.max_share_per_provider)} of a "
+                                        f"workload's traffic per provider"])
+    if c.budget_usd_per_period is not None:
+        general.append(["budget", f"{usd(c.budget_usd_per_period)} per period"])
+    e = s.existing
+    for o in e.owned_gpus:
+        general.append(["existing GPUs", f"{o.count} {o.gpu} bought {o.bought} at "
+                                         f"{usd(o.price_usd)}, {num(o.life_years, 1)} years life"])
+    for r in e.reservations:
+        general.append(["existing reservation", f"{r.count} {r.gpu} until {r.ends} at "
+                                                f"{usd(r.usd_per_hour, 2)} per GPU-hour"])
+    if e.engineers:
+        general.append(["existing engineers", str(e.engineers)])
+
+    workloads = [[w.name, w.task, num(_first(w.requests_per_month)), pct(w.growth_per_year),
+                  num(w.input_tokens), num(w.output_tokens), pct(w.cached_input_share),
+                  num(w.peak_to_average, 1), w.latency, num(w.min_quality),
+                  w.residency if isinstance(w.residency, str) else ", ".join(w.residency)]
+                 for w in s.workloads[:MAX_ROWS]]
+    apis = []
+    for a in res.apis[:MAX_ROWS]:
+        t = a.tiers[0]
+        rt, b = t.realtime, t.batch
+        apis.append([a.id, _quality(a.quality), usd(rt.input, 3), usd(rt.cached_input, 3),
+                     usd(rt.output, 3),
+                     f"{usd(b.input, 3)} / {usd(b.output, 3)}" if b else "-",
+                     f"{len(a.tiers)} tiers" if len(a.tiers) > 1 else "",
+                     pct(a.price_trend_per_year), rt.source])
+    gpus = []
+    for g in res.gpus:
+        p = g.purchase
+        gpus.append([g.name, num(g.memory_gb), usd(g.on_demand_usd_per_hour, 2),
+                     usd(g.reserved_usd_per_hour.get("1y"), 2),
+                     usd(g.reserved_usd_per_hour.get("3y"), 2),
+                     usd(p.price_usd) if p else "-", num(p.life_years, 1) if p else "-",
+                     num(p.power_kw, 2) if p else "-",
+                     "; ".join(f"{k}: {v}" for k, v in g.sources.items()) or "scenario"])
+    models = []
+    for m in res.models:
+        serving = "; ".join(
+            f"{g}: {sv.gpus_per_replica} GPU(s)/replica, interactive "
+            f"{num(sv.interactive.prefill_tokens_per_s)}/{num(sv.interactive.decode_tokens_per_s)}"
+            f", batch {num(sv.batch.prefill_tokens_per_s)}/{num(sv.batch.decode_tokens_per_s)}"
+            for g, sv in m.serving.items())
+        models.append([m.name, _quality(m.quality), num(m.context_window_tokens), serving,
+                       "; ".join(f"{k}: {v}" for k, v in m.sources.items()) or "scenario"])
+    fine_tunes = [[ft.name, ft.base, ", ".join(ft.workloads), usd(ft.training_cost_usd),
+                   str(ft.retrain_every_periods or "never"), _quality(ft.quality_uplift),
+                   pct(ft.input_token_reduction)] for ft in s.fine_tunes]
+    snap = sol.meta.get("prices_snapshot") or dict(res.prices_snapshot)
+    sources = [["API prices", " ".join(str(snap.get(k, "")) for k in ("source", "version")
+                                       ).strip() or "-"],
+               ["prices snapshot date", str(snap.get("date", "-"))]]
+    price_sources = sorted({t.realtime.source for a in res.apis for t in a.tiers})
+    if price_sources:
+        sources.append(["price sources used", ", ".join(price_sources)])
+    if run.files:
+        sources.append(["scenario files", ", ".join(run.files)])
+    meta = sol.meta
+    if "options_candidates" in meta:
+        sources.append(["model size", f"{num(meta['options_candidates'])} candidate options, "
+                                      f"{num(meta.get('options_pruned', 0))} pruned as dominated, "
+                                      f"{num(meta.get('options_kept', 0))} kept"])
+    return {
+        "general": general,
+        "workloads": {"header": ["workload", "task", "requests / month (first period)",
+                                 "growth / year", "input tokens", "output tokens",
+                                 "cached input", "peak / average", "latency", "min quality",
+                                 "residency"],
+                      "rows": workloads, "cut": max(0, len(s.workloads) - MAX_ROWS)},
+        "apis": {"header": ["API", "quality", "input", "cached input", "output",
+                            "batch input / output", "tiers", "price trend / year", "source"],
+                 "rows": apis, "cut": max(0, len(res.apis) - MAX_ROWS)},
+        "gpus": {"header": ["GPU", "memory GB", "on demand / h", "reserved 1y / h",
+                            "reserved 3y / h", "purchase", "life years", "power kW", "sources"],
+                 "rows": gpus, "cut": 0},
+        "models": {"header": ["model", "quality", "context tokens",
+                              "serving (prefill/decode tokens per s per replica)", "sources"],
+                   "rows": models, "cut": 0},
+        "fine_tunes": {"header": ["fine-tune", "base", "workloads", "training", "retrain every",
+                                  "quality uplift", "input token reduction"],
+                       "rows": fine_tunes, "cut": 0} if fine_tunes else None,
+        "sources": sources,
+        "snapshot_date": str(snap.get("date", "-")),
+    }
+
+
+def _first(v):
+    return v[0] if isinstance(v, list) else v
+
+
+# ---------------------------------------------------------------- environment
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("tco", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+@lru_cache(maxsize=1)
+def _plotly_js():
+    """plotly.js from the installed plotly package, safe to inline in a <script> element."""
+    from markupsafe import Markup
+    from plotly.offline import get_plotlyjs
+
+    js = get_plotlyjs()
+    # A literal "</script" inside the bundle would end the element early.
+    js = js.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT")
+    return Markup(js)
