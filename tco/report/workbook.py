@@ -118,6 +118,7 @@ class _Context:
     row_df: int = 0
     wl_row: dict[str, int] = field(default_factory=dict)
     price_row: dict[tuple, int] = field(default_factory=dict)
+    price_label: dict[int, str] = field(default_factory=dict)
     gpu_row: dict[str, int] = field(default_factory=dict)
     ft_row: dict[str, int] = field(default_factory=dict)
     owned_rows: list[int] = field(default_factory=list)
@@ -335,6 +336,7 @@ def _assumptions_prices(ctx: _Context, g: Grid, r: int) -> int:
                 tp = api.tiers[0].batch
             source = tp.source if tp is not None else ""
         g.put(rr, 1, label)
+        ctx.price_label[rr] = label
         g.put(rr, 2, api_id)
         g.put(rr, 3, api.provider if api is not None else "")
         g.put(rr, 4, mode)
@@ -506,14 +508,15 @@ def _plan(ctx: _Context) -> None:
     sol, data = ctx.run.solution, ctx.data
     alloc = sol.tables["allocation"]
     opts = data.options.table
-    by_key = {(w, o): i for i, (w, o) in enumerate(zip(opts.workload_name, opts.option))}
-    deps = data.options.deployments
+    # Plain tuples: a pandas row lookup per allocation row costs more than writing it.
+    by_key = {(o.workload_name, o.option): o for o in opts.itertuples(index=False)}
+    gpus_per_replica = [int(x) for x in data.options.deployments["gpus_per_replica"]]
     ft_index = {ft.name: i + 1 for i, ft in enumerate(ctx.run.scenario.fine_tunes)}
     g.header(1, 1, [n for n, _ in PLAN_COLUMNS], [w for _, w in PLAN_COLUMNS])
     c = PC
     r = 1
     for r, a in enumerate(alloc.itertuples(index=False), start=2):
-        o = opts.iloc[by_key[(a.workload, a.option)]]
+        o = by_key[(a.workload, a.option)]
         t = int(a.t)
         wr = ctx.wl_row[a.workload]
         first, _ = ctx.plan_rows.get(a.workload, (r, r))
@@ -544,15 +547,13 @@ def _plan(ctx: _Context) -> None:
                                                    "Quality (0-100)"))
         if a.kind in ("api", "api_batch"):
             pr = ctx.price_row[_price_key(o)]
-            g.put(r, c["Price row"], ctx.sheets[A].ws.cell(pr, 1).value)
+            g.put(r, c["Price row"], ctx.price_label[pr])
             p_in, p_ca, p_out = (ref(A, pr, k) for k in (5, 6, 7))
             trend = ref(A, pr, ctx.pcol(t))
             g.f(r, c["API cost (USD)"],
                 f"={J}*({K}*(1-{L})*{p_in}+{K}*{L}*{p_ca}+{M}*{p_out})/1000000*{trend}", USD)
         g.f(r, c["Error cost (USD)"], f"={J}*(1-{N}/100)*{ref(A, wr, 10)}", USD)
-        gpr = 0
-        if int(o.deployment) >= 0:
-            gpr = int(deps["gpus_per_replica"].iat[int(o.deployment)])
+        gpr = gpus_per_replica[int(o.deployment)] if int(o.deployment) >= 0 else 0
         g.put(r, c["GPU-hours"], float(a.gpu_replica_hours) * gpr, NUMBER)
         g.f(r, c["Tokens"], f"={J}*{ref(A, wr, 12)}", COUNT)
         g.f(r, c["Discount factor"], f"={ctx.df_ref(t)}", FACTOR)

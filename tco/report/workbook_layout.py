@@ -13,7 +13,7 @@ import re
 from functools import cache
 
 import numpy as np
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
@@ -120,39 +120,44 @@ class Grid:
         self.styles = styles
         self.widths: dict[int, float] = {}
 
-    def _cell(self, r: int, c: int):
-        return self.ws.cell(r, c)
+    def _cell(self, r: int, c: int, style):
+        # Built directly, sharing one style array per style: Worksheet.cell() and setting a
+        # style afterwards check and look up more than a writer needs (half the build time on
+        # a large plan). Because the array is shared, never set a style attribute on a written
+        # cell; write the cell again with the style wanted.
+        cell = Cell.__new__(Cell)
+        cell.parent, cell.row, cell.column = self.ws, r, c
+        cell._hyperlink = cell._comment = None
+        cell._style = style
+        self.ws._cells[(r, c)] = cell
+        return cell
 
     def put(self, r: int, c: int, value, fmt: str | None = None, kind: str = "plain",
             is_input: bool = False):
         """A value: number, bool or text (text is never a formula). None leaves it empty."""
-        cell = self._cell(r, c)
         quote = False
+        data_type = "n"
         if value is None:
             pass
         elif isinstance(value, bool | np.bool_):
-            value = bool(value)
-            cell._value, cell.data_type = value, "b"
+            value, data_type = bool(value), "b"
         elif isinstance(value, int | float) or hasattr(value, "dtype"):
             v = float(value)
             if math.isnan(v) or math.isinf(v):
-                cell._value, cell.data_type = None, "n"
+                value = None
             else:
-                if v.is_integer() and abs(v) < 2**53:
-                    v = int(v)
-                cell._value, cell.data_type = v, "n"
+                value = int(v) if v.is_integer() and abs(v) < 2**53 else v
         else:
-            text = clean_text(str(value))
-            cell._value, cell.data_type = text, "s"
-            quote = text.startswith(UNSAFE_START)
-        cell._style = copy.copy(self.styles.get(kind, fmt, is_input, quote))
+            value, data_type = clean_text(str(value)), "s"
+            quote = value.startswith(UNSAFE_START)
+        cell = self._cell(r, c, self.styles.get(kind, fmt, is_input, quote))
+        cell._value, cell.data_type = value, data_type
         return cell
 
     def f(self, r: int, c: int, formula: str, fmt: str | None = None, kind: str = "plain"):
         """A formula tco composed (must start with '=')."""
-        cell = self._cell(r, c)
+        cell = self._cell(r, c, self.styles.get(kind, fmt, False, False))
         cell._value, cell.data_type = formula, "f"
-        cell._style = copy.copy(self.styles.get(kind, fmt, False, False))
         return cell
 
     def header(self, r: int, c: int, labels: list[str], widths: list[float] | None = None):
