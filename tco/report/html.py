@@ -183,6 +183,9 @@ def recommendation(run: RunResult) -> str:
         elif len(names) < n:
             head += ", and nothing through APIs"
     text = f"{head}: NPV {usd(sol.npv_usd)} over {sol.periods[0]} to {sol.periods[-1]}"
+    committed = _committed_npv(run)
+    if committed:
+        text += f" (plus {usd(committed)} already committed to existing assets)"
     saving = _saving_vs_api_only(run)
     if saving is not None:
         amount, share = saving
@@ -192,6 +195,11 @@ def recommendation(run: RunResult) -> str:
     if be is not None:
         text += "; " + be["sentence"]
     return text + "."
+
+
+def _committed_npv(run: RunResult) -> float:
+    c = run.solution.tables.get("committed")
+    return float(c["npv_usd"].sum()) if c is not None and not c.empty else 0.0
 
 
 def _self_hosted(alloc: pd.DataFrame) -> pd.Series:
@@ -368,7 +376,7 @@ def _key_figures(run: RunResult) -> list[dict]:
         hosted = float(last.loc[_self_hosted(last), "requests"].sum())
         figs.append({"label": "Requests self-hosted", "value": pct(hosted / tot if tot else 0.0),
                      "note": f"in {sol.periods[-1]}"})
-    committed = float(sol["committed"]["npv_usd"].sum()) if "committed" in sol.tables else 0.0
+    committed = _committed_npv(run)
     if committed:
         figs.append({"label": "Committed (existing assets)", "value": usd(committed),
                      "note": "NPV, not decided by the plan"})
@@ -434,11 +442,13 @@ def _cost_chart(run: RunResult) -> dict | None:
     costs = sol["costs"]
     committed = sol.tables.get("committed")
     frames = [costs.assign(label=costs["category"].map(lambda c: CATEGORY_LABELS.get(c, c)),
-                           color=costs["category"].map(lambda c: CATEGORY_COLORS.get(c)))]
+                           color=costs["category"].map(lambda c: CATEGORY_COLORS.get(c)),
+                           pattern="")]
     if committed is not None and not committed.empty:
         frames.append(committed.assign(
             label=committed["category"].map(lambda c: "existing: " + CATEGORY_LABELS.get(c, c)),
-            color="#BAB0AC"))
+            color=committed["category"].map(lambda c: CATEGORY_COLORS.get(c, "#BAB0AC")),
+            pattern="/"))
     data = pd.concat(frames, ignore_index=True)
     fig = go.Figure()
     drawn = False
@@ -448,7 +458,8 @@ def _cost_chart(run: RunResult) -> dict | None:
             continue
         drawn = True
         fig.add_trace(go.Bar(name=label, x=sol.periods, y=_clean_list(by.values),
-                             marker_color=part["color"].iloc[0],
+                             marker={"color": part["color"].iloc[0],
+                                     "pattern": {"shape": part["pattern"].iloc[0]}},
                              hovertemplate=f"{label}<br>%{{x}}: $%{{y:,.0f}}<extra></extra>"))
     if not drawn:
         return None
