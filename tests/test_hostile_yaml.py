@@ -84,6 +84,18 @@ def test_infinity_written_as_a_string_is_refused_by_the_schema(tmp_path: Path) -
             in refusal(f))
 
 
+@pytest.mark.parametrize("text, message", [
+    ("name: !!timestamp soon\n", "1: name: cannot read 'soon' as !!timestamp"),
+    ("? !!omap x\n: 1\n", "1: (document): YAML tag 'tag:yaml.org,2002:omap' is not allowed"),
+    ("name: !!binary aGk=\n", "1: name: YAML tag 'tag:yaml.org,2002:binary' is not allowed"),
+    ("name: !custom x\n", "1: name: YAML tag '!custom' is not allowed"),
+])
+def test_explicit_tags_refused_or_checked(tmp_path: Path, text: str, message: str) -> None:
+    f = tmp_path / "tags.yaml"
+    f.write_text(text)
+    assert f"{f}:{message}" in refusal(f)
+
+
 def test_syntax_error_located(tmp_path: Path) -> None:
     f = tmp_path / "syntax.yaml"
     f.write_text("name: x\nworkloads: [a, b\nother: 1\n")
@@ -164,14 +176,20 @@ def workdir(tmp_path_factory) -> Path:
     return d
 
 
+SPLICES = ["&a ", "*a", "<<: ", "{", "]", ": ", "- ", "\t", '"', "!!timestamp ", "!!omap ",
+           "!!binary ", "!!int ", "!foo ", "? ", "---\n", ".nan", "1.0e+999", "190:20:30",
+           "\ufeff", "\u2028", "\x85", "%YAML 1.1\n"]
+
+
 @settings(max_examples=150, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(example=st.sampled_from(EXAMPLES + ["base"]), pick=st.integers(min_value=0),
        action=st.sampled_from(["drop", "replace", "replace", "nest", "alias", "rename"]),
-       value=WEIRD, extra=st.sampled_from(["", "", "unicode", "bomb", "tab"]))
+       value=WEIRD, extra=st.sampled_from(["", "", "unicode", "bomb", "tab", "splice"]),
+       splice=st.tuples(st.integers(min_value=0), st.sampled_from(SPLICES)))
 def test_mutated_examples_load_or_raise_scenario_error(workdir: Path, example: str, pick: int,
-                                                       action: str, value: Any,
-                                                       extra: str) -> None:
+                                                       action: str, value: Any, extra: str,
+                                                       splice: tuple[int, str]) -> None:
     source = SCENARIOS / f"{example}.yaml"
     data = yaml.safe_load(source.read_text())
     paths = paths_in(data)
@@ -184,6 +202,9 @@ def test_mutated_examples_load_or_raise_scenario_error(workdir: Path, example: s
                         for i in range(9))
     elif extra == "tab":
         text = text.replace("  ", "\t", 1)
+    elif extra == "splice":  # raw YAML syntax at a random place: tags, anchors, brackets
+        at = splice[0] % (len(text) + 1)
+        text = text[:at] + splice[1] + text[at:]
     target = workdir / f"mutant-{example}.yaml"
     target.write_text(text, encoding="utf-8")
     start = time.perf_counter()
