@@ -37,7 +37,10 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 class Spec(BaseModel):
     """Base of every section: frozen, unknown keys refused, field docstrings in the schema."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # allow_inf_nan=False: `inf` or `nan` written as text would otherwise pass a bare `float`
+    # field (gpus_per_engineer) or fail with a misleading range message.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
+                              allow_inf_nan=False)
 
 
 def parse_period(label: str) -> tuple[int, int, str]:
