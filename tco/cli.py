@@ -63,8 +63,8 @@ def validate(
                       f"{len(s.open_models)} open models, {len(s.gpus)} GPU types)",
                       markup=False, highlight=False, soft_wrap=True)
     if code:
-        # SystemExit, not typer.Exit: main() runs the app with standalone_mode=False, where
-        # click returns typer.Exit's code instead of exiting with it.
+        # SystemExit rather than typer.Exit: it ends the process with `code` whether or not the
+        # app runs in click's standalone mode (outside it, click returns typer.Exit's code).
         raise SystemExit(code)
 
 
