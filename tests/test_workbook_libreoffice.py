@@ -11,6 +11,7 @@ import os
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from test_workbook import INJECT, api_only_scenario, named_cell, rich_scenario, run_of
@@ -35,6 +36,11 @@ def recalculated(tmp_path_factory):
                     "be recalculated here (install libreoffice-calc)")
     src = tmp_path_factory.mktemp("written")
     rich, mono = run_of(rich_scenario()), run_of(api_only_scenario())
+    # Strategy figures as tco.analysis gives them; the Summary's savings refer to them.
+    mono.strategies = pd.DataFrame({
+        "strategy": ["api_only", "api_batch_cache", "hybrid"], "status": ["ok"] * 3,
+        "npv_usd": [mono.solution.npv_usd + 5000.0, mono.solution.npv_usd + 1234.5,
+                    mono.solution.npv_usd]})
     write_workbook(rich, src / "rich.xlsx")
     write_workbook(mono, src / "monthly.xlsx")
     # The reviewer's edit: one API output price, nothing else, on a copy of the rich workbook.
@@ -127,3 +133,12 @@ def test_injected_workload_name_stays_text(recalculated):
         assert all(c.data_type == "s" for c in cells)
     unit = recalculated["books"]["rich"]["Unit economics"]
     assert INJECT in [unit.cell(r, 1).value for r in range(2, 6)]
+
+
+def test_summary_savings_against_the_best_single_mode_strategy(recalculated):
+    ws = recalculated["books"]["monthly"]["Summary"]
+    rows = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(5, 15)}
+    assert rows["Recommended strategy"] == "hybrid"
+    assert rows["Savings against the best single-mode strategy (USD)"] == pytest.approx(1234.5)
+    assert rows["NPV of the plan (USD)"] == pytest.approx(
+        recalculated["runs"]["monthly"].solution.npv_usd, rel=REL)

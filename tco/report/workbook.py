@@ -686,7 +686,7 @@ def _costs(ctx: _Context) -> None:
     g = ctx.sheets[CO]
     T, first = ctx.T, ctx.costs_first
     last = first + T - 1
-    g.header(1, 1, COSTS_HEAD, [9, 5, 6] + [13] * len(CATEGORIES) + [14, 10, 15, 2, 13, 13,
+    g.header(1, 1, COSTS_HEAD, [10, 9, 13] + [13] * len(CATEGORIES) + [14, 10, 15, 2, 13, 13,
                                                                       12, 16])
     # Detail blocks below the main table are laid out first so the main formulas can refer
     # to them.
@@ -921,8 +921,17 @@ def _category_chart(ctx: _Context, title: str) -> BarChart:
     data = Reference(ws, min_col=4, max_col=3 + len(CATEGORIES), min_row=1, max_row=last)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-    chart.height, chart.width = 9, 18
+    chart.height, chart.width = 11, 26
+    chart.legend.position = "b"
+    _show_axes(chart)
     return chart
+
+
+def _show_axes(chart) -> None:
+    """Axes drawn (openpyxl marks them deleted by default), period labels below the bars."""
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.x_axis.tickLblPos = "low"
 
 
 # ---------------------------------------------------------------- Unit economics
@@ -1030,6 +1039,7 @@ def _strategies(ctx: _Context) -> None:
                 chart.set_categories(Reference(g.ws, min_col=nc, min_row=first + 1,
                                                max_row=first + len(df)))
                 chart.height, chart.width = 7, 16
+                _show_axes(chart)
                 g.ws.add_chart(chart, f"{col(len(df.columns) + 2)}3")
         r += 1
     g.put(r, 1, "Break-even volumes", kind="section")
@@ -1067,6 +1077,7 @@ def _strategies(ctx: _Context) -> None:
             chart.set_categories(Reference(g.ws, min_col=1, min_row=first + 1,
                                            max_row=first + len(wide)))
             chart.height, chart.width = 9, 18
+            _show_axes(chart)
             g.ws.add_chart(chart, f"{col(len(wide.columns) + 2)}{first}")
     g.width(1, 24)
     g.finish(freeze="A2")

@@ -119,6 +119,7 @@ class Grid:
         self.ws = ws
         self.styles = styles
         self.widths: dict[int, float] = {}
+        self.headers: list[tuple[int, int, list[str]]] = []
 
     def _cell(self, r: int, c: int, style):
         # Built directly, sharing one style array per style: Worksheet.cell() and setting a
@@ -166,6 +167,7 @@ class Grid:
             self.put(r, c + i, label, kind="header")
             if widths:
                 self.width(c + i, widths[i])
+        self.headers.append((r, c, labels))
 
     def width(self, c: int, w: float) -> None:
         """Widen column c to at least w characters."""
@@ -175,6 +177,12 @@ class Grid:
         """Widths, frozen panes, filter, landscape print fitted to one page wide."""
         for c, w in self.widths.items():
             self.ws.column_dimensions[col(c)].width = w
+        for r, c0, labels in self.headers:
+            # Wrapped header text needs a taller row (spreadsheets do not grow it on load).
+            lines = max((math.ceil(len(str(label)) / max(self.widths.get(c0 + i, 9.0) - 1, 4))
+                         for i, label in enumerate(labels) if label), default=1)
+            if lines > 1:
+                self.ws.row_dimensions[r].height = 15 * min(lines, 4)
         if freeze:
             self.ws.freeze_panes = freeze
         if filter_ref:
