@@ -107,3 +107,18 @@ def share_penalty(b: Built) -> float:
         if g.purchase:
             scale += g.purchase.price_usd * 8
     return 1e3 * max(scale, 1.0)
+
+
+def model_size(b: Built) -> dict[str, int]:
+    """Variables, integer variables, rows and nonzeros of the Pyomo model (before presolve)."""
+    m = b.model
+    variables = integers = rows = nonzeros = 0
+    for v in m.component_data_objects(pyo.Var, descend_into=True):
+        variables += 1
+        integers += not v.is_continuous()
+    for c in m.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        rows += 1
+        body = c.body
+        nonzeros += len(body.linear_vars) if hasattr(body, "linear_vars") else len(
+            list(pyo.expr.identify_variables(body)))
+    return dict(variables=variables, integers=integers, rows=rows, nonzeros=nonzeros)

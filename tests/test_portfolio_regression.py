@@ -1,0 +1,53 @@
+"""Regression figures of small generated portfolios: the optimum and the model's size.
+
+Pinned before the speed work of issue 8 (option pruning, bulk building, in-memory hand-over):
+any change to these figures must be explained in its commit. The portfolios use the plain
+catalog of `benchmarks/portfolio.py` (every price given there), so shipped-catalog updates do
+not move them. Larger portfolios are MILPs HiGHS cannot prove optimal in seconds, so the
+optimum is pinned on 10-workload portfolios (proven optimal, gap 1e-6) and the size on 30.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from portfolio import portfolio  # noqa: E402
+
+from tco.demand import expand_demand, make_periods  # noqa: E402
+from tco.model import build_model, make_model_data  # noqa: E402
+from tco.model.build import model_size  # noqa: E402
+from tco.options import enumerate_options  # noqa: E402
+from tco.pipeline import plan  # noqa: E402
+
+
+def _built(n: int, seed: int):
+    s, r = portfolio(n, seed=seed, catalog="plain", mip_rel_gap=1e-6)
+    p = make_periods(s.horizon, s.finance)
+    d = expand_demand(s, p)
+    o = enumerate_options(s, r, p, d)
+    return o, build_model(make_model_data(s, r, p, d, o))
+
+
+@pytest.mark.parametrize("seed, npv", [(2, 1433096.182458829), (3, 1581348.6619521577)])
+def test_optimum_of_small_portfolios(seed, npv):
+    s, r = portfolio(10, seed=seed, catalog="plain", mip_rel_gap=1e-6)
+    sol = plan(s, r)
+    assert sol.result.status == "optimal"
+    assert sol.npv_usd == pytest.approx(npv, rel=1e-7)
+    assert sol.result.objective == pytest.approx(npv, rel=1e-7)
+
+
+@pytest.mark.parametrize("n, seed, options, size", [
+    (10, 2, (235, 67, 168), dict(variables=2857, integers=841, rows=780, nonzeros=7452)),
+    (10, 3, (211, 67, 144), dict(variables=2496, integers=768, rows=684, nonzeros=6480)),
+    (30, 1, (544, 177, 367), dict(variables=5173, integers=769, rows=948, nonzeros=11688)),
+])
+def test_model_size(n, seed, options, size):
+    o, built = _built(n, seed)
+    assert (o.candidates, o.pruned, len(o.table)) == options
+    assert model_size(built) == size
