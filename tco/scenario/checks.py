@@ -249,7 +249,18 @@ def check_quality_reachable(s: Scenario, resolved: Resolved) -> list[Problem]:
     return problems
 
 
-RESOLVED_CHECKS = (check_task_quality, check_fine_tune_bases_scored, check_quality_reachable)
+def check_existing_running_costs(s: Scenario, resolved: Resolved) -> list[Problem]:
+    """Owned GPUs cost power and facility while alive: their type needs purchase data for it."""
+    priced = {g.name for g in resolved.gpus if g.purchase is not None}
+    return [Problem(("existing", "owned_gpus", i, "gpu"),
+                    f"GPU type '{o.gpu}' has no purchase data, so the power and facility cost of"
+                    " these owned GPUs is unknown (expected gpus[].purchase with power_kw and"
+                    " facility rates, or a catalog GPU)")
+            for i, o in enumerate(s.existing.owned_gpus) if o.gpu not in priced]
+
+
+RESOLVED_CHECKS = (check_task_quality, check_fine_tune_bases_scored, check_quality_reachable,
+                   check_existing_running_costs)
 
 
 def check_resolved(s: Scenario, resolved: Resolved) -> None:
