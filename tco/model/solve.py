@@ -1,4 +1,11 @@
-"""Solve the model with HiGHS (Pyomo's persistent interface) or another Pyomo solver.
+"""Solve the model with HiGHS (the Pyomo model handed over in memory) or another Pyomo solver.
+
+HiGHS: the Pyomo model, the single source of the math, is compiled once into sparse matrices
+(`compile_model`: columns are the model's variables, rows its constraints, read from their
+linear expressions) and passed whole to highspy (`HighsModel`); the solution is loaded back
+into the Pyomo variables. This replaces Pyomo's persistent interface, whose per-component
+hand-over cost more than the solve on large portfolios (benchmarks/RESULTS.md). Any other
+solver name goes through Pyomo's SolverFactory with the same Pyomo model.
 
 `solve()` returns a typed `SolveResult` (status, termination, objective, bound, gap, seconds).
 A run stopped by the time limit with a plan in hand returns that plan with status
@@ -12,9 +19,11 @@ d(NPV)/d(demand scale) with the fleet held fixed.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from tco.errors import SolverError
 from tco.model.build import Built
@@ -40,13 +49,180 @@ class SolveResult:
         return self.status in ("optimal", "time_limit")
 
 
-def _highs(settings: SolverSettings):
-    from pyomo.contrib.solver.solvers.highs import Highs
+@dataclass
+class Matrices:
+    """A linear model as arrays: min cost . x + offset, row_lower <= A x <= row_upper."""
 
-    opt = Highs()
-    if not opt.available():
-        raise SolverError("HiGHS is not available: install highspy (pip install highspy)")
-    return opt
+    columns: list
+    """Pyomo variables, in column order."""
+    rows: list
+    """Pyomo constraints, in row order."""
+    cost: np.ndarray
+    offset: float
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray
+    """True for integer and binary columns."""
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    start: np.ndarray
+    """CSR row starts (int32), len(rows) + 1."""
+    index: np.ndarray
+    value: np.ndarray
+    col_of: dict = field(default_factory=dict)
+    """id(variable) -> column."""
+    row_of: dict = field(default_factory=dict)
+    """id(constraint) -> row."""
+
+
+def _terms(expr, col_of):
+    """(columns, coefficients, constant) of a linear expression."""
+    if type(expr) is LinearExpression:
+        cols, coefs = [], []
+        for a in expr.args:
+            if type(a) is MonomialTermExpression:
+                c, v = a.args
+                if v.fixed:
+                    continue
+                cols.append(col_of[id(v)])
+                coefs.append(c)
+            else:
+                break
+        else:
+            return cols, coefs, 0.0
+    from pyomo.repn import generate_standard_repn
+
+    repn = generate_standard_repn(expr, quadratic=False)
+    if repn.nonlinear_expr is not None:
+        raise SolverError("the model has a nonlinear term: HiGHS is given linear models only")
+    return ([col_of[id(v)] for v in repn.linear_vars], list(repn.linear_coefs),
+            float(repn.constant))
+
+
+def compile_model(model: pyo.ConcreteModel) -> Matrices:
+    """Read the Pyomo model's variables, linear rows and objective into sparse arrays."""
+    columns = list(model.component_data_objects(pyo.Var, descend_into=True))
+    col_of = {id(v): i for i, v in enumerate(columns)}
+    n = len(columns)
+    lower = np.full(n, -np.inf)
+    upper = np.full(n, np.inf)
+    integer = np.zeros(n, dtype=bool)
+    for i, v in enumerate(columns):
+        if v.fixed:
+            lower[i] = upper[i] = v.value
+            continue
+        lb, ub = v.bounds
+        if lb is not None:
+            lower[i] = lb
+        if ub is not None:
+            upper[i] = ub
+        integer[i] = not v.is_continuous()
+    rows, row_lower, row_upper, starts, index, value = [], [], [], [0], [], []
+    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        cols, coefs, const = _terms(con.body, col_of)
+        lb, ub = con.lb, con.ub
+        rows.append(con)
+        row_lower.append(-np.inf if lb is None else lb - const)
+        row_upper.append(np.inf if ub is None else ub - const)
+        index.extend(cols)
+        value.extend(coefs)
+        starts.append(len(index))
+    obj = next(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
+    cols, coefs, offset = _terms(obj.expr, col_of)
+    cost = np.zeros(n)
+    np.add.at(cost, np.asarray(cols, dtype=np.int64), np.asarray(coefs, dtype=float))
+    if obj.sense != pyo.minimize:
+        cost, offset = -cost, -offset
+    return Matrices(columns=columns, rows=rows, cost=cost, offset=offset, col_lower=lower,
+                    col_upper=upper, integer=integer,
+                    row_lower=np.asarray(row_lower, dtype=float),
+                    row_upper=np.asarray(row_upper, dtype=float),
+                    start=np.asarray(starts, dtype=np.int32),
+                    index=np.asarray(index, dtype=np.int32),
+                    value=np.asarray(value, dtype=float), col_of=col_of,
+                    row_of={id(c): r for r, c in enumerate(rows)})
+
+
+@dataclass
+class HighsModel:
+    """The model live in highspy, with the matrices it was built from."""
+
+    highs: object
+    mat: Matrices
+
+    @property
+    def version(self) -> str:
+        """HiGHS version, e.g. 1.16.0."""
+        h = self.highs
+        return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+def _highspy():
+    try:
+        import highspy
+    except ImportError:
+        raise SolverError("HiGHS is not available: install highspy (pip install highspy)") from None
+    return highspy
+
+
+def handover(built: Built, settings: SolverSettings | None = None) -> HighsModel:
+    """Compile the Pyomo model and pass it whole to a new highspy instance (one thread)."""
+    highspy = _highspy()
+    mat = compile_model(built.model)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", settings.threads if settings else 1)
+    inf = h.getInfinity()
+    clip = (lambda a: np.clip(a, -inf, inf))
+    integrality = mat.integer.astype(np.int32)  # kContinuous = 0, kInteger = 1
+    status = h.passModel(
+        len(mat.columns), len(mat.rows), len(mat.value), int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMinimize), float(mat.offset), mat.cost, clip(mat.col_lower),
+        clip(mat.col_upper), clip(mat.row_lower), clip(mat.row_upper), mat.start, mat.index,
+        mat.value, integrality)
+    if status == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS refused the model (passModel returned an error)")
+    return HighsModel(highs=h, mat=mat)
+
+
+def run_highs(hm: HighsModel, settings: SolverSettings) -> dict:
+    """Run HiGHS on the live model; the typed outcome without loading values."""
+    highspy = _highspy()
+    h = hm.highs
+    h.setOptionValue("time_limit", float(settings.time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(settings.mip_rel_gap))
+    h.setOptionValue("threads", int(settings.threads))
+    h.run()
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    S = highspy.HighsModelStatus
+    if ms == S.kOptimal and has:
+        status = "optimal"
+    elif ms in (S.kInfeasible, S.kUnboundedOrInfeasible):
+        status = "infeasible"
+    elif has and ms != S.kUnbounded:
+        status = "time_limit"
+    else:
+        status = "no_plan_in_time" if ms == S.kTimeLimit else "error"
+    obj = float(info.objective_function_value) if has else None
+    if hm.mat.integer.any():
+        bound = float(info.mip_dual_bound)
+    else:
+        bound = obj
+    gap = None
+    if obj is not None and bound is not None and np.isfinite(bound):
+        gap = abs(obj - bound) / max(abs(obj), 1e-9)
+    return dict(status=status, termination=h.modelStatusToString(ms), objective=obj,
+                bound=bound, gap=gap, solver="highs " + hm.version, has=has)
+
+
+def load_values(hm: HighsModel) -> None:
+    """Copy HiGHS's column values into the Pyomo variables."""
+    values = hm.highs.getSolution().col_value
+    for v, val in zip(hm.mat.columns, values):
+        if not v.fixed:
+            v.set_value(val, skip_validation=True)
 
 
 def solve(built: Built, settings: SolverSettings) -> SolveResult:
@@ -60,33 +236,12 @@ def solve(built: Built, settings: SolverSettings) -> SolveResult:
 
 
 def _solve_highs(built: Built, settings: SolverSettings) -> dict:
-    from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-
-    opt = _highs(settings)
-    built.solver = opt
-    res = opt.solve(built.model, load_solutions=False, raise_exception_on_nonoptimal_result=False,
-                    time_limit=settings.time_limit_s, rel_gap=settings.mip_rel_gap,
-                    threads=settings.threads)
-    tc = res.termination_condition
-    has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-    if has:
-        res.solution_loader.load_vars()
-    if tc == TerminationCondition.convergenceCriteriaSatisfied and has:
-        status = "optimal"
-    elif tc == TerminationCondition.maxTimeLimit and has:
-        status = "time_limit"
-    elif tc in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
-        status = "infeasible"
-    elif has:
-        status = "time_limit" if tc != TerminationCondition.unbounded else "error"
-    else:
-        status = "error" if tc != TerminationCondition.maxTimeLimit else "no_plan_in_time"
-    obj, bound = res.incumbent_objective, res.objective_bound
-    gap = None
-    if obj is not None and bound is not None:
-        gap = abs(obj - bound) / max(abs(obj), 1e-9)
-    return dict(status=status, termination=str(tc.name), objective=obj, bound=bound, gap=gap,
-                solver="highs " + ".".join(map(str, opt.version())))
+    hm = handover(built, settings)
+    built.solver = hm
+    out = run_highs(hm, settings)
+    if out.pop("has"):
+        load_values(hm)
+    return out
 
 
 def _solve_legacy(built: Built, settings: SolverSettings) -> dict:
@@ -115,10 +270,17 @@ def _solve_legacy(built: Built, settings: SolverSettings) -> dict:
 
 
 def marginal_duals(built: Built) -> dict[tuple[int, int], float] | None:
-    """Duals of the demand rows with integers fixed at the plan (HiGHS only), else None."""
-    opt = getattr(built, "solver", None)
-    if opt is None:
+    """Duals of the demand rows with integers fixed at the plan (HiGHS only), else None.
+
+    The live HiGHS model is re-solved as an LP with every integer column fixed at its rounded
+    value, then its bounds and integrality are restored (the model stays reusable).
+    """
+    hm = getattr(built, "solver", None)
+    if hm is None:
         return None
+    if isinstance(hm, HighsModel):
+        return _highs_duals(built, hm)
+    opt = hm
     ints = built.integer_vars()
     saved = [(v, v.domain, v.value) for v in ints]
     try:
@@ -138,3 +300,25 @@ def marginal_duals(built: Built) -> dict[tuple[int, int], float] | None:
             v.unfix()
             v.domain = dom
             v.set_value(val, skip_validation=True)
+
+
+def _highs_duals(built: Built, hm: HighsModel) -> dict[tuple[int, int], float] | None:
+    highspy = _highspy()
+    h, mat = hm.highs, hm.mat
+    ints = np.flatnonzero(mat.integer).astype(np.int32)
+    values = np.asarray(h.getSolution().col_value)[ints]
+    fixed = np.round(values)
+    try:
+        if len(ints):
+            h.changeColsIntegrality(len(ints), ints, np.zeros(len(ints), dtype=np.uint8))
+            h.changeColsBounds(len(ints), ints, fixed, fixed)
+        h.setOptionValue("time_limit", float("inf"))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        row_dual = h.getSolution().row_dual
+        return {k: float(row_dual[mat.row_of[id(c)]]) for k, c in built.demand_rows.items()}
+    finally:
+        if len(ints):
+            h.changeColsBounds(len(ints), ints, mat.col_lower[ints], mat.col_upper[ints])
+            h.changeColsIntegrality(len(ints), ints, np.ones(len(ints), dtype=np.uint8))
