@@ -92,6 +92,20 @@ def make_model_data(
     strategy: Strategy | None = None,
 ) -> ModelData:
     """Gather the sets and bounds the constraint families need."""
+    owned, reserved = _existing(scenario, periods)
+    used = set(options.deployments["gpu"]) | set(owned) | set(reserved)
+    gpus = tuple(g for g in resolved.gpus if g.name in used)
+    rep_ub, gpu_ub = capacity_bounds(scenario, periods, options, gpus)
+    return ModelData(
+        scenario=scenario, periods=periods, demand=demand, options=options, gpus=gpus,
+        modes={g.name: _modes(g, strategy) for g in gpus},
+        existing_owned=owned, existing_reserved=reserved, rep_ub=rep_ub, gpu_ub=gpu_ub)
+
+
+def capacity_bounds(scenario: Scenario, periods: Periods, options: Options,
+                    gpus: tuple[ResolvedGpu, ...], scale: float = 1.0):
+    """(rep_ub, gpu_ub): most replicas per deployment and period (all its options at share 1,
+    demand times `scale`) and most GPUs in use per type and period (capped by max_gpus)."""
     deps = options.deployments
     util = scenario.capacity.utilization_target
     min_rep = scenario.capacity.min_replicas
@@ -99,13 +113,10 @@ def make_model_data(
     if len(options.table):
         dep_of = options.table["deployment"].to_numpy()
         for d in range(len(deps)):
-            work = options.work[dep_of == d].sum(axis=0)
+            work = options.work[dep_of == d].sum(axis=0) * scale
             rep_ub[d] = np.ceil(work / (periods.hours * util) - 1e-9)
             if deps["needs_min_replicas"].iat[d]:
                 rep_ub[d] = np.maximum(rep_ub[d], min_rep)
-    owned, reserved = _existing(scenario, periods)
-    used = set(deps["gpu"]) | set(owned) | set(reserved)
-    gpus = tuple(g for g in resolved.gpus if g.name in used)
     gpu_ub = {g.name: np.zeros(periods.count) for g in gpus}
     for d in range(len(deps)):
         gpu_ub[deps["gpu"].iat[d]] += rep_ub[d] * deps["gpus_per_replica"].iat[d]
@@ -113,10 +124,7 @@ def make_model_data(
         cap = next(g.max_gpus for g in gpus if g.name == name)
         if cap is not None:
             np.minimum(ub, cap, out=ub)
-    return ModelData(
-        scenario=scenario, periods=periods, demand=demand, options=options, gpus=gpus,
-        modes={g.name: _modes(g, strategy) for g in gpus},
-        existing_owned=owned, existing_reserved=reserved, rep_ub=rep_ub, gpu_ub=gpu_ub)
+    return rep_ub, gpu_ub
 
 
 def ceil_int(x: float) -> int:

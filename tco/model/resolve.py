@@ -1,0 +1,130 @@
+"""Re-solve a plan after a uniform demand change by updating the live HiGHS model.
+
+Break-even searches and sweeps solve the same model at many demand scales. Scaling every
+workload's requests by k changes only demand-proportional coefficients, so the model is
+updated in place instead of rebuilt:
+
+- objective: api and error cost of every share x[o,t] (USD at share 1) times k;
+- capacity rows: work[o,t] (replica-hours at share 1) times k; budget rows: the x terms
+  (api and error costs) times k;
+- bounds that follow from demand (`tco.model.data.capacity_bounds` at scale k): replicas
+  rep[d,t], GPUs on demand od[g,t], bought and reserved GPUs, and the hosting switch's big-M.
+
+Unchanged by a uniform scale: option set and pruning (dominance compares costs that all scale
+by k), provider shares (tokens over the period's total tokens), fine-tune links, staffing.
+So `npv_at(k)` equals `plan()` on the scenario with every `requests_per_month` times k, to the
+MIP gap.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from tco.catalog.types import Resolved
+from tco.model.build import Built, build_model
+from tco.model.data import capacity_bounds, make_model_data
+from tco.model.solve import HighsModel, handover, run_highs
+from tco.scenario.schema import Scenario, SolverSettings, Strategy
+
+
+class Replanner:
+    """A plan's model live in HiGHS, re-solved at other demand scales without rebuilding.
+
+    `npv_at(k)` -> the optimal NPV with all demand times k, or None when no plan exists.
+    `last_run_seconds` is HiGHS's own `run()` time of the last re-solve (for benchmarks).
+    """
+
+    def __init__(self, built: Built, settings: SolverSettings):
+        self.built, self.settings = built, settings
+        hm = built.solver if isinstance(built.solver, HighsModel) else handover(built, settings)
+        built.solver = hm
+        self.hm: HighsModel = hm
+        mat, m, data = hm.mat, built.model, built.data
+        col = mat.col_of
+        self.x_cols = np.array([col[id(v)] for v in built.x], dtype=np.int32)
+        self.x_cost = mat.cost[self.x_cols].copy()
+        # Matrix entries that scale with demand: x terms of the capacity and budget rows.
+        is_x = np.zeros(len(mat.columns), dtype=bool)
+        is_x[self.x_cols] = True
+        rows = [mat.row_of[id(c)] for name in ("capacity", "budget") if hasattr(m, name)
+                for c in getattr(m, name).values()]
+        ent_r, ent_c, ent_v = [], [], []
+        for r in rows:
+            lo, hi = mat.start[r], mat.start[r + 1]
+            cols = mat.index[lo:hi]
+            sel = is_x[cols]
+            ent_r.append(np.full(int(sel.sum()), r, dtype=np.int32))
+            ent_c.append(cols[sel])
+            ent_v.append(mat.value[lo:hi][sel])
+        cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt))
+        self.ent_r, self.ent_c = cat(ent_r, np.int32), cat(ent_c, np.int32)
+        self.ent_v = cat(ent_v, float)
+        # Bound updates: (column, how its upper bound is computed from the bounds at scale k).
+        self.rep_cols = {k: col[id(v)] for k, v in built.rep.items()}
+        self.od_cols = {k: col[id(v)] for k, v in built.od.items()}
+        self.pool_cols = {k: col[id(v)] for k, v in {**built.buy, **built.commit}.items()}
+        self.switch = []
+        if hasattr(m, "hosting_switch"):
+            for t, c in enumerate(m.hosting_switch.values()):
+                self.switch.append((mat.row_of[id(c)], col[id(built.hosting[t])]))
+        self.last_run_seconds = 0.0
+        self.scale = 1.0
+
+    @classmethod
+    def for_scenario(cls, scenario: Scenario, resolved: Resolved,
+                     strategy: Strategy | None = None) -> Replanner:
+        """Build the plan's model once (the stages of `tco.pipeline.plan`) and hand it over."""
+        from tco.demand import expand_demand, make_periods
+        from tco.errors import InfeasibleError
+        from tco.model.explain import unservable
+        from tco.options import enumerate_options
+
+        periods = make_periods(scenario.horizon, scenario.finance)
+        demand = expand_demand(scenario, periods)
+        options = enumerate_options(scenario, resolved, periods, demand, strategy)
+        why = unservable(scenario, options)
+        if why:
+            raise InfeasibleError(why)
+        data = make_model_data(scenario, resolved, periods, demand, options, strategy)
+        built = build_model(data)
+        return cls(built, scenario.solver)
+
+    def set_scale(self, k: float) -> None:
+        """Update the live model to demand times k."""
+        h, data = self.hm.highs, self.built.data
+        inf = h.getInfinity()
+        cost = self.x_cost * k
+        h.changeColsCost(len(self.x_cols), self.x_cols, cost)
+        vals = self.ent_v * k
+        for r, c, v in zip(self.ent_r.tolist(), self.ent_c.tolist(), vals.tolist()):
+            h.changeCoeff(r, c, v)
+        rep_ub, gpu_ub = capacity_bounds(data.scenario, data.periods, data.options, data.gpus, k)
+        cols, ubs = [], []
+        for (d, t), c in self.rep_cols.items():
+            cols.append(c)
+            ubs.append(rep_ub[d, t])
+        for (g, t), c in self.od_cols.items():
+            cols.append(c)
+            ubs.append(gpu_ub[g][t])
+        for key, c in self.pool_cols.items():
+            cols.append(c)
+            ubs.append(float(np.max(gpu_ub[key[0]], initial=0.0)))
+        if cols:
+            cols_a = np.asarray(cols, dtype=np.int32)
+            ubs_a = np.minimum(np.asarray(ubs, dtype=float), inf)
+            self.hm.mat.col_upper[cols_a] = ubs_a
+            h.changeColsBounds(len(cols_a), cols_a, self.hm.mat.col_lower[cols_a], ubs_a)
+        for t, (r, c) in enumerate(self.switch):
+            big_m = float(sum(ub[t] for ub in gpu_ub.values()))
+            h.changeCoeff(r, c, -max(big_m, 1.0))
+        self.scale = k
+
+    def npv_at(self, scale: float) -> float | None:
+        """The optimal NPV with every workload's demand times `scale`; None without a plan."""
+        self.set_scale(scale)
+        t = time.perf_counter()
+        out = run_highs(self.hm, self.settings)
+        self.last_run_seconds = time.perf_counter() - t
+        return out["objective"] if out["has"] else None
