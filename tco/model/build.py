@@ -95,6 +95,7 @@ def _objective(m: pyo.ConcreteModel, b: Built) -> None:
         coefs.append(penalty)
         variables.append(var)
     m.npv = pyo.Objective(expr=linear(coefs, variables), sense=pyo.minimize)
+    m.npv._tco_terms = (coefs, variables)  # read in bulk by tco.model.solve.compile_model
 
 
 def share_penalty(b: Built) -> float:

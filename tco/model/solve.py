@@ -82,8 +82,6 @@ def _terms(expr, col_of):
         for a in expr.args:
             if type(a) is MonomialTermExpression:
                 c, v = a.args
-                if v.fixed:
-                    continue
                 cols.append(col_of[id(v)])
                 coefs.append(c)
             else:
@@ -117,18 +115,40 @@ def compile_model(model: pyo.ConcreteModel) -> Matrices:
         if ub is not None:
             upper[i] = ub
         integer[i] = not v.is_continuous()
-    rows, row_lower, row_upper, starts, index, value = [], [], [], [0], [], []
-    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        cols, coefs, const = _terms(con.body, col_of)
-        lb, ub = con.lb, con.ub
-        rows.append(con)
-        row_lower.append(-np.inf if lb is None else lb - const)
-        row_upper.append(np.inf if ub is None else ub - const)
-        index.extend(cols)
-        value.extend(coefs)
-        starts.append(len(index))
+    rows, row_lower, row_upper, counts, index, value = [], [], [], [], [], []
+    for comp in model.component_objects(pyo.Constraint, active=True, descend_into=True):
+        recorded = getattr(comp, "_tco_rows", None)
+        datas = list(comp.values())
+        if recorded is not None and len(recorded.coefs) == len(datas) and all(
+                c.active for c in datas):
+            # Rows made by tco.model.terms.Rows: read the lists the expressions were built from.
+            rows.extend(datas)
+            for c, v in zip(recorded.coefs, recorded.variables):
+                index.extend([col_of[id(x)] for x in v])
+                value.extend(c)
+                counts.append(len(v))
+            row_lower.extend(-np.inf if b is None else b for b in recorded.lower)
+            row_upper.extend(np.inf if b is None else b for b in recorded.upper)
+            continue
+        for con in datas:
+            if not con.active:
+                continue
+            cols, coefs, const = _terms(con.body, col_of)
+            lb, ub = con.lb, con.ub
+            rows.append(con)
+            row_lower.append(-np.inf if lb is None else lb - const)
+            row_upper.append(np.inf if ub is None else ub - const)
+            index.extend(cols)
+            value.extend(coefs)
+            counts.append(len(cols))
+    starts = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
     obj = next(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
-    cols, coefs, offset = _terms(obj.expr, col_of)
+    recorded = getattr(obj.parent_component(), "_tco_terms", None)
+    if recorded is not None:
+        cols, coefs, offset = [col_of[id(v)] for v in recorded[1]], recorded[0], 0.0
+    else:
+        cols, coefs, offset = _terms(obj.expr, col_of)
     cost = np.zeros(n)
     np.add.at(cost, np.asarray(cols, dtype=np.int64), np.asarray(coefs, dtype=float))
     if obj.sense != pyo.minimize:
@@ -137,7 +157,7 @@ def compile_model(model: pyo.ConcreteModel) -> Matrices:
                     col_upper=upper, integer=integer,
                     row_lower=np.asarray(row_lower, dtype=float),
                     row_upper=np.asarray(row_upper, dtype=float),
-                    start=np.asarray(starts, dtype=np.int32),
+                    start=starts.astype(np.int32),
                     index=np.asarray(index, dtype=np.int32),
                     value=np.asarray(value, dtype=float), col_of=col_of,
                     row_of={id(c): r for r, c in enumerate(rows)})

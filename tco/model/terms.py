@@ -47,8 +47,11 @@ class Rows:
         """Add the rows as one indexed constraint `name`; returns key -> row index."""
         exprs = [linear(c, v) for c, v in zip(self.coefs, self.variables)]
         lo, up = self.lower, self.upper
-        setattr(m, name, pyo.Constraint(range(len(exprs)),
-                                        rule=lambda _m, r: (lo[r], exprs[r], up[r])))
+        con = pyo.Constraint(range(len(exprs)), rule=lambda _m, r: (lo[r], exprs[r], up[r]))
+        setattr(m, name, con)
+        # The lists the expressions were made from, for tco.model.solve.compile_model to read
+        # in bulk (the same numbers as the Pyomo rows, by construction).
+        con._tco_rows = self
         return {k: i for i, k in enumerate(self.keys)}
 
 
