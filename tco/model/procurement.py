@@ -54,12 +54,14 @@ def add(m: pyo.ConcreteModel, b) -> None:
 
     deps = data.options.deployments
     pool, cap = Rows(), Rows()
+    dep_gpu = deps["gpu"].to_numpy()
+    gpr = deps["gpus_per_replica"].to_numpy()
     for g in data.gpus:
         life = data.life_periods(g) if g.purchase else 0
+        on_g = [int(d) for d in np.flatnonzero(dep_gpu == g.name)]
         for t in range(T):
-            use_c = [float(deps["gpus_per_replica"].iat[d]) for d in range(len(deps))
-                     if deps["gpu"].iat[d] == g.name]
-            use_v = [b.rep[(d, t)] for d in range(len(deps)) if deps["gpu"].iat[d] == g.name]
+            use_c = [float(gpr[d]) for d in on_g]
+            use_v = [b.rep[(d, t)] for d in on_g]
             sup_v = [b.buy[(g.name, s)] for s in range(max(0, t - life + 1), t + 1)
                      if (g.name, s) in b.buy]
             for mode in ("reserved_1y", "reserved_3y"):
