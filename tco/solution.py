@@ -94,27 +94,26 @@ def _costs(built: Built, labels, df) -> pd.DataFrame:
 
 def _allocation(data, x: np.ndarray, labels) -> pd.DataFrame:
     t_ = data.options.table
-    rows = []
     o_idx, t_idx = np.nonzero(x > 0)
-    req = data.demand.requests
-    for o, t in zip(o_idx, t_idx):
-        r = t_.iloc[o]
-        share = x[o, t]
-        requests = req[r.workload, t] * share
-        rows.append(dict(
-            workload=r.workload_name, period=labels[t], t=int(t), option=r.option, kind=r.kind,
-            provider=r.provider, api=r.api, model=r.model, gpu=r.gpu, point=r.point,
-            fine_tune=r.fine_tune, share=share, requests=requests,
-            input_tokens=requests * r.input_tokens,
-            output_tokens=requests * data.demand.output_tokens[r.workload],
-            api_cost_usd=data.options.api_cost[o, t] * share,
-            error_cost_usd=data.options.error_cost[o, t] * share,
-            gpu_replica_hours=data.options.work[o, t] * share))
-    cols = ["workload", "period", "t", "option", "kind", "provider", "api", "model", "gpu",
-            "point", "fine_tune", "share", "requests", "input_tokens", "output_tokens",
-            "api_cost_usd", "error_cost_usd", "gpu_replica_hours"]
-    return pd.DataFrame(rows, columns=cols).sort_values(["workload", "t", "option"],
-                                                        ignore_index=True)
+    share = x[o_idx, t_idx]
+    w = t_["workload"].to_numpy()[o_idx].astype(int) if len(o_idx) else np.zeros(0, dtype=int)
+    requests = data.demand.requests[w, t_idx] * share
+    opts = data.options
+    sel = t_.iloc[o_idx]
+    out = pd.DataFrame({
+        "workload": sel["workload_name"].to_numpy(),
+        "period": np.asarray(labels, dtype=object)[t_idx] if len(t_idx) else [],
+        "t": t_idx.astype(int), "option": sel["option"].to_numpy(),
+        "kind": sel["kind"].to_numpy(), "provider": sel["provider"].to_numpy(),
+        "api": sel["api"].to_numpy(), "model": sel["model"].to_numpy(),
+        "gpu": sel["gpu"].to_numpy(), "point": sel["point"].to_numpy(),
+        "fine_tune": sel["fine_tune"].to_numpy(), "share": share, "requests": requests,
+        "input_tokens": requests * sel["input_tokens"].to_numpy(dtype=float),
+        "output_tokens": requests * data.demand.output_tokens[w],
+        "api_cost_usd": opts.api_cost[o_idx, t_idx] * share,
+        "error_cost_usd": opts.error_cost[o_idx, t_idx] * share,
+        "gpu_replica_hours": opts.work[o_idx, t_idx] * share})
+    return out.sort_values(["workload", "t", "option"], ignore_index=True)
 
 
 def _replicas(built: Built, x: np.ndarray, labels) -> pd.DataFrame:
