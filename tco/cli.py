@@ -101,6 +101,11 @@ def run(
     file: Path = typer.Argument(..., help="Scenario YAML file."),
     out: Path = typer.Option(None, "--out", "-o",
                              help="Output folder (default reports/<scenario file name>)."),
+    jobs: int = typer.Option(None, "--jobs", "-j", min=1,
+                             help="Parallel solver processes for the strategy analysis "
+                                  "(default: the CPU count; 1 solves one at a time)."),
+    analysis: bool = typer.Option(True, "--analysis/--no-analysis",
+                                  help="Also compare strategies, find break-evens, draw curves."),
 ) -> None:
     """Plan a scenario: choose per workload and period how to serve it at the lowest NPV.
 
@@ -113,15 +118,85 @@ def run(
     from tco.report.summary import print_summary
 
     out = out or Path("reports") / file.stem
-    result = run_scenario(file)
+    result = run_scenario(file, analysis=analysis, jobs=jobs, progress=True)
     written = write_results(result, out)
     from tco.report.workbook import write_workbook
     write_workbook(result, out / "plan.xlsx")
     from tco.report.html import write_html
     write_html(result, out / "report.html")
     print_summary(console, result)
+    if result.strategies is not None:
+        from tco.analysis.terminal import print_breakeven, print_comparison
+
+        print_comparison(console, result.strategies)
+        for be in result.breakeven:
+            print_breakeven(console, be)
     console.print(f"\nReports in [bold]{out}[/bold]: " + ", ".join(p.name for p in written[:1])
                   + f" and {len(written) - 1} CSV tables")
+
+
+JOBS_HELP = "Parallel solver processes (default: the CPU count; 1 solves one at a time)."
+
+
+@app.command()
+def compare(
+    file: Path = typer.Argument(..., help="Scenario YAML file."),
+    jobs: int = typer.Option(None, "--jobs", "-j", min=1, help=JOBS_HELP),
+) -> None:
+    """Build versus buy: solve every strategy and compare NPV, cost per year and USD per 1M tokens.
+
+    Strategies: api_only, api_batch_cache, self_host_only, hybrid (the optimum) and the
+    scenario's own. Savings are against the cheapest single-mode strategy; a strategy that
+    cannot serve every workload says which and why.
+
+    Example: tco compare scenarios/enterprise.yaml --jobs 4
+    """
+    from tco.analysis import compare as compare_strategies
+    from tco.analysis.terminal import print_comparison
+    from tco.pipeline import prepare
+
+    p = prepare(file)
+    table = compare_strategies(p.scenario, p.resolved, jobs=jobs, progress=True)
+    print_comparison(console, table, title=f"{p.scenario.name}: strategies compared at "
+                                           "today's demand")
+
+
+@app.command()
+def breakeven(
+    file: Path = typer.Argument(..., help="Scenario YAML file."),
+    a: str = typer.Option(None, "--a", help="First strategy (default: self_host_only and "
+                                            "hybrid, each against api_only)."),
+    b: str = typer.Option(None, "--b", help="Second strategy (default api_only)."),
+    rtol: float = typer.Option(0.01, "--rtol", min=1e-6, max=1.0,
+                               help="Relative tolerance on the break-even scale."),
+    min_scale: float = typer.Option(0.01, "--min-scale", min=1e-9,
+                                    help="Smallest demand scale searched."),
+    max_scale: float = typer.Option(1000.0, "--max-scale", min=1e-9,
+                                    help="Largest demand scale searched."),
+    jobs: int = typer.Option(None, "--jobs", "-j", min=1, help=JOBS_HELP),
+) -> None:
+    """The demand volume at which two strategies cost the same (requests and tokens a month).
+
+    All workloads' requests are scaled by one factor, searched on a log scale from --min-scale
+    to --max-scale and narrowed to --rtol; when there is no crossover inside that range, says
+    which strategy is cheaper throughout.
+
+    \b
+    Examples:
+      tco breakeven scenarios/enterprise.yaml
+      tco breakeven scenarios/enterprise.yaml --a hybrid --b api_batch_cache
+    """
+    from tco.analysis import DEFAULT_PAIRS, breakeven_pairs
+    from tco.analysis.terminal import print_breakeven
+    from tco.pipeline import prepare
+
+    p = prepare(file)
+    pairs = DEFAULT_PAIRS if a is None and b is None else (
+        (a or "self_host_only", b or "api_only"),)
+    results = breakeven_pairs(p.scenario, p.resolved, pairs, jobs=jobs, progress=True,
+                              rtol=rtol, min_scale=min_scale, max_scale=max_scale)
+    for r in results:
+        print_breakeven(console, r)
 
 
 from tco.catalog.cli import catalog_app  # noqa: E402
@@ -132,20 +207,15 @@ app.command("tokens")(_tokens_command)
 
 
 def main() -> None:
-    """Entry point: run the app, turning tco's errors into messages and exit codes."""
+    """Entry point: run the app, turning tco's errors into messages and exit codes.
+
+    typer's standalone mode already answers usage errors with exit code 2 and --help; what it
+    lets through are tco's own errors, which are printed without a traceback.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except TcoError as e:
         err_console.print(str(e), markup=False, highlight=False)
         sys.exit(e.exit_code)
-    except typer.Exit as e:
-        sys.exit(e.exit_code)
-    except typer.Abort:
+    except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as e:  # click usage errors
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(2)
-        raise

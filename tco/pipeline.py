@@ -79,8 +79,14 @@ def _titled(strategy: Strategy | None, text: str) -> str:
     return f"{head}no feasible plan.\n{text}"
 
 
-def run_scenario(path: str | Path) -> RunResult:
-    """The main job: prepare the scenario and solve the recommended (hybrid) plan."""
+def run_scenario(path: str | Path, *, analysis: bool = True, jobs: int | None = None,
+                 progress: bool = False) -> RunResult:
+    """The main job: prepare the scenario and solve the recommended (hybrid) plan.
+
+    With `analysis` (the default) the strategies are also compared, the break-evens found and
+    the cost-versus-volume curves drawn (tco.analysis), in `jobs` parallel processes (default
+    the CPU count), with a progress bar on the terminal when `progress`.
+    """
     import time
 
     t0 = time.perf_counter()
@@ -88,5 +94,14 @@ def run_scenario(path: str | Path) -> RunResult:
     t1 = time.perf_counter()
     solution = plan(prepared.scenario, prepared.resolved)
     t2 = time.perf_counter()
-    return RunResult(scenario=prepared.scenario, resolved=prepared.resolved, solution=solution,
-                     files=prepared.files, timings={"prepare": t1 - t0, "plan": t2 - t1})
+    result = RunResult(scenario=prepared.scenario, resolved=prepared.resolved, solution=solution,
+                       files=prepared.files, timings={"prepare": t1 - t0, "plan": t2 - t1})
+    if analysis:
+        from tco.analysis import analyse
+
+        found = analyse(prepared.scenario, prepared.resolved, solution, jobs=jobs,
+                        progress=progress)
+        result.strategies, result.breakeven, result.curves = (found.strategies, found.breakeven,
+                                                              found.curves)
+        result.timings["analysis"] = found.seconds
+    return result

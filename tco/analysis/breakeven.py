@@ -1,0 +1,216 @@
+"""Break-even: the demand scale at which two strategies cost the same.
+
+Let d(s) = NPV_a(s) - NPV_b(s), where s multiplies every workload's requests. Integer replicas,
+GPUs and engineers make each NPV a step function of s, so d need not be monotone and may jump
+across zero without ever being zero. The search therefore:
+
+1. scans a log grid over [min_scale, max_scale] (default 0.01x to 1000x, 4 points a decade)
+   and takes the sign of d at each point, with |d| <= equal_rtol x max(|NPV_a|, |NPV_b|)
+   counting as equal (sign 0; default twice the searches' MIP gap, 2 x 0.5% = 1%, since each
+   NPV may lie that far above its optimum);
+2. takes the first pair of neighbouring grid points whose signs differ (a crossing, + to -
+   or - to +; or a divergence, where the two cost the same below and one is cheaper above,
+   as `hybrid` against `api_only` when self-hosting starts to pay);
+3. narrows that bracket [lo, hi] in log space: each round solves k points evenly spaced in
+   log(s) inside it (k = 1 is bisection; k = workers / 2 with parallel workers) and keeps the
+   first sub-bracket whose ends differ in sign, until hi / lo <= 1 + rtol. A crossing is
+   narrowed on the sign of d itself (the band of "equal" would bias it by equal_rtol); a
+   divergence on the banded sign;
+4. reports s* = sqrt(lo x hi), within a factor sqrt(1 + rtol) of the bracket's true change
+   of sign, so the relative error is below rtol / 2.
+
+Later changes of sign on the grid are listed too (a step of the fleet can make self-hosting
+briefly dearer again). A point where a strategy has no feasible plan has no sign; signs are
+compared only between neighbouring feasible points, and a bracket whose end becomes
+infeasible while narrowing is reported as ending at the feasibility limit.
+
+Every NPV comes from `points.npv_at` through the evaluator (parallel, cached).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tco.analysis.parallel import Evaluator, Point
+from tco.analysis.points import first_period_demand
+from tco.catalog.types import Resolved
+from tco.scenario.schema import Scenario
+
+DEFAULT_PAIRS = (("self_host_only", "api_only"), ("hybrid", "api_only"))
+PER_DECADE = 4
+
+
+def log_grid(lo: float, hi: float, per_decade: int = PER_DECADE) -> list[float]:
+    """Scales from lo to hi, evenly spaced in log10 with `per_decade` steps a decade."""
+    n = max(1, round(math.log10(hi / lo) * per_decade))
+    return [float(10 ** x) for x in np.linspace(math.log10(lo), math.log10(hi), n + 1)]
+
+
+def _sign(pa: Point, pb: Point, equal_rtol: float) -> int | None:
+    if pa.npv_usd is None or pb.npv_usd is None:
+        return None
+    d = pa.npv_usd - pb.npv_usd
+    if abs(d) <= equal_rtol * max(abs(pa.npv_usd), abs(pb.npv_usd), 1.0):
+        return 0
+    return 1 if d > 0 else -1
+
+
+def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
+              b: str = "api_only", *, min_scale: float = 0.01, max_scale: float = 1000.0,
+              rtol: float = 0.01, equal_rtol: float | None = None, per_decade: int = PER_DECADE,
+              jobs: int | None = None, progress: bool = False,
+              evaluator: Evaluator | None = None) -> dict:
+    """The demand scale at which strategies `a` and `b` cost the same, searched in log space.
+
+    Returns a dict: a, b, found, kind (crossing | divergence | feasibility_limit, where one
+    strategy stops having a plan before any cost crossing | None), scale (s*), scale_low,
+    scale_high (the final bracket), rtol, requests_per_month and tokens_per_month at s* (first
+    period, all workloads), per_workload (the same per workload), npv_a_usd / npv_b_usd at
+    both bracket ends, cheaper_below, cheaper_above, other_changes (later grid brackets where
+    the sign changes again), infeasible (scales where a or b has no plan), min_scale,
+    max_scale, and message (the answer in one or two plain sentences).
+    """
+    from tco.analysis.strategies import strategy_named
+
+    if evaluator is None:
+        with Evaluator(scenario, resolved, jobs=jobs, progress=progress) as ev:
+            return breakeven(scenario, resolved, a, b, min_scale=min_scale, max_scale=max_scale,
+                             rtol=rtol, equal_rtol=equal_rtol, per_decade=per_decade,
+                             evaluator=ev)
+    if not 0 < min_scale < max_scale:
+        raise ValueError("need 0 < min_scale < max_scale")
+    if rtol <= 0:
+        raise ValueError("rtol must be positive")
+    sa, sb = strategy_named(scenario, a), strategy_named(scenario, b)
+    ev = evaluator
+    if equal_rtol is None:
+        equal_rtol = 2 * ev.search.solver.mip_rel_gap
+
+    def signs(scales: list[float], label: str) -> list[tuple[int | None, Point, Point]]:
+        pts = ev.points([(sa, x) for x in scales] + [(sb, x) for x in scales], label)
+        n = len(scales)
+        return [(_sign(pts[i], pts[n + i], equal_rtol), pts[i], pts[n + i]) for i in range(n)]
+
+    grid = log_grid(min_scale, max_scale, per_decade)
+    scan = signs(grid, f"break-even {a} vs {b}: scan")
+    out: dict = {"a": a, "b": b, "found": False, "kind": None, "scale": None,
+                 "scale_low": None, "scale_high": None, "rtol": rtol,
+                 "min_scale": min_scale, "max_scale": max_scale,
+                 "requests_per_month": None, "tokens_per_month": None, "per_workload": [],
+                 "npv_a_usd": None, "npv_b_usd": None, "cheaper_below": None,
+                 "cheaper_above": None, "other_changes": [],
+                 "infeasible": {a: [x for x, (_, pa, _) in zip(grid, scan) if pa.npv_usd is None],
+                                b: [x for x, (_, _, pb) in zip(grid, scan) if pb.npv_usd is None]}}
+    feasible = [(x, s, pa, pb) for x, (s, pa, pb) in zip(grid, scan) if s is not None]
+    changes = [(i, i + 1) for i in range(len(feasible) - 1)
+               if feasible[i][1] != feasible[i + 1][1]]
+    if not changes:
+        out["message"] = _no_crossover(a, b, feasible, out["infeasible"], min_scale, max_scale,
+                                       scan)
+        return out
+
+    i, j = changes[0]
+    lo, s_lo, lo_a, lo_b = feasible[i]
+    hi, s_hi, hi_a, hi_b = feasible[j]
+    s_above = s_hi  # the grid's sign above the change says what kind of change it is
+    later = changes[1:]
+    if s_lo and s_hi == 0 and j + 1 < len(feasible) and feasible[j + 1][1] == -s_lo:
+        # + 0 - on the grid: a crossing that one grid point caught within the solver's gap
+        s_above, later = -s_lo, later[1:]
+    crossing = bool(s_lo and s_above)
+
+    def same_side(pa: Point, pb: Point) -> bool:
+        # a crossing is narrowed on the sign of d itself, so that the band of "equal" does
+        # not pull it towards the cheaper side; a divergence on the banded sign
+        if crossing:
+            return (pa.npv_usd - pb.npv_usd) * s_lo > 0
+        return _sign(pa, pb, equal_rtol) == s_lo
+
+    k = max(1, ev.width // 2)
+    while hi / lo > 1 + rtol:
+        step = (math.log(hi) - math.log(lo)) / (k + 1)
+        inner = [math.exp(math.log(lo) + step * (m + 1)) for m in range(k)]
+        res = signs(inner, f"break-even {a} vs {b}: narrowing")
+        for x, (sg, pa, pb) in zip(inner, res):
+            if sg is None or not same_side(pa, pb):
+                hi, s_hi, hi_a, hi_b = x, sg, pa, pb
+                break
+            lo, lo_a, lo_b = x, pa, pb
+    scale = math.sqrt(lo * hi)
+    per_w = first_period_demand(scenario, scale)
+    kind = "feasibility_limit" if s_hi is None else "crossing" if crossing else "divergence"
+    out.update(found=kind != "feasibility_limit", kind=kind, scale=scale,
+               scale_low=lo, scale_high=hi,
+               requests_per_month=sum(w["requests_per_month"] for w in per_w),
+               tokens_per_month=sum(w["tokens_per_month"] for w in per_w), per_workload=per_w,
+               npv_a_usd={"low": lo_a.npv_usd, "high": hi_a.npv_usd},
+               npv_b_usd={"low": lo_b.npv_usd, "high": hi_b.npv_usd},
+               cheaper_below=_cheaper(a, b, s_lo),
+               cheaper_above=_cheaper(a, b, s_above if s_hi is not None else None),
+               other_changes=[[feasible[p][0], feasible[q][0]] for p, q in later])
+    out["message"] = _found_message(out)
+    return out
+
+
+def breakeven_pairs(scenario: Scenario, resolved: Resolved,
+                    pairs: tuple[tuple[str, str], ...] | list[tuple[str, str]] = DEFAULT_PAIRS,
+                    *, evaluator: Evaluator | None = None, jobs: int | None = None,
+                    progress: bool = False, **options) -> list[dict]:
+    """`breakeven` for each pair, sharing one evaluator (so shared strategies solve once)."""
+    if evaluator is None:
+        with Evaluator(scenario, resolved, jobs=jobs, progress=progress) as ev:
+            return breakeven_pairs(scenario, resolved, pairs, evaluator=ev, **options)
+    return [breakeven(scenario, resolved, a, b, evaluator=evaluator, **options) for a, b in pairs]
+
+
+def _cheaper(a: str, b: str, sign: int | None) -> str | None:
+    return None if not sign else (b if sign > 0 else a)
+
+
+def _fmt_scale(x: float) -> str:
+    return f"{x:.3g}x"
+
+
+def _found_message(r: dict) -> str:
+    a, b = r["a"], r["b"]
+    vol = (f"{_fmt_scale(r['scale'])} today's demand ({r['requests_per_month']:,.0f} requests, "
+           f"{r['tokens_per_month']:,.0f} tokens a month in the first period)")
+    if r["kind"] == "feasibility_limit":
+        text = (f"{r['cheaper_below'] or 'neither'} is cheaper up to {vol}, where a strategy "
+                "stops having a feasible plan; no break-even where both have one.")
+    elif r["kind"] == "crossing":
+        text = (f"{r['cheaper_below']} is cheaper below and {r['cheaper_above']} above "
+                f"{vol}; found to within {r['rtol']:.0%}.")
+    elif r["cheaper_above"]:
+        text = (f"{a} and {b} cost the same up to {vol}; above it {r['cheaper_above']} is "
+                f"cheaper. Found to within {r['rtol']:.0%}.")
+    else:
+        text = (f"{r['cheaper_below']} is cheaper up to {vol}; above it {a} and {b} cost the "
+                f"same. Found to within {r['rtol']:.0%}.")
+    if r["other_changes"]:
+        spans = ", ".join(f"{_fmt_scale(p)}-{_fmt_scale(q)}" for p, q in r["other_changes"])
+        text += (f" The cheaper one changes again between {spans} (steps in GPUs or engineers"
+                 " make costs jump).")
+    return text
+
+
+def _no_crossover(a: str, b: str, feasible, infeasible: dict, lo: float, hi: float,
+                  scan) -> str:
+    span = f"between {_fmt_scale(lo)} and {_fmt_scale(hi)} today's demand"
+    if not feasible:
+        which = [n for n in (a, b) if len(infeasible[n]) == len(scan)]
+        if which:
+            return (f"No break-even: {' and '.join(which)} has no feasible plan at any scale "
+                    f"{span}.")
+        return f"No break-even: {a} and {b} are never both feasible at one scale {span}."
+    sign = feasible[0][1]
+    x0, x1 = feasible[0][0], feasible[-1][0]
+    where = span if (x0, x1) == (lo, hi) else (
+        f"between {_fmt_scale(x0)} and {_fmt_scale(x1)} today's demand, the scales where both "
+        "have a plan")
+    if sign == 0:
+        return f"No break-even: {a} and {b} cost the same at every scale {where}."
+    cheaper, dearer = (b, a) if sign > 0 else (a, b)
+    return f"No break-even: {cheaper} is cheaper than {dearer} at every scale {where}."

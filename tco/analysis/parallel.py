@@ -1,0 +1,178 @@
+"""Independent solves in parallel processes, each point solved once, with a progress bar.
+
+`Evaluator` holds the scenario and its catalog data, a process pool (`jobs` workers, default
+the CPU count; `jobs=1` solves inline) and a cache of every (strategy, scale) point solved,
+so that the comparison, the curves and the break-even searches of one run share their solves.
+Workers receive the scenario once, when they start; each task sends only a strategy and a
+scale and returns a number. HiGHS runs on one thread in each; the searches' points are solved
+with `points.for_search` settings (a looser MIP gap and a time limit), the comparison's rows
+with the scenario's own.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tco.analysis import points
+from tco.catalog.types import Resolved
+from tco.errors import SolverError
+from tco.scenario.schema import Scenario, Strategy
+
+
+@dataclass(frozen=True)
+class Point:
+    """A strategy at a demand scale: its NPV, or why there is none."""
+
+    strategy: str
+    scale: float
+    npv_usd: float | None
+    status: str
+    """ok | infeasible (no plan serves every workload) | error (the solver failed)."""
+    note: str = ""
+
+
+_WORKER: tuple[Scenario, Scenario, Resolved] | None = None
+"""In a worker process: the scenario, its search copy (`points.for_search`), the catalog data."""
+
+
+def _init_worker(scenario: Scenario, search: Scenario, resolved: Resolved) -> None:
+    global _WORKER
+    _WORKER = (scenario, search, resolved)
+
+
+def _point(scenario: Scenario, resolved: Resolved, strategy: Strategy, scale: float) -> Point:
+    try:
+        npv = points.npv_at(scenario, resolved, strategy, scale)
+    except SolverError as e:
+        return Point(strategy.name, scale, None, "error", str(e))
+    return Point(strategy.name, scale, npv, "ok" if npv is not None else "infeasible")
+
+
+def _point_task(strategy: Strategy, scale: float) -> Point:
+    _, search, resolved = _WORKER
+    return _point(search, resolved, strategy, scale)
+
+
+def _row_task(strategy: Strategy) -> dict:
+    scenario, _, resolved = _WORKER
+    return points.solve_row(scenario, resolved, strategy)
+
+
+def _noop() -> None:
+    return None
+
+
+def default_jobs() -> int:
+    """Worker processes by default: the CPU count."""
+    return os.cpu_count() or 1
+
+
+def _key(name: str, scale: float) -> tuple[str, float]:
+    return name, round(math.log10(scale), 9)
+
+
+class Evaluator:
+    """Solve points and strategies, in parallel when `jobs` > 1, each point once."""
+
+    def __init__(self, scenario: Scenario, resolved: Resolved, jobs: int | None = None,
+                 progress: bool = False, console: Console | None = None):
+        self.scenario = scenario
+        self.search = points.for_search(scenario)
+        """The scenario the searches solve: one thread, a looser gap, a time limit."""
+        self.resolved = resolved
+        self.jobs = max(1, jobs if jobs is not None else default_jobs())
+        self.cache: dict[tuple[str, float], Point] = {}
+        self.solves = 0
+        self._pool: Executor | None = None
+        self._progress: Progress | None = None
+        if progress:
+            console = console or Console(stderr=True)
+            if console.is_terminal:
+                self._progress = Progress(
+                    TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+    # -- lifetime ---------------------------------------------------------------------------
+    def __enter__(self) -> Evaluator:
+        if self.jobs > 1:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker,
+                                             initargs=(self.scenario, self.search,
+                                                       self.resolved))
+            # start the workers now, before the progress bar's refresh thread exists
+            self._pool.submit(_noop).result()
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    @property
+    def width(self) -> int:
+        """How many solves run at once."""
+        return self.jobs if self._pool is not None else 1
+
+    # -- work -------------------------------------------------------------------------------
+    def _map(self, fn, inline, args: list[tuple], label: str, scenario: Scenario) -> list:
+        task = None
+        if self._progress is not None and args:
+            task = self._progress.add_task(label, total=len(args))
+        self.solves += len(args)
+        out: list = []
+        try:
+            if self._pool is None:
+                for a in args:
+                    out.append(inline(scenario, self.resolved, *a))
+                    if task is not None:
+                        self._progress.advance(task)
+            else:
+                futures = [self._pool.submit(fn, *a) for a in args]
+                for f in futures:
+                    out.append(f.result())
+                    if task is not None:
+                        self._progress.advance(task)
+        finally:
+            if task is not None:
+                self._progress.remove_task(task)
+        return out
+
+    def points(self, wanted: Sequence[tuple[Strategy, float]],
+               label: str = "solving") -> list[Point]:
+        """The point of each (strategy, scale), solving only those not yet known."""
+        todo: dict[tuple[str, float], tuple[Strategy, float]] = {}
+        for strategy, scale in wanted:
+            k = _key(strategy.name, scale)
+            if k not in self.cache and k not in todo:
+                todo[k] = (strategy, scale)
+        solved = self._map(_point_task, _point, list(todo.values()), label, self.search)
+        for k, p in zip(todo, solved):
+            self.cache[k] = p
+        return [self.cache[_key(s.name, x)] for s, x in wanted]
+
+    def rows(self, strategies: Sequence[Strategy], label: str = "strategies") -> list[dict]:
+        """Each strategy solved at today's demand with its figures (see `points.solve_row`)."""
+        rows = self._map(_row_task, points.solve_row, [(s,) for s in strategies], label,
+                         self.scenario)
+        for s, r in zip(strategies, rows):
+            self.remember(s.name, 1.0, r.get("npv_usd"), r["status"], r.get("reason", ""))
+        return rows
+
+    def remember(self, name: str, scale: float, npv: float | None, status: str,
+                 note: str = "") -> None:
+        """Record a point solved elsewhere (the main plan), so no search solves it again."""
+        if status in ("ok", "infeasible"):
+            self.cache[_key(name, scale)] = Point(name, scale, npv, status, note)

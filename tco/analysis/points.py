@@ -1,0 +1,138 @@
+"""One point of the analysis: a strategy solved at a demand scale.
+
+Every search (break-even, curves) asks `npv_at` and nothing else, so that a faster way of
+re-solving (a persistent model whose demand is a mutable parameter) can replace it in one place.
+
+Scaling multiplies every workload's requests per month by the same factor (a flat figure or
+each entry of a per-period list); growth, token counts and prices are unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tco.catalog.types import Resolved
+from tco.errors import InfeasibleError
+from tco.scenario.schema import Scenario, Strategy
+
+
+def scaled(scenario: Scenario, scale: float) -> Scenario:
+    """The scenario with every workload's requests per month multiplied by `scale`."""
+    if scale == 1.0:
+        return scenario
+    workloads = []
+    for w in scenario.workloads:
+        rpm = w.requests_per_month
+        rpm = [r * scale for r in rpm] if isinstance(rpm, list) else rpm * scale
+        workloads.append(w.model_copy(update={"requests_per_month": rpm}))
+    return scenario.model_copy(update={"workloads": workloads})
+
+
+def single_threaded(scenario: Scenario) -> Scenario:
+    """The scenario with HiGHS on one thread: parallel processes, not threads, share the CPUs."""
+    if scenario.solver.threads == 1:
+        return scenario
+    return scenario.model_copy(update={"solver": scenario.solver.model_copy(update={"threads": 1})})
+
+
+SEARCH_MIP_REL_GAP = 0.005
+"""Relative MIP gap of the searches' solves (break-even, curves): at least this loose, since a
+search needs many solves and reads NPVs to well under a percent, not to the scenario's gap."""
+SEARCH_TIME_LIMIT_S = 60.0
+"""Time limit of each search solve (at most the scenario's); the best plan by then counts."""
+
+
+def for_search(scenario: Scenario) -> Scenario:
+    """The scenario with the solver settings of the searches: one thread, gap at least
+    SEARCH_MIP_REL_GAP, time limit at most SEARCH_TIME_LIMIT_S."""
+    sv = scenario.solver
+    return scenario.model_copy(update={"solver": sv.model_copy(update={
+        "threads": 1, "mip_rel_gap": max(sv.mip_rel_gap, SEARCH_MIP_REL_GAP),
+        "time_limit_s": min(sv.time_limit_s, SEARCH_TIME_LIMIT_S)})})
+
+
+def first_period_demand(scenario: Scenario, scale: float = 1.0) -> list[dict]:
+    """Per workload: requests and tokens (input + output) per month in the first period."""
+    out = []
+    for w in scenario.workloads:
+        rpm = w.requests_per_month
+        r = (rpm[0] if isinstance(rpm, list) else rpm) * scale
+        out.append({"workload": w.name, "requests_per_month": r,
+                    "tokens_per_month": r * (w.input_tokens + w.output_tokens)})
+    return out
+
+
+def discounted_tokens(scenario: Scenario) -> float:
+    """Sum over periods of the tokens demanded times the period's discount factor."""
+    from tco.demand import expand_demand, make_periods
+
+    periods = make_periods(scenario.horizon, scenario.finance)
+    demand = expand_demand(scenario, periods)
+    return float((demand.tokens.sum(axis=0) * periods.discount).sum())
+
+
+def npv_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
+           scale: float) -> float | None:
+    """NPV (USD) of the best plan under `strategy` with demand scaled by `scale`; None if none.
+
+    The same stages as `tco.pipeline.plan` up to the solve, without the solution tables and the
+    dual re-solve that a single number does not need, with the scenario's solver settings
+    (the searches pass `for_search(scenario)`) but HiGHS on one thread. A plan stopped at the
+    time limit counts with its (not proven optimal) NPV; a solver failure raises SolverError.
+    """
+    from tco.demand import expand_demand, make_periods
+    from tco.errors import SolverError
+    from tco.model import build_model, make_model_data, solve
+    from tco.model.explain import unservable
+    from tco.options import enumerate_options
+
+    s = single_threaded(scaled(scenario, scale))
+    periods = make_periods(s.horizon, s.finance)
+    demand = expand_demand(s, periods)
+    options = enumerate_options(s, resolved, periods, demand, strategy)
+    if unservable(s, options):
+        return None
+    data = make_model_data(s, resolved, periods, demand, options, strategy)
+    built = build_model(data)
+    result = solve(built, s.solver)
+    if result.status == "infeasible":
+        return None
+    if not result.has_plan or result.objective is None:
+        raise SolverError(f"the solver found no plan at demand scale {scale:g} (status "
+                          f"{result.status}, termination {result.termination})")
+    return float(result.objective)
+
+
+def solve_row(scenario: Scenario, resolved: Resolved, strategy: Strategy) -> dict:
+    """One strategy solved at today's demand: NPV, cost per year, USD per 1M tokens, status.
+
+    An infeasible strategy gets status `infeasible` and the engine's explanation (which
+    workloads cannot be served and why) as `reason`.
+    """
+    from tco.errors import SolverError
+    from tco.pipeline import plan
+
+    s = single_threaded(scenario)
+    row = {"strategy": strategy.name, "status": "ok", "npv_usd": None, "cost_per_year_usd": None,
+           "usd_per_mtok": None, "reason": ""}
+    try:
+        sol = plan(s, resolved, strategy)
+    except InfeasibleError as e:
+        return {**row, "status": "infeasible", "reason": e.explanation}
+    except SolverError as e:
+        return {**row, "status": "error", "reason": str(e)}
+    return {**row, **solution_figures(sol)}
+
+
+def solution_figures(sol) -> dict:
+    """NPV, mean undiscounted cost per year and levelised USD per 1M tokens of a solved plan."""
+    data = sol.data
+    periods = data.periods
+    years = periods.count / periods.per_year
+    tokens = float((np.asarray(data.demand.tokens).sum(axis=0) * periods.discount).sum())
+    status = "ok" if sol.result.status == "optimal" else sol.result.status
+    return {"status": status,
+            "npv_usd": float(sol.npv_usd),
+            "cost_per_year_usd": float(sol.tables["costs"]["usd"].sum()) / years,
+            "usd_per_mtok": float(sol.npv_usd) / tokens * 1e6 if tokens > 0 else None,
+            "reason": "" if status == "ok" else "time limit reached: not proven optimal"}

@@ -1,0 +1,155 @@
+"""Break-even search: a closed-form crossing, divergence, no crossover, steps, infeasibility."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from engine_helpers import api, model, resolve_plain, scenario, workload
+
+from tco.analysis import breakeven, breakeven_pairs, log_grid, points
+from tco.analysis.breakeven import _sign
+from tco.analysis.parallel import Point
+
+# One workload, one API, one GPU type rented on demand, a platform team of one engineer.
+#
+#   workload: R = 1e6 requests a month at scale 1, 1000 input + 100 output tokens, batch
+#             latency (no peak factor), no growth, no cache.
+#   API:      1 USD / 1M input, 4 USD / 1M output, no batch endpoint
+#             -> k = (1000 x 1 + 100 x 4) / 1e6 = 0.0014 USD a request
+#             -> API cost a quarter at scale s: 3 R s k = 4200 s
+#   self-hosted: one GPU per replica at 2.00 USD/h, 2190 h a quarter -> 4380 a quarter per
+#             replica; throughput 1e6 prefill and 1e5 decode tokens/s -> 0.002 s a request, so
+#             at s = 7 a quarter needs 2.1e7 x 0.002 / 3600 = 11.7 replica-hours, far below
+#             one replica's 2190 x 0.7: exactly one replica everywhere near the crossing.
+#   staffing: hosting anything needs 1 engineer at 100,000 a year = 25,000 a quarter (the
+#             step); gpus_per_engineer 1000, so no second engineer.
+#             -> self-hosted cost a quarter: 25,000 + 4,380 = 29,380, independent of s.
+#
+# Both costs are the same in every quarter, so the discount factors cancel and
+#   4200 s* = 29380  ->  s* = 29380 / 4200 = 6.99524
+# i.e. 6,995,238 requests and 7.69e9 tokens a month. Below s*, api_only is cheaper; above it,
+# self_host_only. `hybrid` equals api_only below s* (mixing pays the fixed costs without the
+# saving) and self_host_only above it, so it diverges from api_only at the same s*.
+S_STAR = 29380 / 4200
+GPU = {"name": "g", "on_demand_usd_per_hour": 2.0}
+STAFF = {"platform_engineers": 1, "cost_usd_per_year": 100_000, "gpus_per_engineer": 1000}
+
+
+def closed_form(**staffing):
+    s = scenario(workloads=[workload(rpm=1e6, latency="batch")], apis=[api("a/x", 1.0, 4.0)],
+                 gpus=[GPU], open_models=[model(prefill=1e6, decode=1e5)],
+                 staffing={**STAFF, **staffing}, finance={"discount_rate": 0.10})
+    return s, resolve_plain(s)
+
+
+def test_closed_form_breakeven_within_tolerance():
+    s, r = closed_form()
+    res = breakeven(s, r, "self_host_only", "api_only", rtol=0.01, jobs=1)
+    assert res["found"] and res["kind"] == "crossing"
+    assert abs(res["scale"] / S_STAR - 1) <= 0.01
+    assert res["scale_low"] <= S_STAR <= res["scale_high"]
+    assert res["scale_high"] / res["scale_low"] <= 1.01
+    assert res["cheaper_below"] == "api_only" and res["cheaper_above"] == "self_host_only"
+    assert res["requests_per_month"] == pytest.approx(1e6 * res["scale"])
+    assert res["tokens_per_month"] == pytest.approx(1100 * 1e6 * res["scale"])
+    assert res["per_workload"] == [{"workload": "w", "requests_per_month": 1e6 * res["scale"],
+                                    "tokens_per_month": 1100 * 1e6 * res["scale"]}]
+    assert "api_only is cheaper below and self_host_only above" in res["message"]
+
+
+def test_tighter_tolerance_and_parallel_workers_agree():
+    s, r = closed_form()
+    res = breakeven(s, r, rtol=0.001, jobs=2)
+    assert abs(res["scale"] / S_STAR - 1) <= 0.001
+
+
+def test_hybrid_diverges_from_api_only_at_the_same_scale():
+    # A divergence is located where the difference leaves the band counted as equal
+    # (equal_rtol, default 2 x the searches' 0.5% MIP gap): this tiny model solves exactly,
+    # so a band of 1e-6 finds s* itself; the default band finds the scale where hybrid is 1%
+    # cheaper: self-hosted = 0.99 x API -> s = s* / 0.99.
+    s, r = closed_form()
+    pair_a, pair_b = breakeven_pairs(s, r, jobs=1, equal_rtol=1e-6)
+    assert (pair_a["a"], pair_a["b"]) == ("self_host_only", "api_only")
+    assert (pair_b["a"], pair_b["b"]) == ("hybrid", "api_only")
+    assert pair_a["kind"] == "crossing" and pair_b["kind"] == "divergence"
+    assert abs(pair_b["scale"] / S_STAR - 1) <= 0.01
+    assert pair_b["cheaper_below"] is None and pair_b["cheaper_above"] == "hybrid"
+    assert "cost the same up to" in pair_b["message"]
+    banded = breakeven(s, r, "hybrid", "api_only", jobs=1)
+    assert abs(banded["scale"] / (S_STAR / 0.99) - 1) <= 0.01
+
+
+def test_no_crossover_says_which_is_cheaper_throughout():
+    # An engineer at 1e9 a year: self-hosting costs >= 1e9 / 4 x 4 quarters x ~0.95, while the
+    # API at 1000x costs 4200 x 1000 x 4 = 1.68e7. api_only is cheaper at every scale.
+    s, r = closed_form(cost_usd_per_year=1e9)
+    res = breakeven(s, r, "self_host_only", "api_only", jobs=1, per_decade=2)
+    assert not res["found"] and res["scale"] is None
+    assert res["message"] == ("No break-even: api_only is cheaper than self_host_only at every "
+                              "scale between 0.01x and 1e+03x today's demand.")
+
+
+def test_strategy_infeasible_at_every_scale():
+    # Residency self_hosted: no API may serve the workload, so api_only has no plan at all.
+    s, r = closed_form()
+    s = s.model_copy(update={"workloads": [s.workloads[0].model_copy(
+        update={"residency": "self_hosted"})]})
+    res = breakeven(s, r, "self_host_only", "api_only", jobs=1, per_decade=1)
+    assert not res["found"]
+    assert "api_only has no feasible plan at any scale" in res["message"]
+    assert len(res["infeasible"]["api_only"]) == len(log_grid(0.01, 1000, 1))
+
+
+def test_unknown_strategy_is_a_scenario_error():
+    from tco.errors import ScenarioError
+
+    s, r = closed_form()
+    with pytest.raises(ScenarioError, match="no strategy named 'nope'.*api_only"):
+        breakeven(s, r, "nope", "api_only", jobs=1)
+
+
+def test_step_costs_first_crossing_then_the_others_listed(monkeypatch):
+    # Synthetic NPVs: b = 100 s; a is a staircase 300 x ceil(s / 4) (a replica every 4x).
+    #   a - b = 300 - 100 s on (0, 4]: changes sign at s = 3 (the first crossing);
+    #   on (4, 8] a = 600: a - b = 600 - 100 s, positive again just above 4, zero at 6;
+    #   so the grid sees later changes of sign, which are listed, not hidden.
+    def fake(scenario, resolved, strategy, scale):
+        return 300.0 * math.ceil(scale / 4) if strategy.name == "self_host_only" else 100 * scale
+
+    monkeypatch.setattr(points, "npv_at", fake)
+    s, r = closed_form()
+    res = breakeven(s, r, rtol=0.001, min_scale=1, max_scale=10, per_decade=8, jobs=1)
+    assert res["found"] and res["kind"] == "crossing"
+    assert abs(res["scale"] / 3 - 1) <= 0.001
+    assert res["other_changes"], res
+    assert "changes again" in res["message"]
+
+
+def test_jump_across_zero_is_bracketed_to_the_step():
+    # a - b jumps from -50 to +50 at s = 5 without being zero: the step is the crossing.
+    def fake(scenario, resolved, strategy, scale):
+        return (950.0 if scale < 5 else 1050.0) if strategy.name == "self_host_only" else 1000.0
+
+    s, r = closed_form()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(points, "npv_at", fake)
+        res = breakeven(s, r, rtol=0.01, jobs=1)
+    assert res["cheaper_below"] == "self_host_only" and res["cheaper_above"] == "api_only"
+    assert res["scale_low"] < 5 <= res["scale_high"]
+
+
+def test_sign_treats_solver_gap_as_equal():
+    p = lambda v: Point("x", 1.0, v, "ok")  # noqa: E731
+    assert _sign(p(1000.0), p(1000.4), 5e-4) == 0
+    assert _sign(p(1000.0), p(1010.0), 5e-4) == -1
+    assert _sign(p(None), p(1.0), 5e-4) is None
+
+
+def test_log_grid_shares_the_curve_points():
+    grid = log_grid(0.01, 1000)
+    assert len(grid) == 21 and grid[0] == pytest.approx(0.01) and grid[-1] == pytest.approx(1000)
+    curve = log_grid(0.1, 100)
+    assert len(curve) == 13
+    assert all(any(abs(c / g - 1) < 1e-12 for g in grid) for c in curve)
