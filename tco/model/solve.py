@@ -143,6 +143,20 @@ def compile_model(model: pyo.ConcreteModel) -> Matrices:
             counts.append(len(cols))
     starts = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
+    # A variable may appear more than once in a row (a budget row sums cost terms): HiGHS
+    # wants each (row, column) once, so duplicates are summed, as Pyomo's writers do.
+    index = np.asarray(index, dtype=np.int64)
+    value = np.asarray(value, dtype=float)
+    width = max(n, 1)
+    key = np.repeat(np.arange(len(counts), dtype=np.int64), counts) * width + index
+    if len(key) > 1 and not np.all(key[1:] > key[:-1]):
+        order = np.argsort(key, kind="stable")
+        key, value = key[order], value[order]
+        first = np.concatenate(([True], key[1:] != key[:-1]))
+        value = np.add.reduceat(value, np.flatnonzero(first))
+        key = key[first]
+        index = key % width
+        np.cumsum(np.bincount(key // width, minlength=len(rows)), out=starts[1:])
     obj = next(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
     recorded = getattr(obj.parent_component(), "_tco_terms", None)
     if recorded is not None:
@@ -158,8 +172,7 @@ def compile_model(model: pyo.ConcreteModel) -> Matrices:
                     row_lower=np.asarray(row_lower, dtype=float),
                     row_upper=np.asarray(row_upper, dtype=float),
                     start=starts.astype(np.int32),
-                    index=np.asarray(index, dtype=np.int32),
-                    value=np.asarray(value, dtype=float), col_of=col_of,
+                    index=index.astype(np.int32), value=value, col_of=col_of,
                     row_of={id(c): r for r, c in enumerate(rows)})
 
 
