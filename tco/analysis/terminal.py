@@ -28,7 +28,7 @@ def print_comparison(console: Console, table: pd.DataFrame, title: str = "") -> 
     t = Table(title=title or "Build versus buy: strategies compared at today's demand",
               caption=(f"Savings against the cheapest single-mode strategy ({best})" if best
                        else "No single-mode strategy is feasible: no savings to compare"),
-              box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+              box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False)
     for col, right in (("strategy", False), ("status", False), ("NPV", True),
                        ("per year", True), ("$/1M tok", True), ("savings", True),
                        ("%", True)):
