@@ -157,6 +157,7 @@ def main() -> None:
     ap.add_argument("--handover", default="highspy", choices=["highspy", "lsfc", "persistent"])
     ap.add_argument("--no-reports", action="store_true")
     ap.add_argument("--no-floor", action="store_true")
+    ap.add_argument("--no-solve", action="store_true", help="stop after the hand-over")
     a = ap.parse_args()
 
     print(f"portfolio: {a.workloads} workloads, seed {a.seed}, catalog {a.catalog}, gap {a.gap}, "
@@ -185,6 +186,8 @@ def main() -> None:
         hm = st.time("handover", lambda: (_lsfc_handover if a.handover == "lsfc" else handover)(
             b, settings))
         b.solver = hm
+        if a.no_solve:
+            return
 
         def _solve():
             t = time.perf_counter()
@@ -194,8 +197,15 @@ def main() -> None:
                 load_values(hm)
             return SolveResult(**out, seconds=time.perf_counter() - t)
 
-        res = st.time("solve", _solve, lambda res: f"{res.status} obj {res.objective:,.2f} "
+        res = st.time("solve", _solve, lambda res: f"{res.status} obj {res.objective or 0:,.2f} "
                                                     f"gap {res.gap if res.gap is not None else 0:.4%}")
+        if not res.has_plan:
+            print("  no plan: HiGHS found no feasible solution within the time limit", flush=True)
+            if not a.no_floor:
+                read, run_s, obj = floor(hm, settings)
+                print(f"  floor: highspy run() {run_s:.2f} s (MPS read {read:.2f} s apart), "
+                      f"objective {obj}", flush=True)
+            return
         duals = st.time("duals", lambda: marginal_duals(b),
                         lambda du: f"{len(du) if du else 0} demand duals")
     sol = st.time("extract", lambda: extract(b, res, duals),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 CATEGORIES = ("api", "api_batch", "gpu_on_demand", "gpu_reserved", "gpu_reserved_after_horizon",
               "gpu_capex", "gpu_residual", "power_facility", "staff", "fine_tuning", "error")
@@ -20,9 +20,17 @@ NOT_IN_BUDGET = ("gpu_reserved_after_horizon", "gpu_residual")
 
 
 def linear(coefs, variables, constant: float = 0.0):
-    """One linear expression from parallel lists, without Python's nested sums."""
-    return LinearExpression(constant=constant, linear_coefs=list(map(float, coefs)),
-                            linear_vars=list(variables))
+    """One linear expression from parallel lists, without Python's nested sums.
+
+    A term with coefficient 1 is the variable itself (Pyomo accepts variables among a linear
+    expression's arguments): no monomial object is made for it, which halves the build of
+    large models whose demand and link rows are all ones.
+    """
+    args = [v if c == 1.0 else MonomialTermExpression((float(c), v))
+            for c, v in zip(coefs, variables)]
+    if constant:
+        args.insert(0, float(constant))
+    return LinearExpression(args)
 
 
 @dataclass
