@@ -115,6 +115,13 @@ def enumerate_options(
     strategy: Strategy | None = None,
 ) -> Options:
     """All feasible options of every workload under `strategy`, dominated API options pruned."""
+    from pyomo.common.gc_manager import PauseGC
+
+    with PauseGC():  # many small objects, no garbage: the collector only costs time
+        return _enumerate(scenario, resolved, periods, demand, strategy)
+
+
+def _enumerate(scenario, resolved, periods, demand, strategy) -> Options:
     caching = strategy.prompt_caching if strategy else True
     out = _Rows()
     rejected: dict[str, list[str]] = defaultdict(list)

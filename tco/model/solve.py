@@ -99,6 +99,13 @@ def _terms(expr, col_of):
 
 def compile_model(model: pyo.ConcreteModel) -> Matrices:
     """Read the Pyomo model's variables, linear rows and objective into sparse arrays."""
+    from pyomo.common.gc_manager import PauseGC
+
+    with PauseGC():
+        return _compile(model)
+
+
+def _compile(model: pyo.ConcreteModel) -> Matrices:
     columns = list(model.component_data_objects(pyo.Var, descend_into=True))
     col_of = {id(v): i for i, v in enumerate(columns)}
     n = len(columns)
