@@ -105,23 +105,51 @@ def compile_model(model: pyo.ConcreteModel) -> Matrices:
         return _compile(model)
 
 
+def _column_bounds(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bounds (domain included) and integrality of each column.
+
+    Read from the variables' stored bounds and domain in one pass, each distinct domain
+    looked up once; a variable that is fixed, or whose bound is not a plain number (a Pyomo
+    parameter or expression), is read through Pyomo's own `bounds`.
+    """
+    n = len(columns)
+    native = (int, float)
+    lb = [v._lb for v in columns]
+    ub = [v._ub for v in columns]
+    doms = [v._domain for v in columns]
+    fixed = [v._fixed for v in columns]
+    by_id = {}
+    for d in doms:
+        if id(d) not in by_id:
+            dlo, dhi, step = d.get_interval()
+            by_id[id(d)] = (-np.inf if dlo is None else dlo, np.inf if dhi is None else dhi,
+                            step != 0)
+    lower = np.array([by_id[id(d)][0] for d in doms], dtype=float)
+    upper = np.array([by_id[id(d)][1] for d in doms], dtype=float)
+    integer = np.array([by_id[id(d)][2] for d in doms], dtype=bool)
+    plain = (lambda xs: all(x is None or x.__class__ in native for x in xs))
+    if not any(fixed) and plain(lb) and plain(ub):
+        np.fmax(lower, np.array(lb, dtype=float), out=lower)  # None -> nan, ignored by fmax
+        np.fmin(upper, np.array(ub, dtype=float), out=upper)
+        return lower, upper, integer
+    for i in range(n):
+        v = columns[i]
+        if v.fixed:
+            lower[i] = upper[i] = v.value
+            continue
+        a, b = v.bounds
+        if a is not None:
+            lower[i] = max(lower[i], a)
+        if b is not None:
+            upper[i] = min(upper[i], b)
+    return lower, upper, integer
+
+
 def _compile(model: pyo.ConcreteModel) -> Matrices:
     columns = list(model.component_data_objects(pyo.Var, descend_into=True))
     col_of = {id(v): i for i, v in enumerate(columns)}
     n = len(columns)
-    lower = np.full(n, -np.inf)
-    upper = np.full(n, np.inf)
-    integer = np.zeros(n, dtype=bool)
-    for i, v in enumerate(columns):
-        if v.fixed:
-            lower[i] = upper[i] = v.value
-            continue
-        lb, ub = v.bounds
-        if lb is not None:
-            lower[i] = lb
-        if ub is not None:
-            upper[i] = ub
-        integer[i] = not v.is_continuous()
+    lower, upper, integer = _column_bounds(columns)
     rows, row_lower, row_upper, counts, index, value = [], [], [], [], [], []
     for comp in model.component_objects(pyo.Constraint, active=True, descend_into=True):
         recorded = getattr(comp, "_tco_rows", None)
