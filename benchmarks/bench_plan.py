@@ -83,8 +83,8 @@ def _lsfc_handover(built, settings) -> HighsModel:
         if sense >= 0:
             up[r] = info.rhs[r]
     cols = info.columns
-    mat = Matrices(columns=cols, rows=[c for c, _ in info.rows], cost=np.asarray(info.c.todense()).ravel()
-                   if hasattr(info.c, "todense") else np.asarray(info.c).ravel(),
+    obj_c = info.c.todense() if hasattr(info.c, "todense") else info.c
+    mat = Matrices(columns=cols, rows=[c for c, _ in info.rows], cost=np.asarray(obj_c).ravel(),
                    offset=float(np.asarray(info.c_offset).ravel()[0]),
                    col_lower=np.array([v.lb if v.lb is not None else -np.inf for v in cols]),
                    col_upper=np.array([v.ub if v.ub is not None else np.inf for v in cols]),
@@ -97,7 +97,9 @@ def _lsfc_handover(built, settings) -> HighsModel:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     inf = h.getInfinity()
-    clip = (lambda a: np.clip(a, -inf, inf))
+    def clip(a):
+        return np.clip(a, -inf, inf)
+
     h.passModel(len(cols), A.shape[0], A.nnz, int(highspy.MatrixFormat.kRowwise),
                 int(highspy.ObjSense.kMinimize), mat.offset, mat.cost, clip(mat.col_lower),
                 clip(mat.col_upper), clip(lo), clip(up), mat.start, mat.index, mat.value,
@@ -197,8 +199,11 @@ def main() -> None:
                 load_values(hm)
             return SolveResult(**out, seconds=time.perf_counter() - t)
 
-        res = st.time("solve", _solve, lambda res: f"{res.status} obj {res.objective or 0:,.2f} "
-                                                    f"gap {res.gap if res.gap is not None else 0:.4%}")
+        def _note(res):
+            gap = res.gap if res.gap is not None else 0.0
+            return f"{res.status} obj {res.objective or 0:,.2f} gap {gap:.4%}"
+
+        res = st.time("solve", _solve, _note)
         if not res.has_plan:
             print("  no plan: HiGHS found no feasible solution within the time limit", flush=True)
             if not a.no_floor:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tco.catalog.types import Resolved, ResolvedApi, ResolvedModel, TokenPrices
+from tco.catalog.types import Resolved, ResolvedApi, ResolvedModel
 from tco.demand import Demand, Periods
 from tco.scenario.schema import FineTune, Scenario, Strategy, Workload
 
@@ -71,15 +71,6 @@ class Options:
     """Number of feasible options before pruning."""
 
 
-@dataclass
-class _Rows:
-    rows: list[dict] = field(default_factory=list)
-    api_cost: list[np.ndarray] = field(default_factory=list)
-    error: list[np.ndarray] = field(default_factory=list)
-    work: list[np.ndarray] = field(default_factory=list)
-    tokens: list[np.ndarray] = field(default_factory=list)
-
-
 def _allowed(strategy: Strategy | None, attr: str, value: str) -> bool:
     allowed = getattr(strategy, attr, None) if strategy else None
     return allowed is None or value in allowed
@@ -101,12 +92,6 @@ def _residency_reason(w: Workload, provider: str | None) -> str | None:
     return None
 
 
-def _quality(scores: dict[str, float], w: Workload, ft: FineTune | None) -> float | None:
-    if w.task not in scores:
-        return None
-    return scores[w.task] + (ft.quality_uplift.get(w.task, 0.0) if ft else 0.0)
-
-
 def enumerate_options(
     scenario: Scenario,
     resolved: Resolved,
@@ -121,44 +106,271 @@ def enumerate_options(
         return _enumerate(scenario, resolved, periods, demand, strategy)
 
 
+class _Block:
+    """Kept rows of one candidate (API mode or model on a GPU) for a set of workloads."""
+
+    def __init__(self):
+        self.parts: list[dict] = []
+        self.rejected: list[tuple[int, int, int, str]] = []
+
+
 def _enumerate(scenario, resolved, periods, demand, strategy) -> Options:
+    """Vectorised over workloads: each candidate (API mode, model on a GPU, with or without a
+    fine-tune) is checked and priced for all its workloads at once with numpy, then the rows
+    are put in the order workload, variant (none, then fine-tunes in scenario order),
+    candidate (APIs in catalog order, realtime before batch, then models and their GPUs)."""
     caching = strategy.prompt_caching if strategy else True
-    out = _Rows()
-    rejected: dict[str, list[str]] = defaultdict(list)
-    deployments: dict[tuple[str, str, str], dict] = {}
-    fts_by_workload: dict[str, list[FineTune]] = defaultdict(list)
-    for ft in scenario.fine_tunes:
-        for wname in ft.workloads:
-            fts_by_workload[wname].append(ft)
+    ws = scenario.workloads
+    W = len(ws)
+    index_of = {w.name: i for i, w in enumerate(ws)}
+    task = [w.task for w in ws]
+    latency = np.array([w.latency for w in ws], dtype=object)
+    min_q = np.array([w.min_quality for w in ws], dtype=float)
+    err = np.array([w.error_cost_usd for w in ws], dtype=float)
+    inp0, outp = demand.input_tokens, demand.output_tokens
+    cached_share, peak = demand.cached_share, demand.peak_to_average
+    req = demand.requests
+    years = periods.years_from_start
+    acc = _Block()
 
-    for wi, w in enumerate(scenario.workloads):
-        variants: list[FineTune | None] = [None, *fts_by_workload.get(w.name, [])]
-        for ft in variants:
-            for api in resolved.apis:
-                if ft is not None and ft.base != api.id:
-                    continue
-                _api_options(out, rejected, wi, w, api, ft, scenario, periods, demand,
-                             strategy, caching)
-            for model in resolved.models:
-                if ft is not None and ft.base != model.name:
-                    continue
-                _self_options(out, rejected, deployments, wi, w, model, ft, periods, demand,
-                              scenario, strategy)
+    variants: list[tuple[FineTune | None, np.ndarray, int]] = [(None, np.arange(W), 0)]
+    for fi, ft in enumerate(scenario.fine_tunes):
+        idx = np.array([index_of[n] for n in ft.workloads if n in index_of], dtype=np.int64)
+        variants.append((ft, idx, 1 + fi))
+    n_api = len(resolved.apis)
+    model_rank, r = [], 2 * n_api
+    for model in resolved.models:
+        model_rank.append(r)
+        r += len(model.serving)
 
-    table = pd.DataFrame(out.rows, columns=_COLUMNS)
-    n_t = periods.count
-    arr = (lambda xs: np.vstack(xs) if xs else np.zeros((0, n_t)))
-    opts = Options(
-        table=table,
-        api_cost=arr(out.api_cost),
-        error_cost=arr(out.error),
-        work=arr(out.work),
-        tokens=arr(out.tokens),
-        deployments=pd.DataFrame(list(deployments.values()), columns=_DEPLOY_COLUMNS),
-        rejected=dict(rejected),
-        candidates=len(table),
-    )
+    for ft, widx, vrank in variants:
+        for ai, api in enumerate(resolved.apis):
+            if ft is not None and ft.base != api.id:
+                continue
+            _api_block(acc, widx, vrank, 2 * ai, api, ft, strategy, caching, ws, task, latency,
+                       min_q, err, inp0, outp, cached_share, req, years)
+        for mi, model in enumerate(resolved.models):
+            if ft is not None and ft.base != model.name:
+                continue
+            _self_block(acc, widx, vrank, model_rank[mi], model, ft, strategy, ws, task,
+                        latency, min_q, err, inp0, outp, cached_share, peak, req)
+
+    table, arrays, deployments = _assemble(acc, ws, latency, periods.count)
+    rejected: dict[str, list[str]] = {}
+    for w, _, _, text in sorted(acc.rejected, key=lambda x: x[:3]):
+        rejected.setdefault(ws[w].name, []).append(text)
+    opts = Options(table=table, api_cost=arrays["api_cost"], error_cost=arrays["error"],
+                   work=arrays["work"], tokens=arrays["tokens"], deployments=deployments,
+                   rejected=rejected, candidates=len(table))
     return prune_dominated(opts, provider_cap=scenario.constraints.max_share_per_provider)
+
+
+def _reject(acc: _Block, widx, vrank: int, crank: int, label: str, reason) -> None:
+    for k, w in enumerate(widx.tolist()):
+        text = reason if isinstance(reason, str) else reason[k]
+        acc.rejected.append((w, vrank, crank, f"{label}: {text}"))
+
+
+def _quality_vec(scores: dict[str, float], task, widx, ft: FineTune | None):
+    q = np.array([scores.get(task[w], np.nan) for w in widx.tolist()], dtype=float)
+    if ft is not None:
+        q = q + np.array([ft.quality_uplift.get(task[w], 0.0) for w in widx.tolist()])
+    else:
+        q = q + 0.0
+    return q
+
+
+def _checks(acc, widx, vrank, crank, label, ws, task, min_q, q, total, window):
+    """Keep mask after the context window and quality checks; reasons recorded."""
+    keep = np.ones(len(widx), dtype=bool)
+    if window:
+        over = total > window
+        for k in np.flatnonzero(over):
+            acc.rejected.append((int(widx[k]), vrank, crank,
+                                 f"{label}: request of {total[k]:,.0f} tokens exceeds the "
+                                 f"context window of {window:,}"))
+        keep &= ~over
+    bad = keep & (np.isnan(q) | (q < min_q[widx]))
+    for k in np.flatnonzero(bad):
+        w = int(widx[k])
+        qq = None if np.isnan(q[k]) else float(q[k])
+        acc.rejected.append((w, vrank, crank, f"{label}: {_quality_reason(qq, ws[w])}"))
+    return keep & ~bad
+
+
+def _api_block(acc, widx, vrank, crank0, api: ResolvedApi, ft, strategy, caching, ws, task,
+               latency, min_q, err, inp0, outp, cached_share, req, years) -> None:
+    if ft is not None:
+        modes = [("fine_tuned", widx)]
+    else:
+        modes = [("realtime", widx), ("batch", widx[latency[widx] == "batch"])]
+    for mi, (mode, sub) in enumerate(modes):
+        if not len(sub):
+            continue
+        crank = crank0 + mi
+        kind = "api_batch" if mode == "batch" else "api"
+        prefix = "ft:" + ft.name + "@" if ft else ("batch:" if mode == "batch" else "api:")
+        label = prefix + api.id
+        if not _kind_allowed(strategy, kind, ft):
+            _reject(acc, sub, vrank, crank, label,
+                    f"strategy {strategy.name} excludes {kind}{' fine-tunes' if ft else ''}")
+            continue
+        if not _allowed(strategy, "providers", api.provider):
+            _reject(acc, sub, vrank, crank, label,
+                    f"strategy {strategy.name} excludes provider {api.provider}")
+            continue
+        res = [_residency_reason(ws[w], api.provider) for w in sub.tolist()]
+        ok = np.array([x is None for x in res], dtype=bool)
+        for k in np.flatnonzero(~ok):
+            acc.rejected.append((int(sub[k]), vrank, crank, f"{label}: {res[k]}"))
+        sub = sub[ok]
+        if not len(sub):
+            continue
+        red = ft.input_token_reduction if ft else 0.0
+        input_tokens = inp0[sub] * (1.0 - red)
+        prices = [api.prices(x, mode) for x in input_tokens.tolist()]
+        has = np.array([p is not None for p in prices], dtype=bool)
+        if not has.all():
+            what = "fine-tuning" if mode == "fine_tuned" else "a batch API"
+            _reject(acc, sub[~has], vrank, crank, label, f"the provider sells no {what}")
+            sub, input_tokens = sub[has], input_tokens[has]
+            prices = [p for p in prices if p is not None]
+            if not len(sub):
+                continue
+        q = _quality_vec(api.quality, task, sub, ft)
+        keep = _checks(acc, sub, vrank, crank, label, ws, task, min_q, q,
+                       input_tokens + outp[sub], api.context_window_tokens)
+        if not keep.any():
+            continue
+        sub, input_tokens, q = sub[keep], input_tokens[keep], q[keep]
+        prices = [p for p, k in zip(prices, keep.tolist()) if k]
+        p_in = np.array([p.input for p in prices], dtype=float)
+        p_cached = (np.array([p.cached_input for p in prices], dtype=float) if caching
+                    else p_in.copy())
+        p_out = np.array([p.output for p in prices], dtype=float)
+        cached = cached_share[sub] if caching else np.zeros(len(sub))
+        per_request = (input_tokens * (1 - cached) * p_in + input_tokens * cached * p_cached
+                       + outp[sub] * p_out) / 1e6
+        trend = (1.0 + api.price_trend_per_year) ** years
+        r = req[sub]
+        n = len(sub)
+        acc.parts.append(dict(
+            w=sub, vrank=vrank, crank=crank, option=[label] * n, kind=[kind] * n,
+            fine_tune=[ft.name if ft else None] * n, api=[api.id] * n,
+            provider=[api.provider] * n, model=[None] * n, gpu=[None] * n, point=[None] * n,
+            dep_key=None, quality=q, input_tokens=input_tokens, p_input=p_in,
+            p_cached=p_cached, p_output=p_out, price_trend=np.full(n, api.price_trend_per_year),
+            api_cost=r * per_request[:, None] * trend[None, :],
+            error=r * (1 - q / 100.0)[:, None] * err[sub][:, None],
+            work=np.zeros_like(r), tokens=r * (inp0[sub] + outp[sub])[:, None]))
+
+
+def _self_block(acc, widx, vrank, crank0, model: ResolvedModel, ft, strategy, ws, task, latency,
+                min_q, err, inp0, outp, cached_share, peak, req) -> None:
+    served = ft.name if ft else model.name
+    interactive = latency[widx] == "interactive"
+    for gi, (gpu, serving) in enumerate(model.serving.items()):
+        crank = crank0 + gi
+        labels = np.where(interactive, f"{'ft' if ft else 'self'}:{served}@{gpu}/interactive",
+                          f"{'ft' if ft else 'self'}:{served}@{gpu}/batch")
+        reason = None
+        if not _kind_allowed(strategy, "self_hosted", ft):
+            reason = f"strategy {strategy.name} excludes self_hosted{' fine-tunes' if ft else ''}"
+        elif not _allowed(strategy, "models", model.name):
+            reason = f"strategy {strategy.name} excludes model {model.name}"
+        elif not _allowed(strategy, "gpus", gpu):
+            reason = f"strategy {strategy.name} excludes GPU {gpu}"
+        if reason:
+            for k, w in enumerate(widx.tolist()):
+                acc.rejected.append((w, vrank, crank, f"{labels[k]}: {reason}"))
+            continue
+        red = ft.input_token_reduction if ft else 0.0
+        input_tokens = inp0[widx] * (1.0 - red)
+        q = _quality_vec(model.quality, task, widx, ft)
+        keep = np.ones(len(widx), dtype=bool)
+        total = input_tokens + outp[widx]
+        over = total > model.context_window_tokens
+        for k in np.flatnonzero(over):
+            acc.rejected.append((int(widx[k]), vrank, crank,
+                                 f"{labels[k]}: request of {total[k]:,.0f} tokens exceeds the "
+                                 f"context window of {model.context_window_tokens:,}"))
+        keep &= ~over
+        bad = keep & (np.isnan(q) | (q < min_q[widx]))
+        for k in np.flatnonzero(bad):
+            w = int(widx[k])
+            qq = None if np.isnan(q[k]) else float(q[k])
+            acc.rejected.append((w, vrank, crank, f"{labels[k]}: {_quality_reason(qq, ws[w])}"))
+        keep &= ~bad
+        if not keep.any():
+            continue
+        sub, it, q, inter = widx[keep], input_tokens[keep], q[keep], interactive[keep]
+        pre = np.where(inter, serving.interactive.prefill_tokens_per_s,
+                       serving.batch.prefill_tokens_per_s)
+        dec = np.where(inter, serving.interactive.decode_tokens_per_s,
+                       serving.batch.decode_tokens_per_s)
+        seconds = it * (1 - cached_share[sub]) / pre + outp[sub] / dec
+        pk = np.where(latency[sub] != "batch", peak[sub], 1.0)
+        points = np.where(inter, "interactive", "batch").tolist()
+        r = req[sub]
+        n = len(sub)
+        acc.parts.append(dict(
+            w=sub, vrank=vrank, crank=crank, option=labels[keep].tolist(),
+            kind=["self_hosted"] * n, fine_tune=[ft.name if ft else None] * n, api=[None] * n,
+            provider=[None] * n, model=[served] * n, gpu=[gpu] * n, point=points,
+            dep_key=(served, model.name, gpu, serving.gpus_per_replica,
+                     ft.name if ft else None),
+            quality=q, input_tokens=it, p_input=np.zeros(n), p_cached=np.zeros(n),
+            p_output=np.zeros(n), price_trend=np.zeros(n),
+            api_cost=np.zeros_like(r), error=r * (1 - q / 100.0)[:, None] * err[sub][:, None],
+            work=r * seconds[:, None] / 3600.0 * pk[:, None],
+            tokens=r * (inp0[sub] + outp[sub])[:, None]))
+
+
+def _assemble(acc: _Block, ws, latency, n_t: int):
+    """Rows of every block in (workload, variant, candidate) order; deployments numbered in
+    order of first use."""
+    parts = acc.parts
+    obj_cols = ["option", "kind", "fine_tune", "api", "provider", "model", "gpu", "point"]
+    num_cols = ["quality", "input_tokens", "p_input", "p_cached", "p_output", "price_trend"]
+    mat_cols = ["api_cost", "error", "work", "tokens"]
+    if not parts:
+        table = pd.DataFrame([], columns=_COLUMNS)
+        arrays = {c: np.zeros((0, n_t)) for c in mat_cols}
+        return table, arrays, pd.DataFrame([], columns=_DEPLOY_COLUMNS)
+    w = np.concatenate([p["w"] for p in parts]).astype(np.int64)
+    vr = np.concatenate([np.full(len(p["w"]), p["vrank"]) for p in parts])
+    cr = np.concatenate([np.full(len(p["w"]), p["crank"]) for p in parts])
+    order = np.lexsort((cr, vr, w))
+    part_of = np.concatenate([np.full(len(p["w"]), i) for i, p in enumerate(parts)])[order]
+    cols = {}
+    for c in obj_cols:
+        flat = [x for p in parts for x in p[c]]
+        cols[c] = [flat[i] for i in order.tolist()]
+    points = cols["point"]
+    deployments: dict[tuple, dict] = {}
+    dep = np.full(len(order), -1, dtype=np.int64)
+    for k, (pi, wk) in enumerate(zip(part_of.tolist(), w[order].tolist())):
+        key = parts[pi]["dep_key"]
+        if key is None:
+            continue
+        served, base, gpu, gpr, ft = key
+        d = deployments.get((served, gpu, points[k]))
+        if d is None:
+            d = dict(served=served, base_model=base, gpu=gpu, point=points[k],
+                     gpus_per_replica=gpr, needs_min_replicas=False, fine_tune=ft,
+                     index=len(deployments))
+            deployments[(served, gpu, points[k])] = d
+        if latency[wk] != "batch":
+            d["needs_min_replicas"] = True
+        dep[k] = d["index"]
+    names = [ws[i].name for i in w[order].tolist()]
+    data = {"workload": w[order], "workload_name": names, **cols, "deployment": dep}
+    for c in num_cols:
+        data[c] = np.concatenate([p[c] for p in parts])[order]
+    table = pd.DataFrame(data)[_COLUMNS]
+    arrays = {c: np.concatenate([p[c] for p in parts])[order] for c in mat_cols}
+    deps = pd.DataFrame(list(deployments.values()), columns=_DEPLOY_COLUMNS)
+    return table, arrays, deps
 
 
 _COLUMNS = ["workload", "workload_name", "option", "kind", "fine_tune", "api", "provider",
@@ -168,112 +380,10 @@ _DEPLOY_COLUMNS = ["served", "base_model", "gpu", "point", "gpus_per_replica",
                    "needs_min_replicas", "fine_tune"]
 
 
-def _api_options(out, rejected, wi, w, api: ResolvedApi, ft, scenario, periods, demand,
-                 strategy, caching) -> None:
-    modes = ["realtime", "batch"] if w.latency == "batch" else ["realtime"]
-    if ft is not None:
-        modes = ["fine_tuned"]
-    for mode in modes:
-        kind = "api_batch" if mode == "batch" else "api"
-        label = ("ft:" + ft.name + "@" if ft else ("batch:" if mode == "batch" else "api:")) + api.id
-        reason = _api_reason(w, api, ft, mode, strategy, kind)
-        if reason:
-            rejected[w.name].append(f"{label}: {reason}")
-            continue
-        input_tokens = w.input_tokens * (1.0 - (ft.input_token_reduction if ft else 0.0))
-        prices: TokenPrices | None = api.prices(input_tokens, mode)
-        if prices is None:
-            what = "fine-tuning" if mode == "fine_tuned" else "a batch API"
-            rejected[w.name].append(f"{label}: the provider sells no {what}")
-            continue
-        if api.context_window_tokens and input_tokens + w.output_tokens > api.context_window_tokens:
-            rejected[w.name].append(
-                f"{label}: request of {input_tokens + w.output_tokens:,.0f} tokens exceeds the "
-                f"context window of {api.context_window_tokens:,}")
-            continue
-        quality = _quality(api.quality, w, ft)
-        if quality is None or quality < w.min_quality:
-            rejected[w.name].append(f"{label}: {_quality_reason(quality, w)}")
-            continue
-        cached = w.cached_input_share if caching else 0.0
-        p_cached = prices.cached_input if caching else prices.input
-        per_request = (input_tokens * (1 - cached) * prices.input + input_tokens * cached * p_cached
-                       + w.output_tokens * prices.output) / 1e6
-        trend = (1.0 + api.price_trend_per_year) ** periods.years_from_start
-        requests = demand.requests[wi]
-        out.rows.append(dict(
-            workload=wi, workload_name=w.name, option=label, kind=kind,
-            fine_tune=ft.name if ft else None, api=api.id, provider=api.provider, model=None,
-            gpu=None, point=None, deployment=-1, quality=quality, input_tokens=input_tokens,
-            p_input=prices.input, p_cached=p_cached, p_output=prices.output,
-            price_trend=api.price_trend_per_year))
-        out.api_cost.append(requests * per_request * trend)
-        out.error.append(requests * (1 - quality / 100.0) * w.error_cost_usd)
-        out.work.append(np.zeros_like(requests))
-        out.tokens.append(requests * (w.input_tokens + w.output_tokens))
-
-
-def _api_reason(w, api, ft, mode, strategy, kind) -> str | None:
-    if not _kind_allowed(strategy, kind, ft):
-        return f"strategy {strategy.name} excludes {kind}{' fine-tunes' if ft else ''}"
-    if not _allowed(strategy, "providers", api.provider):
-        return f"strategy {strategy.name} excludes provider {api.provider}"
-    return _residency_reason(w, api.provider)
-
-
 def _quality_reason(quality: float | None, w: Workload) -> str:
     if quality is None:
         return f"quality: no score for task '{w.task}'"
     return f"quality: {quality:g} below the minimum {w.min_quality:g}"
-
-
-def _self_options(out, rejected, deployments, wi, w, model: ResolvedModel, ft, periods, demand,
-                  scenario, strategy) -> None:
-    point = "interactive" if w.latency == "interactive" else "batch"
-    served = ft.name if ft else model.name
-    for gpu, serving in model.serving.items():
-        label = f"{'ft' if ft else 'self'}:{served}@{gpu}/{point}"
-        reason = None
-        if not _kind_allowed(strategy, "self_hosted", ft):
-            reason = f"strategy {strategy.name} excludes self_hosted{' fine-tunes' if ft else ''}"
-        elif not _allowed(strategy, "models", model.name):
-            reason = f"strategy {strategy.name} excludes model {model.name}"
-        elif not _allowed(strategy, "gpus", gpu):
-            reason = f"strategy {strategy.name} excludes GPU {gpu}"
-        if reason:
-            rejected[w.name].append(f"{label}: {reason}")
-            continue
-        input_tokens = w.input_tokens * (1.0 - (ft.input_token_reduction if ft else 0.0))
-        if input_tokens + w.output_tokens > model.context_window_tokens:
-            rejected[w.name].append(
-                f"{label}: request of {input_tokens + w.output_tokens:,.0f} tokens exceeds the "
-                f"context window of {model.context_window_tokens:,}")
-            continue
-        quality = _quality(model.quality, w, ft)
-        if quality is None or quality < w.min_quality:
-            rejected[w.name].append(f"{label}: {_quality_reason(quality, w)}")
-            continue
-        op = serving.interactive if point == "interactive" else serving.batch
-        key = (served, gpu, point)
-        dep = deployments.setdefault(key, dict(
-            served=served, base_model=model.name, gpu=gpu, point=point,
-            gpus_per_replica=serving.gpus_per_replica, needs_min_replicas=False,
-            fine_tune=ft.name if ft else None, index=len(deployments)))
-        if w.latency != "batch":
-            dep["needs_min_replicas"] = True
-        seconds = (input_tokens * (1 - w.cached_input_share) / op.prefill_tokens_per_s
-                   + w.output_tokens / op.decode_tokens_per_s)
-        peak = w.peak_to_average if w.latency != "batch" else 1.0
-        requests = demand.requests[wi]
-        out.rows.append(dict(
-            workload=wi, workload_name=w.name, option=label, kind="self_hosted",
-            fine_tune=ft.name if ft else None, api=None, provider=None, model=served, gpu=gpu,
-            point=point, deployment=dep["index"], quality=quality, input_tokens=input_tokens,
-            p_input=0.0, p_cached=0.0, p_output=0.0, price_trend=0.0))
-        out.api_cost.append(np.zeros_like(requests))
-        out.error.append(requests * (1 - quality / 100.0) * w.error_cost_usd)
-        out.work.append(requests * seconds / 3600.0 * peak)
-        out.tokens.append(requests * (w.input_tokens + w.output_tokens))
 
 
 def prune_dominated(opts: Options, provider_cap: float | None) -> Options:
@@ -290,8 +400,10 @@ def prune_dominated(opts: Options, provider_cap: float | None) -> Options:
     is_api = t["kind"].isin(["api", "api_batch"]).to_numpy()
     group_provider = t["provider"] if provider_cap is not None else pd.Series("", index=t.index)
     groups = defaultdict(list)
-    for i, (w, ft, prov, api) in enumerate(zip(t["workload"], t["fine_tune"].fillna(""),
-                                               group_provider.fillna(""), is_api)):
+    for i, (w, ft, prov, api) in enumerate(zip(t["workload"].tolist(),
+                                               t["fine_tune"].fillna("").tolist(),
+                                               group_provider.fillna("").tolist(),
+                                               is_api.tolist())):
         if api:
             groups[(w, ft, prov)].append(i)
     keep = np.ones(len(t), dtype=bool)

@@ -222,10 +222,12 @@ def committed_costs(data, labels) -> pd.DataFrame:
     for r in s.existing.reservations:
         end = data.periods.index_of(r.ends)
         for t in range(0, min(T, end + 1)):
-            usd[(t, "gpu_reserved")] = usd.get((t, "gpu_reserved"), 0.0) + r.count * r.usd_per_hour * H
+            paid = r.count * r.usd_per_hour * H
+            usd[(t, "gpu_reserved")] = usd.get((t, "gpu_reserved"), 0.0) + paid
     if s.existing.engineers:
         for t in range(T):
-            usd[(t, "staff")] = s.existing.engineers * s.staffing.cost_usd_per_year / data.periods.per_year
+            usd[(t, "staff")] = (s.existing.engineers * s.staffing.cost_usd_per_year
+                                 / data.periods.per_year)
     rows = [(labels[t], t, cat, v, float(df[t]), v * float(df[t]))
             for (t, cat), v in sorted(usd.items())]
     return pd.DataFrame(rows, columns=["period", "t", "category", "usd", "discount_factor",

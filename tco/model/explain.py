@@ -51,7 +51,8 @@ def explain_caps(data: ModelData, settings: SolverSettings) -> str:
         elif family == "share":
             p, t = key
             cap = data.scenario.constraints.max_share_per_provider
-            lines.append(f"provider share cap {cap:.0%} cannot hold for {p} in {labels[t]}: it must "
+            lines.append(f"provider share cap {cap:.0%} cannot hold for {p} in {labels[t]}: "
+                         "it must "
                          f"serve {cap + v:.1%} of tokens (over by {v:.1%} points), because other "
                          "options cannot take its workloads")
         elif family == "budget":

@@ -41,7 +41,7 @@ class Replanner:
         hm = built.solver if isinstance(built.solver, HighsModel) else handover(built, settings)
         built.solver = hm
         self.hm: HighsModel = hm
-        mat, m, data = hm.mat, built.model, built.data
+        mat, m = hm.mat, built.model
         col = mat.col_of
         self.x_cols = np.array([col[id(v)] for v in built.x], dtype=np.int32)
         self.x_cost = mat.cost[self.x_cols].copy()
@@ -58,7 +58,9 @@ class Replanner:
             ent_r.append(np.full(int(sel.sum()), r, dtype=np.int32))
             ent_c.append(cols[sel])
             ent_v.append(mat.value[lo:hi][sel])
-        cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt))
+        def cat(xs, dt):
+            return np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)
+
         self.ent_r, self.ent_c = cat(ent_r, np.int32), cat(ent_c, np.int32)
         self.ent_v = cat(ent_v, float)
         # Bound updates: (column, how its upper bound is computed from the bounds at scale k).

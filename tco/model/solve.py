@@ -127,7 +127,9 @@ def _column_bounds(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lower = np.array([by_id[id(d)][0] for d in doms], dtype=float)
     upper = np.array([by_id[id(d)][1] for d in doms], dtype=float)
     integer = np.array([by_id[id(d)][2] for d in doms], dtype=bool)
-    plain = (lambda xs: all(x is None or x.__class__ in native for x in xs))
+    def plain(xs) -> bool:
+        return all(x is None or x.__class__ in native for x in xs)
+
     if not any(fixed) and plain(lb) and plain(ub):
         np.fmax(lower, np.array(lb, dtype=float), out=lower)  # None -> nan, ignored by fmax
         np.fmin(upper, np.array(ub, dtype=float), out=upper)
@@ -241,7 +243,9 @@ def handover(built: Built, settings: SolverSettings | None = None) -> HighsModel
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", settings.threads if settings else 1)
     inf = h.getInfinity()
-    clip = (lambda a: np.clip(a, -inf, inf))
+    def clip(a):
+        return np.clip(a, -inf, inf)
+
     integrality = mat.integer.astype(np.int32)  # kContinuous = 0, kInteger = 1
     status = h.passModel(
         len(mat.columns), len(mat.rows), len(mat.value), int(highspy.MatrixFormat.kRowwise),
