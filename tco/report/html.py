@@ -515,10 +515,10 @@ def _capacity(run: RunResult) -> dict:
     if not reps.empty:
         for (served, gpu, point), part in reps.groupby(["served", "gpu", "point"], sort=True):
             by = part.set_index("period")["replicas"].reindex(periods, fill_value=0)
-            rep_rows.append([served, gpu, point] + [num(v) for v in by.values])
+            rep_rows.append([f"{served} on {gpu}", point] + [num(v) for v in by.values])
     return {"figure": _figure(fig),
             "table": {"header": header, "rows": rows, "cut": 0},
-            "replicas": {"header": ["model", "GPU", "operating point"] + periods,
+            "replicas": {"header": ["model on GPU", "operating point"] + periods,
                          "rows": rep_rows, "cut": 0} if rep_rows else None}
 
 
