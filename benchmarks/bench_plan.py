@@ -91,7 +91,7 @@ def _lsfc_handover(built, settings) -> HighsModel:
                    integer=np.array([not v.is_continuous() for v in cols]),
                    row_lower=lo, row_upper=up, start=A.indptr.astype(np.int32),
                    index=A.indices.astype(np.int32), value=A.data.astype(float),
-                   col_of={id(v): i for i, v in enumerate(cols)})
+                   )
     import highspy
 
     h = highspy.Highs()

@@ -42,8 +42,7 @@ class Replanner:
         built.solver = hm
         self.hm: HighsModel = hm
         mat, m = hm.mat, built.model
-        col = mat.col_of
-        self.x_cols = np.array([col[id(v)] for v in built.x], dtype=np.int32)
+        self.x_cols = mat.cols_of(built.x)
         self.x_cost = mat.cost[self.x_cols].copy()
         # Matrix entries that scale with demand: x terms of the capacity and budget rows.
         is_x = np.zeros(len(mat.columns), dtype=bool)
@@ -64,13 +63,17 @@ class Replanner:
         self.ent_r, self.ent_c = cat(ent_r, np.int32), cat(ent_c, np.int32)
         self.ent_v = cat(ent_v, float)
         # Bound updates: (column, how its upper bound is computed from the bounds at scale k).
-        self.rep_cols = {k: col[id(v)] for k, v in built.rep.items()}
-        self.od_cols = {k: col[id(v)] for k, v in built.od.items()}
-        self.pool_cols = {k: col[id(v)] for k, v in {**built.buy, **built.commit}.items()}
+        def cols(d: dict) -> dict:
+            return dict(zip(d.keys(), mat.cols_of(d.values()).tolist()))
+
+        self.rep_cols = cols(built.rep)
+        self.od_cols = cols(built.od)
+        self.pool_cols = cols({**built.buy, **built.commit})
         self.switch = []
         if hasattr(m, "hosting_switch"):
             for t, c in enumerate(m.hosting_switch.values()):
-                self.switch.append((mat.row_of[id(c)], col[id(built.hosting[t])]))
+                self.switch.append((mat.row_of[id(c)],
+                                    int(mat.cols_of([built.hosting[t]])[0])))
         self.last_run_seconds = 0.0
         self.scale = 1.0
 

@@ -69,20 +69,42 @@ class Matrices:
     """CSR row starts (int32), len(rows) + 1."""
     index: np.ndarray
     value: np.ndarray
-    col_of: dict = field(default_factory=dict)
-    """id(variable) -> column."""
+    col_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """id() of each column's variable, sorted; with `col_order`, finds columns in bulk."""
+    col_order: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     row_of: dict = field(default_factory=dict)
     """id(constraint) -> row."""
 
+    def cols_of(self, variables) -> np.ndarray:
+        """Column of each variable (int32), looked up in bulk by id()."""
+        return _lookup(self.col_ids, self.col_order, variables)
 
-def _terms(expr, col_of):
-    """(columns, coefficients, constant) of a linear expression."""
+
+def _id_index(objects: list) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.fromiter(map(id, objects), dtype=np.int64, count=len(objects))
+    order = np.argsort(ids, kind="stable")
+    return ids[order], order
+
+
+def _lookup(sorted_ids: np.ndarray, order: np.ndarray, objects) -> np.ndarray:
+    """Positions of `objects` in the list indexed by `_id_index` (a dict lookup per term
+    on millions of variables is several times slower)."""
+    objects = list(objects)
+    ids = np.fromiter(map(id, objects), dtype=np.int64, count=len(objects))
+    pos = np.searchsorted(sorted_ids, ids)
+    if len(ids) and (pos.max() >= len(sorted_ids) or not np.array_equal(sorted_ids[pos], ids)):
+        raise SolverError("a row uses a variable that is not part of the model")
+    return order[pos].astype(np.int32)
+
+
+def _terms(expr):
+    """(variables, coefficients, constant) of a linear expression."""
     if type(expr) is LinearExpression:
         cols, coefs = [], []
         for a in expr.args:
             if type(a) is MonomialTermExpression:
                 c, v = a.args
-                cols.append(col_of[id(v)])
+                cols.append(v)
                 coefs.append(c)
             else:
                 break
@@ -93,7 +115,7 @@ def _terms(expr, col_of):
     repn = generate_standard_repn(expr, quadratic=False)
     if repn.nonlinear_expr is not None:
         raise SolverError("the model has a nonlinear term: HiGHS is given linear models only")
-    return ([col_of[id(v)] for v in repn.linear_vars], list(repn.linear_coefs),
+    return (list(repn.linear_vars), list(repn.linear_coefs),
             float(repn.constant))
 
 
@@ -128,7 +150,7 @@ def _column_bounds(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     upper = np.array([by_id[id(d)][1] for d in doms], dtype=float)
     integer = np.array([by_id[id(d)][2] for d in doms], dtype=bool)
     def plain(xs) -> bool:
-        return all(x is None or x.__class__ in native for x in xs)
+        return set(map(type, xs)) <= {type(None), *native}
 
     if not any(fixed) and plain(lb) and plain(ub):
         np.fmax(lower, np.array(lb, dtype=float), out=lower)  # None -> nan, ignored by fmax
@@ -149,7 +171,7 @@ def _column_bounds(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _compile(model: pyo.ConcreteModel) -> Matrices:
     columns = list(model.component_data_objects(pyo.Var, descend_into=True))
-    col_of = {id(v): i for i, v in enumerate(columns)}
+    col_ids, col_order = _id_index(columns)
     n = len(columns)
     lower, upper, integer = _column_bounds(columns)
     rows, row_lower, row_upper, counts, index, value = [], [], [], [], [], []
@@ -161,7 +183,7 @@ def _compile(model: pyo.ConcreteModel) -> Matrices:
             # Rows made by tco.model.terms.Rows: read the lists the expressions were built from.
             rows.extend(datas)
             for c, v in zip(recorded.coefs, recorded.variables):
-                index.extend([col_of[id(x)] for x in v])
+                index.extend(v)
                 value.extend(c)
                 counts.append(len(v))
             row_lower.extend(-np.inf if b is None else b for b in recorded.lower)
@@ -170,7 +192,7 @@ def _compile(model: pyo.ConcreteModel) -> Matrices:
         for con in datas:
             if not con.active:
                 continue
-            cols, coefs, const = _terms(con.body, col_of)
+            cols, coefs, const = _terms(con.body)
             lb, ub = con.lb, con.ub
             rows.append(con)
             row_lower.append(-np.inf if lb is None else lb - const)
@@ -180,9 +202,9 @@ def _compile(model: pyo.ConcreteModel) -> Matrices:
             counts.append(len(cols))
     starts = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
+    index = _lookup(col_ids, col_order, index).astype(np.int64)
     # A variable may appear more than once in a row (a budget row sums cost terms): HiGHS
     # wants each (row, column) once, so duplicates are summed, as Pyomo's writers do.
-    index = np.asarray(index, dtype=np.int64)
     value = np.asarray(value, dtype=float)
     width = max(n, 1)
     key = np.repeat(np.arange(len(counts), dtype=np.int64), counts) * width + index
@@ -197,11 +219,12 @@ def _compile(model: pyo.ConcreteModel) -> Matrices:
     obj = next(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
     recorded = getattr(obj.parent_component(), "_tco_terms", None)
     if recorded is not None:
-        cols, coefs, offset = [col_of[id(v)] for v in recorded[1]], recorded[0], 0.0
+        cols, coefs, offset = recorded[1], recorded[0], 0.0
     else:
-        cols, coefs, offset = _terms(obj.expr, col_of)
+        cols, coefs, offset = _terms(obj.expr)
     cost = np.zeros(n)
-    np.add.at(cost, np.asarray(cols, dtype=np.int64), np.asarray(coefs, dtype=float))
+    np.add.at(cost, _lookup(col_ids, col_order, cols).astype(np.int64),
+              np.asarray(coefs, dtype=float))
     if obj.sense != pyo.minimize:
         cost, offset = -cost, -offset
     return Matrices(columns=columns, rows=rows, cost=cost, offset=offset, col_lower=lower,
@@ -209,7 +232,8 @@ def _compile(model: pyo.ConcreteModel) -> Matrices:
                     row_lower=np.asarray(row_lower, dtype=float),
                     row_upper=np.asarray(row_upper, dtype=float),
                     start=starts.astype(np.int32),
-                    index=index.astype(np.int32), value=value, col_of=col_of,
+                    index=index.astype(np.int32), value=value, col_ids=col_ids,
+                    col_order=col_order,
                     row_of={id(c): r for r, c in enumerate(rows)})
 
 
