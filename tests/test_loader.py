@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tco.errors import ScenarioError
+from tco.pipeline import prepare
 from tco.scenario.checks import check_scenario
 from tco.scenario.loader import Loaded, field_names_at, load_scenario
 
@@ -20,15 +21,12 @@ EXPECT = re.compile(r"^# expect: (?:(?P<file>[\w.-]+\.yaml):)?(?P<line>\d+)?:? ?
 
 
 def problems_of(path: Path) -> list[str]:
-    """Located problem lines of load + check_scenario, as `tco validate` prints them."""
+    """Located problem lines of the whole validation (load, checks, catalog), as `tco validate`
+    prints them."""
     try:
-        loaded = load_scenario(path)
+        prepare(path)
     except ScenarioError as e:
         return [str(p) for p in e.problems]
-    try:
-        check_scenario(loaded.scenario)
-    except ScenarioError as e:
-        return [str(p) for p in e.located(loaded.locate).problems]
     return []
 
 
