@@ -106,19 +106,29 @@ def run(
                                   "(default: the CPU count; 1 solves one at a time)."),
     analysis: bool = typer.Option(True, "--analysis/--no-analysis",
                                   help="Also compare strategies, find break-evens, draw curves."),
+    solver: str = typer.Option(None, "--solver",
+                               help="highs (shipped), or gurobi, cplex, cbc, glpk if installed."),
+    time_limit: float = typer.Option(None, "--time-limit", min=0.001,
+                                     help="Seconds; the best plan by then is returned, marked."),
+    mip_gap: float = typer.Option(None, "--mip-gap", min=0, max=1,
+                                  help="Relative MIP gap at which the search stops (1e-4)."),
+    threads: int = typer.Option(None, "--threads", min=1, help="Solver threads (1)."),
 ) -> None:
     """Plan a scenario: choose per workload and period how to serve it at the lowest NPV.
 
-    Writes results.json and one CSV per table into the output folder and prints a summary.
+    Writes results.json, one CSV per table, plan.xlsx and report.html into the output folder
+    and prints a summary. Solver options override the scenario's `solver:` section.
 
-    Example: tco run scenarios/enterprise.yaml --out reports/enterprise
+    Example: tco run scenarios/enterprise.yaml --out reports/enterprise --time-limit 60
     """
     from tco.pipeline import run_scenario
     from tco.report.results_json import write_results
     from tco.report.summary import print_summary
 
     out = out or Path("reports") / file.stem
-    result = run_scenario(file, analysis=analysis, jobs=jobs, progress=True)
+    result = run_scenario(file, analysis=analysis, jobs=jobs, progress=True,
+                          solver={"name": solver, "time_limit_s": time_limit,
+                                  "mip_rel_gap": mip_gap, "threads": threads})
     written = write_results(result, out)
     from tco.report.workbook import write_workbook
     write_workbook(result, out / "plan.xlsx")
@@ -131,8 +141,8 @@ def run(
         print_comparison(console, result.strategies)
         for be in result.breakeven:
             print_breakeven(console, be)
-    console.print(f"\nReports in [bold]{out}[/bold]: " + ", ".join(p.name for p in written[:1])
-                  + f" and {len(written) - 1} CSV tables")
+    console.print(f"\nReports in [bold]{out}[/bold]: report.html, plan.xlsx, results.json and "
+                  f"{len(written) - 1} CSV tables")
 
 
 JOBS_HELP = "Parallel solver processes (default: the CPU count; 1 solves one at a time)."

@@ -6,18 +6,20 @@ Each stage is a function of the previous stage's output; this module only chains
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from tco.catalog.types import Resolved
 from tco.demand import expand_demand, make_periods
-from tco.errors import InfeasibleError, ScenarioError, SolverError
+from tco.errors import InfeasibleError, Problem, ScenarioError, SolverError
 from tco.errors import Path as FieldPath
 from tco.model import build_model, make_model_data, marginal_duals, solve
 from tco.model.explain import explain_caps, unservable
 from tco.options import enumerate_options
 from tco.run import RunResult
-from tco.scenario.schema import Scenario, Strategy
+from tco.scenario.schema import Scenario, SolverSettings, Strategy
 from tco.solution import Solution, extract
 
 
@@ -79,8 +81,21 @@ def _titled(strategy: Strategy | None, text: str) -> str:
     return f"{head}no feasible plan.\n{text}"
 
 
+def with_solver(scenario: Scenario, **overrides) -> Scenario:
+    """The scenario with solver settings overridden (None values keep the scenario's)."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if not given:
+        return scenario
+    try:
+        settings = SolverSettings.model_validate({**scenario.solver.model_dump(), **given})
+    except ValidationError as e:
+        raise ScenarioError(Problem(("solver", *err["loc"]), err["msg"] + " (command-line option)")
+                            for err in e.errors()) from None
+    return scenario.model_copy(update={"solver": settings})
+
+
 def run_scenario(path: str | Path, *, analysis: bool = True, jobs: int | None = None,
-                 progress: bool = False) -> RunResult:
+                 progress: bool = False, solver: dict | None = None) -> RunResult:
     """The main job: prepare the scenario and solve the recommended (hybrid) plan.
 
     With `analysis` (the default) the strategies are also compared, the break-evens found and
@@ -91,6 +106,8 @@ def run_scenario(path: str | Path, *, analysis: bool = True, jobs: int | None = 
 
     t0 = time.perf_counter()
     prepared = prepare(path)
+    if solver:
+        prepared = replace(prepared, scenario=with_solver(prepared.scenario, **solver))
     t1 = time.perf_counter()
     solution = plan(prepared.scenario, prepared.resolved)
     t2 = time.perf_counter()

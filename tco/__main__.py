@@ -1,0 +1,5 @@
+"""`python -m tco` runs the command line."""
+
+from tco.cli import main
+
+main()

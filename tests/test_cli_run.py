@@ -1,0 +1,57 @@
+"""`tco run` end to end through the installed command: files written, infeasible explained."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TCO = [sys.executable, "-m", "tco"]
+
+
+def tco(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*TCO, *args], capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+
+def test_run_writes_every_report(tmp_path):
+    r = tco("run", "scenarios/startup.yaml", "--out", str(tmp_path), "--no-analysis")
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    for name in ("results.json", "plan.xlsx", "report.html", "costs.csv", "allocation.csv",
+                 "fleet.csv", "unit_costs.csv"):
+        assert (tmp_path / name).is_file(), name
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert res["solver"]["status"] == "optimal"
+    npv = sum(c["usd"] * c["discount_factor"] for c in res["costs"])
+    assert abs(npv - res["npv_usd"]) <= 1e-6 * max(1.0, abs(npv))
+    assert res["prices_snapshot"]["source"] == "genai-prices"
+    assert res["prices_snapshot"]["date"]
+    assert "NPV" in r.stdout
+    assert not list(tmp_path.glob(".*.tmp")), "temporary files left behind"
+
+
+def test_unservable_workload_exits_1_with_reasons(tmp_path):
+    r = tco("run", "tests/fixtures/infeasible/residency_quality.yaml", "--out", str(tmp_path),
+            "--no-analysis")
+    assert r.returncode == 1
+    assert "Traceback" not in r.stdout + r.stderr
+    assert "workload 'patient-notes' has no option left" in r.stderr
+    assert "api:openai/gpt-4.1: residency: self_hosted only" in r.stderr
+    assert "quality: 66 below the minimum 85" in r.stderr
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_budget_cap_exits_1_with_the_shortfall(tmp_path):
+    r = tco("run", "tests/fixtures/infeasible/budget.yaml", "--out", str(tmp_path),
+            "--no-analysis")
+    assert r.returncode == 1
+    assert "budget_usd_per_period 8,000 cannot hold in 2027Q1" in r.stderr
+    assert "over by 400 USD" in r.stderr
+
+
+def test_bad_command_line_solver_exits_2():
+    r = tco("run", "scenarios/startup.yaml", "--no-analysis", "--solver", "nope")
+    assert r.returncode == 2
+    assert "solver.name" in r.stderr and "Traceback" not in r.stderr
