@@ -673,8 +673,7 @@ def _assumptions(run: RunResult) -> dict:
                      usd(g.reserved_usd_per_hour.get("1y"), 2),
                      usd(g.reserved_usd_per_hour.get("3y"), 2),
                      usd(p.price_usd) if p else "-", num(p.life_years, 1) if p else "-",
-                     num(p.power_kw, 2) if p else "-",
-                     "; ".join(f"{k}: {v}" for k, v in g.sources.items()) or "scenario"])
+                     num(p.power_kw, 2) if p else "-"])
     models = []
     for m in res.models:
         serving = "; ".join(
@@ -682,8 +681,9 @@ def _assumptions(run: RunResult) -> dict:
             f"{num(sv.interactive.prefill_tokens_per_s)}/{num(sv.interactive.decode_tokens_per_s)}"
             f", batch {num(sv.batch.prefill_tokens_per_s)}/{num(sv.batch.decode_tokens_per_s)}"
             for g, sv in m.serving.items())
-        models.append([m.name, _quality(m.quality), num(m.context_window_tokens), serving,
-                       "; ".join(f"{k}: {v}" for k, v in m.sources.items()) or "scenario"])
+        models.append([m.name, _quality(m.quality), num(m.context_window_tokens), serving])
+    figure_sources = [[item.name, k, str(v)] for item in (*res.gpus, *res.models)
+                      for k, v in item.sources.items()]
     fine_tunes = [[ft.name, ft.base, ", ".join(ft.workloads), usd(ft.training_cost_usd),
                    str(ft.retrain_every_periods or "never"), _quality(ft.quality_uplift),
                    pct(ft.input_token_reduction)] for ft in s.fine_tunes]
@@ -692,8 +692,7 @@ def _assumptions(run: RunResult) -> dict:
                                        ).strip() or "-"],
                ["prices snapshot date", str(snap.get("date", "-"))]]
     price_sources = sorted({t.realtime.source for a in res.apis for t in a.tiers})
-    if price_sources:
-        sources.append(["price sources used", ", ".join(price_sources)])
+    sources += [["API price source", src] for src in price_sources]
     if run.files:
         sources.append(["scenario files", ", ".join(run.files)])
     meta = sol.meta
@@ -712,15 +711,17 @@ def _assumptions(run: RunResult) -> dict:
                             "batch input / output", "tiers", "price trend / year", "source"],
                  "rows": apis, "cut": max(0, len(res.apis) - MAX_ROWS)},
         "gpus": {"header": ["GPU", "memory GB", "on demand / h", "reserved 1y / h",
-                            "reserved 3y / h", "purchase", "life years", "power kW", "sources"],
+                            "reserved 3y / h", "purchase", "life years", "power kW"],
                  "rows": gpus, "cut": 0},
         "models": {"header": ["model", "quality", "context tokens",
-                              "serving (prefill/decode tokens per s per replica)", "sources"],
+                              "serving (prefill/decode tokens per s per replica)"],
                    "rows": models, "cut": 0},
         "fine_tunes": {"header": ["fine-tune", "base", "workloads", "training", "retrain every",
                                   "quality uplift", "input token reduction"],
                        "rows": fine_tunes, "cut": 0} if fine_tunes else None,
         "sources": sources,
+        "figure_sources": {"header": ["GPU or model", "figure", "source"],
+                           "rows": figure_sources, "cut": 0} if figure_sources else None,
         "snapshot_date": str(snap.get("date", "-")),
     }
 
