@@ -55,3 +55,17 @@ def test_bad_command_line_solver_exits_2():
     r = tco("run", "scenarios/startup.yaml", "--no-analysis", "--solver", "nope")
     assert r.returncode == 2
     assert "solver.name" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_reports_are_readable_by_others(tmp_path):
+    import os
+    import stat
+
+    from tco.report.atomic import write_text_atomic
+
+    old = os.umask(0o022)
+    try:
+        p = write_text_atomic(tmp_path / "r.txt", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(p.stat().st_mode) == 0o644

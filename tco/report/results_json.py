@@ -27,6 +27,8 @@ def _clean(value):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, float) and value == 0.0:
+        return 0.0  # no -0.0 in the output
     if value is pd.NA or value is pd.NaT:
         return None
     return value
