@@ -2,7 +2,8 @@
 
 from tco.model.build import Built, build_model
 from tco.model.data import ModelData, make_model_data
+from tco.model.resolve import Replanner
 from tco.model.solve import SolveResult, marginal_duals, solve
 
-__all__ = ["Built", "ModelData", "SolveResult", "build_model", "make_model_data",
+__all__ = ["Built", "ModelData", "Replanner", "SolveResult", "build_model", "make_model_data",
            "marginal_duals", "solve"]
