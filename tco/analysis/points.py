@@ -71,22 +71,48 @@ def discounted_tokens(scenario: Scenario) -> float:
     return float((demand.tokens.sum(axis=0) * periods.discount).sum())
 
 
+_REPLANNERS: dict[tuple[str, str], object] = {}
+"""Per process: one live model per (scenario, strategy), re-solved at each scale asked."""
+
+
 def npv_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
            scale: float) -> float | None:
     """NPV (USD) of the best plan under `strategy` with demand scaled by `scale`; None if none.
 
-    The same stages as `tco.pipeline.plan` up to the solve, without the solution tables and the
-    dual re-solve that a single number does not need, with the scenario's solver settings
-    (the searches pass `for_search(scenario)`) but HiGHS on one thread. A plan stopped at the
-    time limit counts with its (not proven optimal) NPV; a solver failure raises SolverError.
+    With HiGHS, the strategy's model is built once per process (`tco.model.Replanner`) and each
+    scale updates its demand-proportional coefficients in place: the same optimum as
+    `tco.pipeline.plan` on the scaled scenario, to the MIP gap, without rebuilding. Other
+    solvers rebuild at every scale. The scenario's solver settings apply (the searches pass
+    `for_search(scenario)`) with HiGHS on one thread. A plan stopped at the time limit counts
+    with its (not proven optimal) NPV; a solver failure raises SolverError.
     """
+    s = single_threaded(scenario)
+    if s.solver.name not in ("highs", "appsi_highs"):
+        return _npv_rebuilt(s, resolved, strategy, scale)
+    from tco.model import Replanner
+
+    key = (s.model_dump_json(), strategy.name if strategy else "")
+    if key not in _REPLANNERS:
+        if any(k[0] != key[0] for k in _REPLANNERS):
+            _REPLANNERS.clear()  # a new scenario: free the previous one's models
+        try:
+            _REPLANNERS[key] = Replanner.for_scenario(s, resolved, strategy)
+        except InfeasibleError:
+            _REPLANNERS[key] = None
+    rp = _REPLANNERS[key]
+    return None if rp is None else rp.npv_at(scale)
+
+
+def _npv_rebuilt(s: Scenario, resolved: Resolved, strategy: Strategy | None,
+                 scale: float) -> float | None:
+    """npv_at by building the model anew at the scaled demand (any Pyomo solver)."""
     from tco.demand import expand_demand, make_periods
     from tco.errors import SolverError
     from tco.model import build_model, make_model_data, solve
     from tco.model.explain import unservable
     from tco.options import enumerate_options
 
-    s = single_threaded(scaled(scenario, scale))
+    s = scaled(s, scale)
     periods = make_periods(s.horizon, s.finance)
     demand = expand_demand(s, periods)
     options = enumerate_options(s, resolved, periods, demand, strategy)
