@@ -69,3 +69,30 @@ def test_reports_are_readable_by_others(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(p.stat().st_mode) == 0o644
+
+
+def test_no_solver_banner_in_piped_output(tmp_path):
+    r = tco("run", "scenarios/startup.yaml", "--out", str(tmp_path), "--no-analysis")
+    assert "Running HiGHS" not in r.stdout + r.stderr
+
+
+def test_time_limit_returns_the_best_plan_and_says_so(tmp_path):
+    # A 30-workload portfolio cannot be proven optimal to 1e-6 within 2 s (HiGHS needs minutes),
+    # but has a plan long before: the plan comes back marked, not as optimal.
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from io import StringIO
+
+    from portfolio import portfolio
+    from rich.console import Console
+
+    from tco.pipeline import plan
+    from tco.report.summary import print_summary
+    from tco.run import RunResult
+
+    s, resolved = portfolio(30, seed=1, catalog="plain", mip_rel_gap=1e-6, time_limit_s=2.0)
+    sol = plan(s, resolved)
+    assert sol.result.status == "time_limit"
+    assert sol.result.gap > 1e-6
+    out = StringIO()
+    print_summary(Console(file=out, width=200), RunResult(s, resolved, sol))
+    assert "NOT PROVEN OPTIMAL" in out.getvalue()

@@ -259,11 +259,33 @@ def _highspy():
     return highspy
 
 
+def new_highs():
+    """A silent highspy instance: its constructor prints a banner on the C stdout, which would
+    land in piped output (`tco compare > table.txt`), so fd 1 is pointed at /dev/null for it."""
+    import ctypes
+    import os
+    import sys
+
+    highspy = _highspy()
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        h = highspy.Highs()
+        ctypes.CDLL(None).fflush(None)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def handover(built: Built, settings: SolverSettings | None = None) -> HighsModel:
     """Compile the Pyomo model and pass it whole to a new highspy instance (one thread)."""
     highspy = _highspy()
     mat = compile_model(built.model)
-    h = highspy.Highs()
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", settings.threads if settings else 1)
     inf = h.getInfinity()
