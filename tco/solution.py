@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from tco.model.build import Built
-from tco.model.data import TERM_KEY
+from tco.model.data import TERM_KEY, whole_periods
 from tco.model.solve import SolveResult
 from tco.model.terms import CATEGORIES
 
@@ -209,7 +209,7 @@ def committed_costs(data, labels) -> pd.DataFrame:
     for o in s.existing.owned_gpus:
         g = gpus.get(o.gpu)
         start = data.periods.index_of(o.bought)
-        life = max(1, round(o.life_years * data.periods.per_year))
+        life = whole_periods(o.life_years, data.periods.per_year)
         if g is not None and g.purchase is not None:
             p = g.purchase
             run = p.power_kw * (p.facility_usd_per_kw_month * data.periods.months

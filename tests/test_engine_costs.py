@@ -311,3 +311,13 @@ def test_marginal_cost_of_an_api_workload():
     assert u.usd_per_1k_requests == pytest.approx(2.8)
     assert u.usd_per_mtok == pytest.approx(2.8e3 / 1100)
     assert not math.isnan(u.usd_per_mtok)
+
+
+def test_life_in_whole_periods_rounds_halves_up_like_spreadsheets():
+    from tco.model.data import whole_periods
+
+    # 2.625 years x 4 = 10.5 quarters: ROUND in Excel and LibreOffice gives 11 (Python's
+    # round() would give 10 and the workbook would disagree with the engine).
+    assert whole_periods(2.625, 4) == 11
+    assert whole_periods(0.1, 4) == 1
+    assert whole_periods(4, 12) == 48

@@ -47,7 +47,7 @@ class ModelData:
 
     def life_periods(self, gpu: ResolvedGpu) -> int:
         """Periods an owned GPU lives (rounded to whole periods, at least one)."""
-        return max(1, round(gpu.purchase.life_years * self.periods.per_year))
+        return whole_periods(gpu.purchase.life_years, self.periods.per_year)
 
     def term_periods(self, mode: str) -> int:
         """Periods a reservation of this mode lasts."""
@@ -73,7 +73,7 @@ def _existing(scenario: Scenario, periods: Periods):
     t = np.arange(periods.count)
     for o in scenario.existing.owned_gpus:
         start = periods.index_of(o.bought)
-        end = start + max(1, round(o.life_years * periods.per_year))
+        end = start + whole_periods(o.life_years, periods.per_year)
         owned.setdefault(o.gpu, np.zeros(periods.count))
         owned[o.gpu] += o.count * ((t >= start) & (t < end))
     for r in scenario.existing.reservations:
@@ -125,6 +125,12 @@ def capacity_bounds(scenario: Scenario, periods: Periods, options: Options,
         if cap is not None:
             np.minimum(ub, cap, out=ub)
     return rep_ub, gpu_ub
+
+
+def whole_periods(years: float, per_year: int) -> int:
+    """A life in whole periods, at least one, halves rounded up as spreadsheets' ROUND does
+    (Python's round() goes to even), so the workbook's formulas count the same periods."""
+    return max(1, math.floor(years * per_year + 0.5))
 
 
 def ceil_int(x: float) -> int:
