@@ -80,7 +80,8 @@ def resolve_plain(s: Scenario) -> Resolved:
         for gname, sv in m.serving.items():
             serving[gname] = ResolvedServing(
                 sv.gpus_per_replica,
-                OperatingPoint(sv.interactive.prefill_tokens_per_s, sv.interactive.decode_tokens_per_s),
+                OperatingPoint(sv.interactive.prefill_tokens_per_s,
+                               sv.interactive.decode_tokens_per_s),
                 OperatingPoint(sv.batch.prefill_tokens_per_s, sv.batch.decode_tokens_per_s))
         models.append(ResolvedModel(m.name, dict(m.quality), m.context_window_tokens or 128000,
                                     serving))
@@ -97,7 +98,8 @@ def api(id: str, inp: float, out: float, cached: float | None = None, quality: f
     return {"id": id, "price": price, "quality": {"chat": quality}, **extra}
 
 
-def workload(name: str = "w", rpm: float = 1e6, inp: float = 1000, out: float = 100, **extra) -> dict:
+def workload(name: str = "w", rpm: float = 1e6, inp: float = 1000, out: float = 100,
+             **extra) -> dict:
     """A chat workload with round numbers."""
     return {"name": name, "task": "chat", "requests_per_month": rpm, "input_tokens": inp,
             "output_tokens": out, **extra}

@@ -42,7 +42,8 @@ def random_scenario(seed: int, k: float = 1.0, extra_api: bool = False) -> Scena
     return scenario(
         workloads=workloads, apis=apis, gpus=[gpu], fine_tunes=[ft],
         open_models=[model(gpus=int(rng.integers(1, 3)), quality=float(rng.uniform(70, 90)),
-                           prefill=float(rng.uniform(5e3, 3e4)), decode=float(rng.uniform(5e2, 3e3)))],
+                           prefill=float(rng.uniform(5e3, 3e4)),
+                           decode=float(rng.uniform(5e2, 3e3)))],
         staffing={"platform_engineers": 1, "cost_usd_per_year": 200_000 * k,
                   "gpus_per_engineer": 16},
         finance={"discount_rate": float(rng.uniform(0, 0.15))}, horizon={"periods": 8},

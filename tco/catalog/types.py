@@ -17,7 +17,8 @@ class TokenPrices:
     cached_input: float
     output: float
     source: str
-    """Where the prices come from: `genai-prices <version> (<date>)`, `scenario quote`, a catalog row."""
+    """Where the prices come from: `genai-prices <version> (<date>)`, `scenario quote`, or a
+    catalog row."""
 
 
 @dataclass(frozen=True)

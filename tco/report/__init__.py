@@ -1,1 +1,4 @@
-"""Reports: results.json and CSVs, the Excel workbook, the HTML page. Only this package writes files."""
+"""Reports: results.json and CSVs, the Excel workbook, the HTML page.
+
+Only this package writes files.
+"""

@@ -56,7 +56,8 @@ def results_dict(run: RunResult) -> dict:
                    "objective": r.objective, "bound": r.bound, "gap": r.gap,
                    "seconds": r.seconds},
         "prices_snapshot": sol.meta.get("prices_snapshot", {}),
-        "model": {k: v for k, v in sol.meta.items() if k.startswith("options") or k == "deployments"},
+        "model": {k: v for k, v in sol.meta.items()
+                  if k.startswith("options") or k == "deployments"},
         **{name: records(sol[name]) for name in TABLES},
         "strategies": records(run.strategies),
         "breakeven": run.breakeven,
@@ -72,7 +73,8 @@ def write_results(run: RunResult, out_dir: str | Path) -> list[Path]:
                                  json.dumps(results_dict(run), indent=2, allow_nan=False) + "\n")]
     for name in TABLES:
         df = run.solution[name]
-        written.append(write_atomic(out / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False)))
+        written.append(write_atomic(out / f"{name}.csv",
+                                    lambda p, df=df: df.to_csv(p, index=False)))
     for name, df in (("strategies", run.strategies), ("curves", run.curves)):
         if df is not None:
             written.append(write_atomic(out / f"{name}.csv",

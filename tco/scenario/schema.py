@@ -93,9 +93,11 @@ class Workload(Spec):
     cached_input_share: Share = 0.0
     """Share of input tokens that is a reusable prefix (provider cache reads, prefix caching)."""
     peak_to_average: float = Field(1.0, ge=1, le=1000)
-    """Busiest hour's traffic over the mean: self-hosted capacity for non-batch traffic is sized to it."""
+    """Busiest hour's traffic over the mean; self-hosted capacity for non-batch traffic is
+    sized to it."""
     latency: Literal["interactive", "standard", "batch"] = "interactive"
-    """interactive: a person waits; standard: seconds are fine; batch: may wait 24 h (batch APIs)."""
+    """interactive: a person waits; standard: seconds are fine; batch: may wait 24 h
+    (batch APIs)."""
     min_quality: Score = 0.0
     """Lowest acceptable quality score on the workload's task (0-100)."""
     error_cost_usd: NonNeg = 0.0
