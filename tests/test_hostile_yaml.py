@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tco.errors import ScenarioError
+from tco.pipeline import prepare
 from tco.scenario import loader
 from tco.scenario.checks import check_scenario
 from tco.scenario.loader import load_scenario
@@ -209,7 +210,7 @@ def test_mutated_examples_load_or_raise_scenario_error(workdir: Path, example: s
     target.write_text(text, encoding="utf-8")
     start = time.perf_counter()
     try:
-        check_scenario(load_scenario(target).scenario)
+        prepare(target)  # all of `tco validate`: load, checks, catalog resolution
     except ScenarioError as e:
         assert e.problems and all(p.message and str(p) for p in e.problems)
     assert time.perf_counter() - start < SECONDS
