@@ -11,16 +11,17 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from tco.aggregate import merge_identical
 from tco.catalog.types import Resolved
 from tco.demand import expand_demand, make_periods
 from tco.errors import InfeasibleError, Problem, ScenarioError, SolverError
 from tco.errors import Path as FieldPath
-from tco.model import build_model, make_model_data, marginal_duals, solve
+from tco.model import ModelData, build_model, make_model_data, marginal_duals, solve
 from tco.model.explain import explain_caps, unservable
 from tco.options import enumerate_options
 from tco.run import RunResult
 from tco.scenario.schema import Scenario, SolverSettings, Strategy
-from tco.solution import Solution, extract
+from tco.solution import Solution, expand, extract
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ def prepare(path: str | Path) -> Prepared:
 def plan(scenario: Scenario, resolved: Resolved, strategy: Strategy | None = None) -> Solution:
     """Demand -> options -> model -> solve -> tables, for one strategy (None = everything).
 
+    Workloads identical for the model are merged before the model is built and restated after
+    (tco.aggregate): the optimum is the same, the model smaller.
     Raises InfeasibleError with the reasons in words when no plan meets every requirement.
     """
     periods = make_periods(scenario.horizon, scenario.finance)
@@ -62,18 +65,30 @@ def plan(scenario: Scenario, resolved: Resolved, strategy: Strategy | None = Non
     if why:
         raise InfeasibleError(_titled(strategy, why))
     data = make_model_data(scenario, resolved, periods, demand, options, strategy)
-    built = build_model(data)
-    result = solve(built, scenario.solver)
-    if result.status == "infeasible":
-        raise InfeasibleError(_titled(strategy, explain_caps(data, scenario.solver)))
-    if not result.has_plan:
-        raise SolverError(f"the solver found no plan (status {result.status}, "
-                          f"termination {result.termination}, {result.seconds:.1f} s)")
-    duals = marginal_duals(built)
-    solution = extract(built, result, duals)
+    merged, groups = merge_identical(scenario)
+    if len(groups) == len(scenario.workloads):
+        solution = _solve(data, strategy)
+    else:
+        m_demand = expand_demand(merged, periods)
+        m_options = enumerate_options(merged, resolved, periods, m_demand, strategy)
+        m_data = make_model_data(merged, resolved, periods, m_demand, m_options, strategy)
+        solution = expand(_solve(m_data, strategy), data, groups)
     solution.meta["prices_snapshot"] = dict(resolved.prices_snapshot)
     solution.meta["strategy"] = strategy.name if strategy else "hybrid"
     return solution
+
+
+def _solve(data: ModelData, strategy: Strategy | None) -> Solution:
+    """Build, solve and read one model; infeasible caps explained, solver failures raised."""
+    settings = data.scenario.solver
+    built = build_model(data)
+    result = solve(built, settings)
+    if result.status == "infeasible":
+        raise InfeasibleError(_titled(strategy, explain_caps(data, settings)))
+    if not result.has_plan:
+        raise SolverError(f"the solver found no plan (status {result.status}, "
+                          f"termination {result.termination}, {result.seconds:.1f} s)")
+    return extract(built, result, marginal_duals(built))
 
 
 def _titled(strategy: Strategy | None, text: str) -> str:

@@ -44,6 +44,8 @@ class Solution:
     meta: dict = field(default_factory=dict)
     data: object = None
     """The `ModelData` the plan was solved from (options, prices, demand), for the reports."""
+    x: np.ndarray | None = None
+    """Shares per option row of `data.options.table` and period."""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -76,9 +78,43 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     tables["marginal"] = _marginal(data, duals, labels)
     tables["fine_tunes"] = _fine_tunes(built)
     npv = float(costs["npv_usd"].sum())
-    return Solution(result=result, npv_usd=npv, periods=labels, tables=tables, data=data,
+    return Solution(result=result, npv_usd=npv, periods=labels, tables=tables, data=data, x=x,
                     meta={"options_candidates": opts.candidates, "options_pruned": opts.pruned,
                           "options_kept": n, "deployments": len(opts.deployments)})
+
+
+def expand(merged: Solution, data, groups: list[list[int]]) -> Solution:
+    """The plan of a scenario whose identical workloads were merged (tco.aggregate), restated
+    for the original workloads described by `data` (ModelData of the original scenario).
+
+    Each original option takes the share its merged workload's same option has; fleet,
+    replicas, staffing and costs are the merged plan's own. Per-workload tables are recomputed.
+    """
+    labels = merged.periods
+    group_of = np.empty(sum(len(g) for g in groups), dtype=int)
+    for gi, g in enumerate(groups):
+        group_of[g] = gi
+    tm, to = merged.data.options.table, data.options.table
+    row_of = {(int(w), o): i for i, (w, o) in enumerate(zip(tm["workload"], tm["option"]))}
+    rows = [row_of[(int(group_of[w]), o)] for w, o in zip(to["workload"], to["option"])]
+    x = merged.x[rows] if len(rows) else np.zeros((0, len(labels)))
+    tables = dict(merged.tables)
+    tables["allocation"] = _allocation(data, x, labels)
+    tables["unit_costs"] = _unit_costs(data, x, tables["costs"], tables["replicas"])
+    marginal = merged.tables["marginal"]
+    if len(marginal):
+        names = [w.name for w in merged.data.scenario.workloads]
+        members = {names[gi]: [data.scenario.workloads[i].name for i in g]
+                   for gi, g in enumerate(groups)}
+        marginal = marginal.assign(workload=marginal["workload"].map(members)).explode("workload")
+        order = {w.name: i for i, w in enumerate(data.scenario.workloads)}
+        marginal = marginal.sort_values(["workload", "t"], key=lambda c: c.map(order)
+                                        if c.name == "workload" else c, ignore_index=True)
+    tables["marginal"] = marginal
+    meta = {**merged.meta, "workloads": len(data.scenario.workloads),
+            "workloads_merged": len(groups)}
+    return Solution(result=merged.result, npv_usd=merged.npv_usd, periods=labels, tables=tables,
+                    meta=meta, data=data, x=x)
 
 
 def _costs(built: Built, labels, df) -> pd.DataFrame:

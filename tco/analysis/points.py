@@ -96,7 +96,10 @@ def npv_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
         if any(k[0] != key[0] for k in _REPLANNERS):
             _REPLANNERS.clear()  # a new scenario: free the previous one's models
         try:
-            _REPLANNERS[key] = Replanner.for_scenario(s, resolved, strategy)
+            from tco.aggregate import merge_identical
+
+            # The same optimum on the smaller model of merged identical workloads.
+            _REPLANNERS[key] = Replanner.for_scenario(merge_identical(s)[0], resolved, strategy)
         except InfeasibleError:
             _REPLANNERS[key] = None
     rp = _REPLANNERS[key]

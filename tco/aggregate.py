@@ -1,0 +1,59 @@
+"""Workloads identical for the model are merged before it is built, exactly.
+
+Two workloads that differ only in name and volume (same task, tokens, cache share, peak,
+latency, quality bar, error cost, residency, growth, and the same fine-tunes) have the same
+options, and every cost, capacity use and cap of an option is proportional to requests. So any
+plan for the pair maps to a plan for their sum with the request-weighted shares, and a plan
+for the sum maps back by giving both members its shares: same cost either way. The merged
+model has the same optimum and is smaller; portfolios built from a few use-case templates
+shrink the most.
+
+`merge_identical` returns the merged scenario and the groups; `tco.pipeline.plan` solves the
+merged one and maps the shares back to every original workload (`tco.solution.expand`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from tco.scenario.schema import Scenario, Workload
+
+
+def _key(w: Workload, fine_tunes: tuple[str, ...]) -> tuple:
+    spec = w.model_dump(exclude={"name", "requests_per_month"})
+    spec["residency"] = (tuple(sorted(w.residency)) if isinstance(w.residency, list)
+                         else w.residency)
+    per_period = isinstance(w.requests_per_month, list)
+    return (tuple(sorted(spec.items())), per_period, fine_tunes)
+
+
+def _summed(members: list[Workload]):
+    first = members[0].requests_per_month
+    if isinstance(first, list):
+        return np.sum([m.requests_per_month for m in members], axis=0).tolist()
+    return float(sum(m.requests_per_month for m in members))
+
+
+def merge_identical(scenario: Scenario) -> tuple[Scenario, list[list[int]]]:
+    """The scenario with identical workloads merged, and per merged workload its members'
+    indices in the original (in order; the first member's name is kept)."""
+    fts: dict[str, list[str]] = defaultdict(list)
+    for ft in scenario.fine_tunes:
+        for name in ft.workloads:
+            fts[name].append(ft.name)
+    groups: dict[tuple, list[int]] = {}
+    for i, w in enumerate(scenario.workloads):
+        groups.setdefault(_key(w, tuple(sorted(fts[w.name]))), []).append(i)
+    members = list(groups.values())
+    if len(members) == len(scenario.workloads):
+        return scenario, [[i] for i in range(len(scenario.workloads))]
+    ws = scenario.workloads
+    merged = [ws[g[0]].model_copy(update={"requests_per_month": _summed([ws[i] for i in g])})
+              for g in members]
+    rep = {ws[i].name: ws[g[0]].name for g in members for i in g}
+    fine_tunes = [ft.model_copy(update={"workloads": list(dict.fromkeys(rep[n]
+                                                                        for n in ft.workloads))})
+                  for ft in scenario.fine_tunes]
+    return scenario.model_copy(update={"workloads": merged, "fine_tunes": fine_tunes}), members
