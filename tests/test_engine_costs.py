@@ -321,3 +321,25 @@ def test_life_in_whole_periods_rounds_halves_up_like_spreadsheets():
     assert whole_periods(2.625, 4) == 11
     assert whole_periods(0.1, 4) == 1
     assert whole_periods(4, 12) == 48
+
+
+def test_existing_owned_gpus_serve_first_and_are_committed():
+    # Two GPUs bought in 2026Q1 with a 2-year life live through 2027Q4 (periods 0-3): they
+    # serve the 1-GPU need at no plan cost. Committed: power 1 kW x ($100 x 3 + $0.1 x 1.5 x
+    # 2190) = $628.50 a GPU-quarter x 2 GPUs x 4 quarters; book value at the end 0 (8 of 8
+    # quarters used).
+    gpu = {"name": "g", "on_demand_usd_per_hour": 3.0,
+           "purchase": {"price_usd": 30_000, "life_years": 2, "power_kw": 1.0,
+                        "facility_usd_per_kw_month": 100, "electricity_usd_per_kwh": 0.10,
+                        "pue": 1.5}}
+    owned = [{"gpu": "g", "count": 2, "bought": "2026Q1", "price_usd": 25_000, "life_years": 2}]
+    sol = solve(_gpu_scenario([1e7] * 4, gpu, existing={"owned_gpus": owned}))
+    assert sol.npv_usd == pytest.approx(0)
+    assert list(sol["fleet"].existing_owned) == [2] * 4
+    committed = sol["committed"]
+    assert committed.usd.sum() == pytest.approx(2 * 4 * 628.5)
+    # Bought in 2027Q1 instead: alive all 4 quarters, book value 25,000 x 2 x (1 - 4/8) credited.
+    owned[0]["bought"] = "2027Q1"
+    sol = solve(_gpu_scenario([1e7] * 4, gpu, existing={"owned_gpus": owned}))
+    c = sol["committed"]
+    assert float(c[c.category == "gpu_residual"].usd.sum()) == pytest.approx(-25_000)
