@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from portfolio import portfolio  # noqa: E402
 
+from tco.aggregate import merge_identical  # noqa: E402
 from tco.demand import expand_demand, make_periods  # noqa: E402
 from tco.model import build_model, make_model_data, marginal_duals  # noqa: E402
 from tco.model.build import model_size  # noqa: E402
@@ -44,7 +45,7 @@ from tco.model.solve import (  # noqa: E402
     run_highs,
 )
 from tco.options import enumerate_options  # noqa: E402
-from tco.solution import extract  # noqa: E402
+from tco.solution import expand, extract  # noqa: E402
 
 
 def peak_mb() -> float:
@@ -160,6 +161,8 @@ def main() -> None:
     ap.add_argument("--no-reports", action="store_true")
     ap.add_argument("--no-floor", action="store_true")
     ap.add_argument("--no-solve", action="store_true", help="stop after the hand-over")
+    ap.add_argument("--no-merge", action="store_true",
+                    help="do not merge workloads identical for the model (tco.aggregate)")
     a = ap.parse_args()
 
     print(f"portfolio: {a.workloads} workloads, seed {a.seed}, catalog {a.catalog}, gap {a.gap}, "
@@ -176,6 +179,17 @@ def main() -> None:
                 lambda o: f"{o.candidates} candidates, {o.pruned} pruned, {len(o.table)} kept, "
                           f"{len(o.deployments)} deployments")
     md = st.time("model_data", lambda: make_model_data(s, r, p, d, o))
+    full_md = md
+    if not a.no_merge:
+        def _merge():
+            ms, groups = merge_identical(s)
+            if len(groups) == len(s.workloads):
+                return md, groups
+            m_d = expand_demand(ms, p)
+            return make_model_data(ms, r, p, m_d, enumerate_options(ms, r, p, m_d)), groups
+
+        md, groups = st.time("merge", _merge, lambda mg: f"{len(s.workloads)} workloads -> "
+                             f"{len(mg[1])} distinct, {len(mg[0].options.table)} options kept")
     b = st.time("build", lambda: build_model(md))
     size = model_size(b)
     print(f"  model: {size}", flush=True)
@@ -215,8 +229,11 @@ def main() -> None:
                         lambda du: f"{len(du) if du else 0} demand duals")
     sol = st.time("extract", lambda: extract(b, res, duals),
                   lambda sol: f"npv {sol.npv_usd:,.2f}; allocation {len(sol['allocation'])} rows")
-    plan_stages = ["load", "demand", "options", "model_data", "build", "handover", "solve",
-                   "duals", "extract", "handover+solve"]
+    if md is not full_md:
+        sol = st.time("expand", lambda: expand(sol, full_md, groups),
+                      lambda sol: f"allocation {len(sol['allocation'])} rows")
+    plan_stages = ["load", "demand", "options", "model_data", "merge", "build", "handover",
+                   "solve", "duals", "extract", "expand", "handover+solve"]
     plan_s = st.total(plan_stages)
     if not a.no_reports:
         from tco.run import RunResult
