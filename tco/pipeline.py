@@ -72,19 +72,22 @@ def plan(scenario: Scenario, resolved: Resolved, strategy: Strategy | None = Non
         m_demand = expand_demand(merged, periods)
         m_options = enumerate_options(merged, resolved, periods, m_demand, strategy)
         m_data = make_model_data(merged, resolved, periods, m_demand, m_options, strategy)
-        solution = expand(_solve(m_data, strategy), data, groups)
+        names = [w.name for w in scenario.workloads]
+        members = {names[g[0]]: [names[i] for i in g] for g in groups}
+        solution = expand(_solve(m_data, strategy, members), data, groups)
     solution.meta["prices_snapshot"] = dict(resolved.prices_snapshot)
     solution.meta["strategy"] = strategy.name if strategy else "hybrid"
     return solution
 
 
-def _solve(data: ModelData, strategy: Strategy | None) -> Solution:
+def _solve(data: ModelData, strategy: Strategy | None,
+           merged: dict[str, list[str]] | None = None) -> Solution:
     """Build, solve and read one model; infeasible caps explained, solver failures raised."""
     settings = data.scenario.solver
     built = build_model(data)
     result = solve(built, settings)
     if result.status == "infeasible":
-        raise InfeasibleError(_titled(strategy, explain_caps(data, settings)))
+        raise InfeasibleError(_titled(strategy, explain_caps(data, settings, merged)))
     if not result.has_plan:
         raise SolverError(f"the solver found no plan (status {result.status}, "
                           f"termination {result.termination}, {result.seconds:.1f} s)")

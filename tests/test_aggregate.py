@@ -61,3 +61,17 @@ def test_same_optimum_and_shares_for_twins(seed):
     m = sol["marginal"]
     if len(m):
         assert set(m.workload) == {w.name for w in s.workloads}
+
+
+def test_capacity_shortfall_names_every_merged_workload():
+    # Two identical self-hosted workloads need 3 GPUs together; only 1 may be had.
+    from engine_helpers import model, scenario, workload
+
+    from tco.errors import InfeasibleError
+
+    ws = [workload(name=n, rpm=3e7, latency="batch", residency="self_hosted") for n in "ab"]
+    s = scenario(workloads=ws, open_models=[model()], capacity={"utilization_target": 1.0},
+                 gpus=[{"name": "g", "on_demand_usd_per_hour": 2.0, "max_gpus": 1}])
+    with pytest.raises(InfeasibleError) as e:
+        plan(s, resolve_plain(s))
+    assert "workloads 'a', 'b' (identical, merged) cannot be fully served in 2027Q1" in str(e.value)

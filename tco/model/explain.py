@@ -30,8 +30,13 @@ def unservable(scenario: Scenario, options: Options) -> str | None:
     return "\n".join(lines) if lines else None
 
 
-def explain_caps(data: ModelData, settings: SolverSettings) -> str:
-    """Solve the elastic model and say which caps or demands cannot be met, and by how much."""
+def explain_caps(data: ModelData, settings: SolverSettings,
+                 merged: dict[str, list[str]] | None = None) -> str:
+    """Solve the elastic model and say which caps or demands cannot be met, and by how much.
+
+    `merged` names, per workload of the model, the identical workloads merged into it
+    (tco.aggregate), so that messages name what the user wrote.
+    """
     built = build_model(data, elastic=True)
     result = solve(built, settings)
     if not result.has_plan:
@@ -45,7 +50,11 @@ def explain_caps(data: ModelData, settings: SolverSettings) -> str:
             continue
         if family == "demand":
             w, t = key
-            lines.append(f"workload '{data.scenario.workloads[w].name}' cannot be fully served in "
+            name = data.scenario.workloads[w].name
+            names = (merged or {}).get(name, [name])
+            who = (f"workload '{name}'" if len(names) == 1 else
+                   "workloads " + ", ".join(f"'{n}'" for n in names) + " (identical, merged)")
+            lines.append(f"{who} cannot be fully served in "
                          f"{labels[t]}: {v:.1%} of its demand has no capacity "
                          "(GPU availability max_gpus, or every option excluded)")
         elif family == "share":
