@@ -181,20 +181,26 @@ def _quality_vec(scores: dict[str, float], task, widx, ft: FineTune | None):
 
 
 def _checks(acc, widx, vrank, crank, label, ws, task, min_q, q, total, window):
-    """Keep mask after the context window and quality checks; reasons recorded."""
+    """Keep mask after the context window and quality checks; reasons recorded.
+
+    `label` is the option's label, or one label per row of `widx`.
+    """
+    def name(k: int) -> str:
+        return label if isinstance(label, str) else label[k]
+
     keep = np.ones(len(widx), dtype=bool)
     if window:
         over = total > window
         for k in np.flatnonzero(over):
             acc.rejected.append((int(widx[k]), vrank, crank,
-                                 f"{label}: request of {total[k]:,.0f} tokens exceeds the "
+                                 f"{name(k)}: request of {total[k]:,.0f} tokens exceeds the "
                                  f"context window of {window:,}"))
         keep &= ~over
     bad = keep & (np.isnan(q) | (q < min_q[widx]))
     for k in np.flatnonzero(bad):
         w = int(widx[k])
         qq = None if np.isnan(q[k]) else float(q[k])
-        acc.rejected.append((w, vrank, crank, f"{label}: {_quality_reason(qq, ws[w])}"))
+        acc.rejected.append((w, vrank, crank, f"{name(k)}: {_quality_reason(qq, ws[w])}"))
     return keep & ~bad
 
 
@@ -287,20 +293,8 @@ def _self_block(acc, widx, vrank, crank0, model: ResolvedModel, ft, strategy, ws
         red = ft.input_token_reduction if ft else 0.0
         input_tokens = inp0[widx] * (1.0 - red)
         q = _quality_vec(model.quality, task, widx, ft)
-        keep = np.ones(len(widx), dtype=bool)
-        total = input_tokens + outp[widx]
-        over = total > model.context_window_tokens
-        for k in np.flatnonzero(over):
-            acc.rejected.append((int(widx[k]), vrank, crank,
-                                 f"{labels[k]}: request of {total[k]:,.0f} tokens exceeds the "
-                                 f"context window of {model.context_window_tokens:,}"))
-        keep &= ~over
-        bad = keep & (np.isnan(q) | (q < min_q[widx]))
-        for k in np.flatnonzero(bad):
-            w = int(widx[k])
-            qq = None if np.isnan(q[k]) else float(q[k])
-            acc.rejected.append((w, vrank, crank, f"{labels[k]}: {_quality_reason(qq, ws[w])}"))
-        keep &= ~bad
+        keep = _checks(acc, widx, vrank, crank, labels, ws, task, min_q, q,
+                       input_tokens + outp[widx], model.context_window_tokens)
         if not keep.any():
             continue
         sub, it, q, inter = widx[keep], input_tokens[keep], q[keep], interactive[keep]
