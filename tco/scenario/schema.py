@@ -103,7 +103,8 @@ class Workload(Spec):
     error_cost_usd: NonNeg = 0.0
     """Cost of one bad answer; expected cost = requests x (1 - quality/100) x this."""
     residency: Literal["any", "self_hosted"] | list[Name] = "any"
-    """any; self_hosted (never leaves our GPUs); or the list of API providers allowed."""
+    """any; self_hosted (never leaves our GPUs); or the API providers allowed besides our own
+    GPUs (self-hosting is always allowed; an empty list allows no API, like self_hosted)."""
 
 
 class ApiPriceQuote(Spec):
