@@ -13,12 +13,11 @@ from pydantic import ValidationError
 
 from tco.aggregate import merge_identical
 from tco.catalog.types import Resolved
-from tco.demand import expand_demand, make_periods
 from tco.errors import InfeasibleError, Problem, ScenarioError, SolverError
 from tco.errors import Path as FieldPath
-from tco.model import ModelData, build_model, make_model_data, marginal_duals, solve
-from tco.model.explain import explain_caps, unservable
-from tco.options import enumerate_options
+from tco.model import ModelData, build_model, marginal_duals, solve
+from tco.model.data import model_data_for
+from tco.model.explain import explain_caps
 from tco.run import RunResult
 from tco.scenario.schema import Scenario, SolverSettings, Strategy
 from tco.solution import Solution, expand, extract
@@ -58,22 +57,17 @@ def plan(scenario: Scenario, resolved: Resolved, strategy: Strategy | None = Non
     (tco.aggregate): the optimum is the same, the model smaller.
     Raises InfeasibleError with the reasons in words when no plan meets every requirement.
     """
-    periods = make_periods(scenario.horizon, scenario.finance)
-    demand = expand_demand(scenario, periods)
-    options = enumerate_options(scenario, resolved, periods, demand, strategy)
-    why = unservable(scenario, options)
-    if why:
-        raise InfeasibleError(_titled(strategy, why))
-    data = make_model_data(scenario, resolved, periods, demand, options, strategy)
+    try:
+        data = model_data_for(scenario, resolved, strategy)
+    except InfeasibleError as e:
+        raise InfeasibleError(_titled(strategy, e.explanation)) from None
     merged, groups = merge_identical(scenario)
     if len(groups) == len(scenario.workloads):
         solution = _solve(data, strategy)
     else:
-        m_demand = expand_demand(merged, periods)
-        m_options = enumerate_options(merged, resolved, periods, m_demand, strategy)
-        m_data = make_model_data(merged, resolved, periods, m_demand, m_options, strategy)
         names = [w.name for w in scenario.workloads]
         members = {names[g[0]]: [names[i] for i in g] for g in groups}
+        m_data = model_data_for(merged, resolved, strategy)
         solution = expand(_solve(m_data, strategy, members), data, groups)
     solution.meta["prices_snapshot"] = dict(resolved.prices_snapshot)
     solution.meta["strategy"] = strategy.name if strategy else "hybrid"

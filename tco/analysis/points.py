@@ -109,21 +109,16 @@ def npv_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
 def _npv_rebuilt(s: Scenario, resolved: Resolved, strategy: Strategy | None,
                  scale: float) -> float | None:
     """npv_at by building the model anew at the scaled demand (any Pyomo solver)."""
-    from tco.demand import expand_demand, make_periods
     from tco.errors import SolverError
-    from tco.model import build_model, make_model_data, solve
-    from tco.model.explain import unservable
-    from tco.options import enumerate_options
+    from tco.model import build_model, solve
+    from tco.model.data import model_data_for
 
-    s = scaled(s, scale)
-    periods = make_periods(s.horizon, s.finance)
-    demand = expand_demand(s, periods)
-    options = enumerate_options(s, resolved, periods, demand, strategy)
-    if unservable(s, options):
+    try:
+        data = model_data_for(scaled(s, scale), resolved, strategy)
+    except InfeasibleError:
         return None
-    data = make_model_data(s, resolved, periods, demand, options, strategy)
     built = build_model(data)
-    result = solve(built, s.solver)
+    result = solve(built, data.scenario.solver)
     if result.status == "infeasible":
         return None
     if not result.has_plan or result.objective is None:

@@ -127,6 +127,26 @@ def capacity_bounds(scenario: Scenario, periods: Periods, options: Options,
     return rep_ub, gpu_ub
 
 
+def model_data_for(scenario: Scenario, resolved: Resolved,
+                   strategy: Strategy | None = None) -> ModelData:
+    """The stages before the model: periods, demand, options, servability, model data.
+
+    Raises InfeasibleError (untitled) naming each workload left with no option and why.
+    """
+    from tco.demand import expand_demand, make_periods
+    from tco.errors import InfeasibleError
+    from tco.model.explain import unservable
+    from tco.options import enumerate_options
+
+    periods = make_periods(scenario.horizon, scenario.finance)
+    demand = expand_demand(scenario, periods)
+    options = enumerate_options(scenario, resolved, periods, demand, strategy)
+    why = unservable(scenario, options)
+    if why:
+        raise InfeasibleError(why)
+    return make_model_data(scenario, resolved, periods, demand, options, strategy)
+
+
 def whole_periods(years: float, per_year: int) -> int:
     """A life in whole periods, at least one, halves rounded up as spreadsheets' ROUND does
     (Python's round() goes to even), so the workbook's formulas count the same periods."""

@@ -24,7 +24,7 @@ import numpy as np
 
 from tco.catalog.types import Resolved
 from tco.model.build import Built, build_model
-from tco.model.data import capacity_bounds, make_model_data
+from tco.model.data import capacity_bounds, model_data_for
 from tco.model.solve import HighsModel, handover, run_highs
 from tco.scenario.schema import Scenario, SolverSettings, Strategy
 
@@ -81,18 +81,7 @@ class Replanner:
     def for_scenario(cls, scenario: Scenario, resolved: Resolved,
                      strategy: Strategy | None = None) -> Replanner:
         """Build the plan's model once (the stages of `tco.pipeline.plan`) and hand it over."""
-        from tco.demand import expand_demand, make_periods
-        from tco.errors import InfeasibleError
-        from tco.model.explain import unservable
-        from tco.options import enumerate_options
-
-        periods = make_periods(scenario.horizon, scenario.finance)
-        demand = expand_demand(scenario, periods)
-        options = enumerate_options(scenario, resolved, periods, demand, strategy)
-        why = unservable(scenario, options)
-        if why:
-            raise InfeasibleError(why)
-        data = make_model_data(scenario, resolved, periods, demand, options, strategy)
+        data = model_data_for(scenario, resolved, strategy)
         built = build_model(data)
         return cls(built, scenario.solver)
 
