@@ -1,16 +1,18 @@
 # Two entry points for a fresh machine: `make run` and `make test`.
+# Both install the exact versions (and hashes) in requirements.lock, so a new machine gets what
+# was tested whatever PyPI serves that day. `make lock` re-resolves pyproject.toml into it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/enterprise.yaml
 OUT ?= reports/enterprise
 
-.PHONY: run test bootstrap lint
+.PHONY: run test bootstrap lint lock
 
-$(BIN)/tco: pyproject.toml
+$(BIN)/tco: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes --only-binary :all: -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(BIN)/tco
 
 bootstrap: $(BIN)/tco
@@ -23,3 +25,11 @@ test: bootstrap
 
 lint: bootstrap
 	$(BIN)/ruff check tco tests benchmarks
+
+# Resolve pyproject's dependencies, the test extra and the build backend for every platform and
+# Python >= 3.11, with hashes. uv is used only here, from its own throwaway venv.
+lock:
+	$(PYTHON) -m venv $(VENV)-lock && $(VENV)-lock/bin/python -m pip install --quiet uv
+	printf 'setuptools>=77\n' | $(VENV)-lock/bin/uv pip compile pyproject.toml - --extra test \
+	  --universal --python-version 3.11 --generate-hashes --no-header -o requirements.lock
+	rm -rf $(VENV)-lock

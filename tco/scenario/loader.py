@@ -181,8 +181,58 @@ def _reader_error(e: yaml.reader.ReaderError, text: str, where: str) -> Scenario
                                   " (expected printable text)", where, line)])
 
 
+def _flow_depth_refusal(text: str) -> _Refused | None:
+    """Flow collections (`[`, `{`) nested deeper than MAX_DEPTH, found before any parser runs.
+
+    The YAML scanner nests flow collections before our composer sees a node, and PyYAML
+    versions differ in whether and how they refuse deep nesting; this scan keeps tco's own
+    limit and message on every version. Quoted strings and comments are skipped; a bracket in
+    a plain scalar counts too, which only matters past MAX_DEPTH unclosed brackets.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth, line, i, n = 0, 1, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _Refused(f"nesting deeper than {MAX_DEPTH} levels (expected a shallow"
+                                " scenario document)", line)
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c in "'\"" and (i == 0 or text[i - 1] in " \t\n[{,:-"):
+            j = i + 1
+            while j < n:
+                if c == "'" and text[j] == "'":
+                    if text[j + 1: j + 2] == "'":
+                        j += 2
+                        continue
+                    break
+                if c == '"' and text[j] == "\\":
+                    j += 2
+                    continue
+                if c == '"' and text[j] == '"':
+                    break
+                j += 1
+            line += text.count("\n", i, j)
+            i = j + 1
+            continue
+        i += 1
+    return None
+
+
 def _compose_yaml(text: str, where: str) -> yaml.Node | None:
     """Compose the YAML node graph safely; syntax errors and refusals become ScenarioErrors."""
+    refused = _flow_depth_refusal(text)
+    if refused is not None:
+        raise ScenarioError([Problem((), refused.message, where, refused.line)])
     try:
         loader = _GuardedLoader(text)
     except yaml.reader.ReaderError as e:
