@@ -101,7 +101,7 @@ def main() -> None:
             return
         from openpyxl import load_workbook
 
-        from tco.report.workbook_recalc import recalculate, soffice
+        from tco.report.workbook.recalc import recalculate, soffice
 
         if soffice() is None:
             print("recalculate: LibreOffice not installed, skipped")

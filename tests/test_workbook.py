@@ -14,11 +14,10 @@ import zipfile
 import pandas as pd
 import pytest
 from engine_helpers import api, model, resolve_plain, scenario, workload
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from tco.model.terms import CATEGORIES
 from tco.pipeline import plan
-from tco.report import workbook as wbmod
 from tco.report.workbook import SHEETS, build_workbook, write_workbook
 from tco.run import RunResult
 
@@ -205,7 +204,7 @@ def test_failed_write_leaves_nothing(tmp_path, rich, monkeypatch):
         open(filename, "wb").write(b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(wbmod.Workbook, "save", boom)
+    monkeypatch.setattr(Workbook, "save", boom)
     with pytest.raises(OSError):
         write_workbook(rich, tmp_path / "plan.xlsx")
     assert list(tmp_path.iterdir()) == []

@@ -18,7 +18,7 @@ from test_workbook import INJECT, api_only_scenario, named_cell, rich_scenario, 
 
 from tco.model.terms import CATEGORIES
 from tco.report.workbook import write_workbook
-from tco.report.workbook_recalc import recalculate, soffice
+from tco.report.workbook.recalc import recalculate, soffice
 
 REL = 1e-6
 DELTA_OUT = 1.5

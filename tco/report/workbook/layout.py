@@ -13,6 +13,7 @@ import re
 from functools import cache
 
 import numpy as np
+import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -208,3 +209,32 @@ def unique_name(taken: set[str], base: str) -> str:
         name, k = f"{base}_{k}", k + 1
     taken.add(name.lower())
     return name
+
+
+def name_column(df: pd.DataFrame) -> str | None:
+    """The column naming each row of an analysis table ("strategy" or "name"), if any."""
+    for c in ("strategy", "name"):
+        if c in df.columns:
+            return c
+    return None
+
+
+def write_frame(g: Grid, r: int, df: pd.DataFrame) -> int:
+    """A DataFrame as a header row and value rows (text stays text); returns the next row."""
+    g.header(r, 1, [str(c) for c in df.columns])
+    for i, c in enumerate(df.columns, start=1):
+        g.width(i, max(12, min(40, len(str(c)) + 2)))
+    for row in df.itertuples(index=False):
+        r += 1
+        for c, (name, v) in enumerate(zip(df.columns, row), start=1):
+            if isinstance(v, list | tuple | dict):
+                v = str(v)
+            elif v is not None and not isinstance(v, str | bool) and pd.isna(v):
+                v = None
+            fmt = None
+            if isinstance(v, int | float | np.number) and not isinstance(v, bool):
+                low = str(name).lower()
+                fmt = (USD_CENTS if "per_mtok" in low or "per_1k" in low
+                       else USD if "usd" in low else NUMBER)
+            g.put(r, c, v, fmt)
+    return r + 1

@@ -1,0 +1,269 @@
+"""The Costs sheet: cost per category and period, NPV, cost per year, GPU and fine-tune detail,
+committed costs.
+"""
+
+from __future__ import annotations
+
+from tco.model.terms import CATEGORIES
+from tco.report.workbook.charts import category_chart
+from tco.report.workbook.columns import (
+    ASSUMPTIONS as A,
+)
+from tco.report.workbook.columns import (
+    CAPACITY as CA,
+)
+from tco.report.workbook.columns import (
+    COSTS as CO,
+)
+from tco.report.workbook.columns import (
+    COSTS_COL,
+    COSTS_HEAD,
+    FC,
+    PC,
+    PERIOD_COL0,
+)
+from tco.report.workbook.columns import (
+    PLAN as PL,
+)
+from tco.report.workbook.context import Context
+from tco.report.workbook.layout import (
+    COUNT,
+    FACTOR,
+    NUMBER,
+    USD,
+    Grid,
+    col,
+    local,
+    ref,
+    rng,
+)
+from tco.solution import SHARED
+
+GPU_DETAIL = ["GPU", "Period", "t", "Purchases (USD)", "On demand (USD)", "Reserved (USD)",
+              "Reserved after horizon (USD, booked in the last period)",
+              "Power and facility (USD)", "Residual credit (USD, booked in the last period)"]
+
+
+def write(ctx: Context) -> None:
+    g = ctx.sheets[CO]
+    T, first = ctx.T, ctx.costs_first
+    last = first + T - 1
+    g.header(1, 1, COSTS_HEAD, [10, 9, 13] + [13] * len(CATEGORIES) + [14, 10, 15, 2, 13, 13,
+                                                                      12, 16])
+    # Detail blocks below the main table are laid out first so the main formulas can refer
+    # to them.
+    r_year = last + 3
+    years = sorted({t // ctx.data.periods.per_year + 1 for t in range(T)})
+    r_detail = r_year + len(years) + 4
+    gpu_first, gpu_last, r_next = _gpu_detail(ctx, g, r_detail)
+    ft_first, ft_last, r_next = _ft_detail(ctx, g, r_next + 1)
+    committed_first, r_next = _committed(ctx, g, r_next + 1)
+
+    tcol, total_c, df_c, pv_c = 2, COSTS_COL["Total (USD)"], COSTS_COL["Discount factor"], \
+        COSTS_COL["Present value (USD)"]
+    plan_t = ctx.plan_range("t")
+    plan_kind = ctx.plan_range("Kind")
+    for t, label in enumerate(ctx.run.solution.periods):
+        r = first + t
+        g.put(r, 1, label)
+        g.put(r, 2, t, COUNT)
+        g.f(r, 3, f"=INT(B{r}/periods_per_year)+1", COUNT)
+        tt = local(r, tcol)
+        f = {}
+        for kind in ("api", "api_batch"):
+            f[kind] = (f"=SUMIFS({ctx.plan_range('API cost (USD)')},{plan_t},{tt},"
+                       f"{plan_kind},\"{kind}\")")
+        f["error"] = f"=SUMIFS({ctx.plan_range('Error cost (USD)')},{plan_t},{tt})"
+
+        def gpu_sum(k: int) -> str:
+            return (f"=SUMIFS({local(gpu_first, k, True)}:{local(gpu_last, k, True)},"
+                    f"{local(gpu_first, 3, True)}:{local(gpu_last, 3, True)},{tt})")
+
+        def at_end(k: int) -> str:
+            return (f"=IF({tt}=horizon_periods-1,SUM({local(gpu_first, k, True)}:"
+                    f"{local(gpu_last, k, True)}),0)")
+
+        f["gpu_capex"] = gpu_sum(4)
+        f["gpu_on_demand"] = gpu_sum(5)
+        f["gpu_reserved"] = gpu_sum(6)
+        f["gpu_reserved_after_horizon"] = at_end(7)
+        f["power_facility"] = gpu_sum(8)
+        f["gpu_residual"] = at_end(9)
+        sr = ctx.staff_row.get(t)
+        f["staff"] = (f"={ref(CA, sr, 5)}*staff_cost_per_year/periods_per_year" if sr
+                      else "=0")
+        pc = PERIOD_COL0 + t  # fine-tune detail uses the same period columns as Assumptions
+        f["fine_tuning"] = (f"=SUM({local(ft_first, pc, True)}:{local(ft_last, pc, True)})"
+                            if ft_last >= ft_first else "=0")
+        for k in CATEGORIES:
+            g.f(r, COSTS_COL[k], f[k], USD)
+        g.f(r, total_c, f"=SUM({local(r, 4)}:{local(r, 3 + len(CATEGORIES))})", USD)
+        g.f(r, df_c, f"={ctx.df_ref(t)}", FACTOR)
+        g.f(r, pv_c, f"={local(r, total_c)}*{local(r, df_c)}", USD)
+        g.f(r, COSTS_COL["Shared (USD)"],
+            "=" + "+".join(local(r, COSTS_COL[k]) for k in SHARED), USD)
+        g.f(r, COSTS_COL["Shared PV (USD)"],
+            f"={local(r, COSTS_COL['Shared (USD)'])}*{local(r, df_c)}", USD)
+        g.f(r, COSTS_COL["GPU-hours"],
+            f"=SUMIFS({ctx.plan_range('GPU-hours')},{plan_t},{tt})", NUMBER)
+        g.f(r, COSTS_COL["Tokens"], f"=SUMIFS({ctx.plan_range('Tokens')},{plan_t},{tt})",
+            COUNT)
+    tr = last + 1
+    g.put(tr, 1, "Total", kind="total")
+    for c in list(range(4, total_c + 1)) + [pv_c]:
+        g.f(tr, c, f"=SUM({local(first, c)}:{local(last, c)})", USD, kind="total")
+    ctx.name("npv_usd", ref(CO, tr, pv_c))
+    ctx.name("total_cost_usd", ref(CO, tr, total_c))
+    ctx.name("costs_table", rng(CO, first, 4, last, 3 + len(CATEGORIES)))
+    ctx.name("cost_totals", rng(CO, first, total_c, last, total_c))
+
+    # Per year.
+    g.put(r_year - 1, 1, "Cost per year", kind="section")
+    g.header(r_year, 1, ["Year", "First period", "Periods", "Cost (USD)",
+                         "Present value (USD)"])
+    per_year = ctx.data.periods.per_year
+    for i, y in enumerate(years):
+        r = r_year + 1 + i
+        ctx.per_year_rows.append(r)
+        g.put(r, 1, y, COUNT)
+        g.put(r, 2, ctx.run.solution.periods[(y - 1) * per_year])
+        g.f(r, 3, f"=COUNTIF($C${first}:$C${last},A{r})", COUNT)
+        g.f(r, 4, f"=SUMIFS({local(first, total_c, True)}:{local(last, total_c, True)},"
+                  f"$C${first}:$C${last},A{r})", USD)
+        g.f(r, 5, f"=SUMIFS({local(first, pv_c, True)}:{local(last, pv_c, True)},"
+                  f"$C${first}:$C${last},A{r})", USD)
+    ctx.name("cost_per_year", rng(CO, r_year + 1, 4, r_year + len(years), 4))
+
+    chart = category_chart(ctx, "Cost by category per period (USD)")
+    g.ws.add_chart(chart, f"{col(COSTS_COL['Tokens'] + 2)}2")
+    g.finish(freeze="B2", filter_ref=f"A1:{col(len(COSTS_HEAD))}{last}")
+    _fill_ft_refs(ctx)
+
+
+def _gpu_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
+    """One row per GPU type and period with the Capacity sheet's counts priced."""
+    g.put(r, 1, "GPU costs by type and period (formulas over Capacity and Assumptions)",
+          kind="section")
+    r += 1
+    g.header(r, 1, GPU_DETAIL)
+    first = r + 1
+    fleet = ctx.run.solution.tables["fleet"]
+    for i, row in enumerate(fleet.itertuples(index=False)):
+        rr = first + i
+        fr = ctx.fleet_row[(row.gpu, int(row.t))]
+        ar = ctx.gpu_row[row.gpu]
+        q = {k: ref(CA, fr, FC[k]) for k in FC}
+        price, life, od, r1, r3, run = (ref(A, ar, c) for c in (5, 7, 2, 3, 4, 12))
+        g.put(rr, 1, row.gpu)
+        g.put(rr, 2, row.period)
+        g.put(rr, 3, int(row.t), COUNT)
+        t = local(rr, 3)
+        g.f(rr, 4, f"={q['Bought (GPUs)']}*{price}", USD)
+        g.f(rr, 5, f"={q['On demand (GPUs)']}*{od}*hours_per_period", USD)
+        g.f(rr, 6, f"=({q['Reserved 1y alive (GPUs)']}*{r1}+{q['Reserved 3y alive (GPUs)']}"
+                   f"*{r3})*hours_per_period", USD)
+        g.f(rr, 7, f"=({q['Reserved 1y signed (GPUs)']}*{r1}*MAX(0,{t}+term_1y_periods"
+                   f"-horizon_periods)+{q['Reserved 3y signed (GPUs)']}*{r3}*MAX(0,{t}"
+                   f"+term_3y_periods-horizon_periods))*hours_per_period", USD)
+        g.f(rr, 8, f"={q['Owned alive (GPUs)']}*{run}", USD)
+        g.f(rr, 9, f"=IF({life}>0,-{q['Bought (GPUs)']}*{price}*MAX(0,1-(horizon_periods-{t})"
+                   f"/{life}),0)", USD)
+    last = first + len(fleet) - 1
+    if fleet.empty:
+        # A one-row empty block keeps every SUMIFS range valid.
+        g.put(first, 1, "No GPUs.", kind="note")
+        last = first
+    return first, last, last + 2
+
+
+def _ft_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
+    """Training spend per fine-tune and period: trained x cost when t is a training period."""
+    fts = ctx.run.scenario.fine_tunes
+    T = ctx.T
+    g.put(r, 1, "Fine-tuning costs by fine-tune and period", kind="section")
+    r += 1
+    g.header(r, 1, ["Fine-tune", "Trained (1 = yes)", "Tokens served", "Spend PV (USD)"])
+    for t, label in enumerate(ctx.run.solution.periods):
+        g.put(r, PERIOD_COL0 + t, f"{label} (USD)", kind="header")
+        g.put(r - 1, PERIOD_COL0 + t, t, COUNT)  # period index for the MOD test
+    first = r + 1
+    for i, ft in enumerate(fts):
+        rr = first + i
+        ctx.ft_cost_row[ft.name] = rr
+        ar = ctx.ft_row[ft.name]
+        tr = ctx.trained_row.get(ft.name)
+        g.put(rr, 1, ft.name)
+        if tr:
+            g.f(rr, 2, f"={ref(CA, tr, 4)}", COUNT)
+        else:
+            g.put(rr, 2, 0, COUNT)
+        g.f(rr, 3, f"=SUMIFS({ctx.plan_range('Tokens')},{ctx.plan_range('Fine-tune #')},"
+                   f"{i + 1})", COUNT)
+        for t in range(T):
+            c = PERIOD_COL0 + t
+            g.f(rr, c, f"=$B{rr}*IF(MOD({local(r - 1, c, True)},{ref(A, ar, 4)})=0,"
+                       f"{ref(A, ar, 3)},0)", USD)
+        g.f(rr, 4, f"=SUMPRODUCT({local(rr, PERIOD_COL0)}:{local(rr, PERIOD_COL0 + T - 1)},"
+                   f"discount_factors)", USD)
+    last = first + len(fts) - 1
+    if not fts:
+        g.put(first, 1, "No fine-tunes.", kind="note")
+    return first, last, max(first, last) + 2
+
+
+def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
+    """Costs of existing assets per period, as formulas; reported apart from the plan's NPV."""
+    T = ctx.T
+    gpus = {gpu.name: gpu for gpu in ctx.data.gpus}
+    g.put(r, 1, "Committed costs of existing assets (sunk or signed; not in the plan's NPV)",
+          kind="section")
+    r += 1
+    head = ["Period", "t", "Power and facility (USD)", "GPU reserved (USD)",
+            "GPU residual value (USD)", "Staff (USD)", "Total (USD)", "Discount factor",
+            "Present value (USD)"]
+    g.header(r, 1, head)
+    first = r + 1
+    for t, label in enumerate(ctx.run.solution.periods):
+        rr = first + t
+        g.put(rr, 1, label)
+        g.put(rr, 2, t, COUNT)
+        tt = local(rr, 2)
+        power, reserved, residual = [], [], []
+        for orow in ctx.owned_rows:
+            gname = ctx.sheets[A].ws.cell(orow, 1).value
+            ar = ctx.gpu_row.get(gname)
+            start, life, count = (ref(A, orow, c) for c in (4, 7, 2))
+            if ar is not None and gpus[gname].purchase is not None:
+                power.append(f"IF(AND({tt}>={start},{tt}<{start}+{life}),{count}*"
+                             f"{ref(A, ar, 12)},0)")
+            residual.append(f"{count}*{ref(A, orow, 5)}*MAX(0,1-(horizon_periods-{start})"
+                            f"/{life})")
+        for rrow in ctx.reservation_rows:
+            reserved.append(f"IF({tt}<={ref(A, rrow, 4)},{ref(A, rrow, 2)}*{ref(A, rrow, 5)}"
+                            f"*hours_per_period,0)")
+        g.f(rr, 3, "=" + ("+".join(power) or "0"), USD)
+        g.f(rr, 4, "=" + ("+".join(reserved) or "0"), USD)
+        g.f(rr, 5, f"=IF({tt}=horizon_periods-1,-({'+'.join(residual) or '0'}),0)", USD)
+        g.f(rr, 6, "=existing_engineers*staff_cost_per_year/periods_per_year", USD)
+        g.f(rr, 7, f"=SUM(C{rr}:F{rr})", USD)
+        g.f(rr, 8, f"={ctx.df_ref(t)}", FACTOR)
+        g.f(rr, 9, f"=G{rr}*H{rr}", USD)
+    tr = first + T
+    g.put(tr, 1, "Total", kind="total")
+    for c in range(3, 8):
+        g.f(tr, c, f"=SUM({local(first, c)}:{local(tr - 1, c)})", USD, kind="total")
+    g.f(tr, 9, f"=SUM(I{first}:I{tr - 1})", USD, kind="total")
+    ctx.committed_total_row = tr
+    ctx.name("committed_npv_usd", ref(CO, tr, 9))
+    ctx.name("committed_table", rng(CO, first, 3, tr - 1, 6))
+    return first, tr + 2
+
+
+def _fill_ft_refs(ctx: Context) -> None:
+    """Plan rows served by a fine-tune: their share of its training spend, by tokens."""
+    g = ctx.sheets[PL]
+    c = PC["Fine-tuning PV (USD)"]
+    for r, ft in ctx.ft_plan_rows:
+        fr = ctx.ft_cost_row[ft]
+        tok = ref(CO, fr, 3)
+        g.f(r, c, f"=IF({tok}>0,{local(r, PC['Tokens'])}/{tok}*{ref(CO, fr, 4)},0)", USD)

@@ -1,0 +1,112 @@
+"""The Plan sheet: one row per workload, period and option, its API, error and attributed costs as
+formulas.
+"""
+
+from __future__ import annotations
+
+from tco.report.workbook.columns import (
+    ASSUMPTIONS as A,
+)
+from tco.report.workbook.columns import (
+    COSTS as CO,
+)
+from tco.report.workbook.columns import (
+    COSTS_COL,
+    PC,
+    PLAN_COLUMNS,
+    price_key,
+)
+from tco.report.workbook.columns import (
+    PLAN as PL,
+)
+from tco.report.workbook.context import Context
+from tco.report.workbook.layout import (
+    COUNT,
+    FACTOR,
+    NUMBER,
+    SHARE,
+    USD,
+    col,
+    local,
+    ref,
+    rng,
+)
+
+
+def write(ctx: Context) -> None:
+    g = ctx.sheets[PL]
+    sol, data = ctx.run.solution, ctx.data
+    alloc = sol.tables["allocation"]
+    opts = data.options.table
+    # Plain tuples: a pandas row lookup per allocation row costs more than writing it.
+    by_key = {(o.workload_name, o.option): o for o in opts.itertuples(index=False)}
+    gpus_per_replica = [int(x) for x in data.options.deployments["gpus_per_replica"]]
+    ft_index = {ft.name: i + 1 for i, ft in enumerate(ctx.run.scenario.fine_tunes)}
+    g.header(1, 1, [n for n, _ in PLAN_COLUMNS], [w for _, w in PLAN_COLUMNS])
+    c = PC
+    r = 1
+    for r, a in enumerate(alloc.itertuples(index=False), start=2):
+        o = by_key[(a.workload, a.option)]
+        t = int(a.t)
+        wr = ctx.wl_row[a.workload]
+        first, _ = ctx.plan_rows.get(a.workload, (r, r))
+        ctx.plan_rows[a.workload] = (first, r)
+        ft = o.fine_tune if isinstance(o.fine_tune, str) else None
+        g.put(r, c["Workload"], a.workload)
+        g.put(r, c["Period"], a.period)
+        g.put(r, c["t"], t)
+        g.put(r, c["Option"], a.option)
+        g.put(r, c["Kind"], a.kind)
+        g.put(r, c["API or model"], o.api if isinstance(o.api, str) else o.model)
+        g.put(r, c["GPU"], o.gpu if isinstance(o.gpu, str) else None)
+        g.put(r, c["Fine-tune"], ft)
+        g.put(r, c["Fine-tune #"], ft_index.get(ft, 0) if ft else 0, COUNT)
+        g.put(r, c["Share of requests"], float(a.share), SHARE)
+        req = ref(A, wr, ctx.pcol(t))
+        g.f(r, c["Requests"], f"={local(r, c['Share of requests'])}*{req}", COUNT)
+        inp = f"={ref(A, wr, 6)}"
+        if ft:
+            inp += f"*(1-{ref(A, ctx.ft_row[ft], 5)})"
+        g.f(r, c["Input tokens per request"], inp, NUMBER)
+        g.f(r, c["Cached input share"], f"={ref(A, wr, 8)}", SHARE)
+        g.f(r, c["Output tokens per request"], f"={ref(A, wr, 7)}", NUMBER)
+        g.put(r, c["Quality (0-100)"], float(o.quality), NUMBER)
+        J, K, L, M, N = (local(r, c[k]) for k in ("Requests", "Input tokens per request",
+                                                   "Cached input share",
+                                                   "Output tokens per request",
+                                                   "Quality (0-100)"))
+        if a.kind in ("api", "api_batch"):
+            pr = ctx.price_row[price_key(o)]
+            g.put(r, c["Price row"], ctx.price_label[pr])
+            p_in, p_ca, p_out = (ref(A, pr, k) for k in (5, 6, 7))
+            trend = ref(A, pr, ctx.pcol(t))
+            g.f(r, c["API cost (USD)"],
+                f"={J}*({K}*(1-{L})*{p_in}+{K}*{L}*{p_ca}+{M}*{p_out})/1000000*{trend}", USD)
+        g.f(r, c["Error cost (USD)"], f"={J}*(1-{N}/100)*{ref(A, wr, 10)}", USD)
+        gpr = gpus_per_replica[int(o.deployment)] if int(o.deployment) >= 0 else 0
+        g.put(r, c["GPU-hours"], float(a.gpu_replica_hours) * gpr, NUMBER)
+        g.f(r, c["Tokens"], f"={J}*{ref(A, wr, 12)}", COUNT)
+        g.f(r, c["Discount factor"], f"={ctx.df_ref(t)}", FACTOR)
+        df_ = local(r, c["Discount factor"])
+        api_c, err_c = local(r, c["API cost (USD)"]), local(r, c["Error cost (USD)"])
+        g.f(r, c["Direct cost PV (USD)"], f"=({api_c}+{err_c})*{df_}", USD)
+        cr = ctx.costs_first + t
+        gh, tok, shared = (ref(CO, cr, COSTS_COL[k]) for k in
+                           ("GPU-hours", "Tokens", "Shared PV (USD)"))
+        R, S = local(r, c["GPU-hours"]), local(r, c["Tokens"])
+        g.f(r, c["Shared GPU and staff PV (USD)"],
+            f"=IF({gh}>0,{R}/{gh},IF({tok}>0,{S}/{tok},0))*{shared}", USD)
+        if ft:
+            # Filled once the Costs sheet knows where each fine-tune's row is.
+            ctx.ft_plan_rows.append((r, ft))
+        g.f(r, c["Attributed PV (USD)"],
+            "=" + "+".join(local(r, c[k]) for k in ("Direct cost PV (USD)",
+                                                    "Shared GPU and staff PV (USD)",
+                                                    "Fine-tuning PV (USD)")), USD)
+    ctx.plan_last = max(2, r)
+    ncol = len(PLAN_COLUMNS)
+    g.finish(freeze="B2", filter_ref=f"A1:{col(ncol)}{ctx.plan_last}")
+    for name, key in (("plan_share", "Share of requests"), ("plan_requests", "Requests"),
+                      ("plan_api_cost_usd", "API cost (USD)"),
+                      ("plan_error_cost_usd", "Error cost (USD)")):
+        ctx.name(name, rng(PL, 2, c[key], ctx.plan_last, c[key]))
