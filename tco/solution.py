@@ -252,7 +252,7 @@ def committed_costs(data, labels) -> pd.DataFrame:
                                 + p.electricity_usd_per_kwh * p.pue * H)
             for t in range(max(0, start), min(T, start + life)):
                 usd[(t, "power_facility")] = usd.get((t, "power_facility"), 0.0) + run * o.count
-        book = o.price_usd * max(0.0, 1.0 - (T - start) / life) * o.count
+        book = o.price_usd * data.residual_share(start, life) * o.count
         if book > 0:
             usd[(T - 1, "gpu_residual")] = usd.get((T - 1, "gpu_residual"), 0.0) - book
     for r in s.existing.reservations:
@@ -260,6 +260,10 @@ def committed_costs(data, labels) -> pd.DataFrame:
         for t in range(0, min(T, end + 1)):
             paid = r.count * r.usd_per_hour * H
             usd[(t, "gpu_reserved")] = usd.get((t, "gpu_reserved"), 0.0) + paid
+        tail = end + 1 - T
+        if tail > 0 and s.finance.end_of_horizon == "conservative":
+            key = (T - 1, "gpu_reserved_after_horizon")
+            usd[key] = usd.get(key, 0.0) + r.count * r.usd_per_hour * H * tail
     if s.existing.engineers:
         for t in range(T):
             usd[(t, "staff")] = (s.existing.engineers * s.staffing.cost_usd_per_year

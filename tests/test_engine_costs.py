@@ -159,11 +159,15 @@ def test_procurement_crossover_as_demand_lasts():
 
 def test_reserved_paid_for_whole_term_past_the_horizon():
     # A 3-year reservation ($1/h) signed at t=0 over a 4-quarter horizon: 4 quarters x 2190 in
-    # the horizon and the 8 remaining quarters booked as gpu_reserved_after_horizon.
+    # the horizon; under finance.end_of_horizon: conservative the 8 remaining quarters are
+    # booked as gpu_reserved_after_horizon (under the default pro_rata rule they are not:
+    # tests/test_end_of_horizon.py).
     gpu = {"name": "g", "on_demand_usd_per_hour": 9.0, "reserved_usd_per_hour": {"3y": 1.0}}
-    sol = solve(_gpu_scenario([1e7] * 4, gpu))
+    sol = solve(_gpu_scenario([1e7] * 4, gpu, finance={"end_of_horizon": "conservative"}))
     assert cost(sol, "gpu_reserved") == pytest.approx(4 * 2_190)
     assert cost(sol, "gpu_reserved_after_horizon") == pytest.approx(8 * 2_190)
+    sol = solve(_gpu_scenario([1e7] * 4, gpu))
+    assert cost(sol, "gpu_reserved_after_horizon") == 0
 
 
 def test_residual_value_at_horizon_end():

@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from test_workbook import INJECT, api_only_scenario, named_cell, rich_scenario, run_of
+from test_workbook import (
+    INJECT,
+    api_only_scenario,
+    conservative_scenario,
+    named_cell,
+    rich_scenario,
+    run_of,
+)
 
 from tco.model.terms import CATEGORIES
 from tco.report.workbook import write_workbook
@@ -36,6 +43,11 @@ def recalculated(tmp_path_factory):
                     "be recalculated here (install libreoffice-calc)")
     src = tmp_path_factory.mktemp("written")
     rich, mono = run_of(rich_scenario()), run_of(api_only_scenario())
+    conservative = run_of(conservative_scenario())
+    cats = conservative.solution.tables["costs"].groupby("category").usd.sum()
+    committed = conservative.solution.tables["committed"].groupby("category").usd.sum()
+    assert cats["gpu_reserved_after_horizon"] > 0 and cats["gpu_residual"] == 0
+    assert committed["gpu_reserved_after_horizon"] > 0
     # Strategy figures as tco.analysis gives them; the Summary's savings refer to them.
     mono.strategies = pd.DataFrame({
         "strategy": ["api_only", "api_batch_cache", "hybrid"], "status": ["ok"] * 3,
@@ -43,16 +55,18 @@ def recalculated(tmp_path_factory):
                     mono.solution.npv_usd]})
     write_workbook(rich, src / "rich.xlsx")
     write_workbook(mono, src / "monthly.xlsx")
+    write_workbook(conservative, src / "conservative.xlsx")
     # The reviewer's edit: one API output price, nothing else, on a copy of the rich workbook.
     shutil.copy(src / "rich.xlsx", src / "edited.xlsx")
     wb = load_workbook(src / "edited.xlsx")
     cell = named_cell(wb, EDITED)
     cell.value = cell.value + DELTA_OUT
     wb.save(src / "edited.xlsx")
-    out = recalculate([src / "rich.xlsx", src / "monthly.xlsx", src / "edited.xlsx"],
-                      tmp_path_factory.mktemp("recalculated"))
+    out = recalculate([src / "rich.xlsx", src / "monthly.xlsx", src / "edited.xlsx",
+                       src / "conservative.xlsx"], tmp_path_factory.mktemp("recalculated"))
     books = {p.stem: load_workbook(p, data_only=True) for p in out}
-    return {"runs": {"rich": rich, "monthly": mono}, "books": books,
+    return {"runs": {"rich": rich, "monthly": mono, "conservative": conservative},
+            "books": books,
             "formulas": load_workbook(out[0])}
 
 
@@ -65,7 +79,7 @@ def _costs_grid(wb, T):
             for t in range(T) for i, cat in enumerate(CATEGORIES)}
 
 
-@pytest.mark.parametrize("which", ["rich", "monthly"])
+@pytest.mark.parametrize("which", ["rich", "monthly", "conservative"])
 def test_npv_and_period_category_totals_match_the_engine(recalculated, which):
     run, wb = recalculated["runs"][which], recalculated["books"][which]
     sol = run.solution
@@ -81,12 +95,14 @@ def test_npv_and_period_category_totals_match_the_engine(recalculated, which):
         float(committed.npv_usd.sum()), rel=REL, abs=1e-9)
 
 
-def test_committed_costs_by_category_match(recalculated):
-    run, wb = recalculated["runs"]["rich"], recalculated["books"]["rich"]
+@pytest.mark.parametrize("which", ["rich", "conservative"])
+def test_committed_costs_by_category_match(recalculated, which):
+    run, wb = recalculated["runs"][which], recalculated["books"][which]
     ((sheet, coord),) = list(wb.defined_names["committed_table"].destinations)
     ws = wb[sheet]
     first = int(coord.split(":")[0].split("$")[-1])
-    cats = ["power_facility", "gpu_reserved", "gpu_residual", "staff"]
+    cats = ["power_facility", "gpu_reserved", "gpu_residual", "staff",
+            "gpu_reserved_after_horizon"]
     got = {(t, c): ws.cell(first + t, 3 + i).value for t in range(len(run.solution.periods))
            for i, c in enumerate(cats)}
     engine = run.solution.tables["committed"].groupby(["t", "category"]).usd.sum()

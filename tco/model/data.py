@@ -49,6 +49,11 @@ class ModelData:
         """Periods an owned GPU lives (rounded to whole periods, at least one)."""
         return whole_periods(gpu.purchase.life_years, self.periods.per_year)
 
+    def residual_share(self, bought: int, life: int) -> float:
+        """Share of a price bought in period `bought` credited at the horizon end."""
+        f = self.scenario.finance
+        return residual_share(self.periods, f.discount_rate, f.end_of_horizon, bought, life)
+
     def term_periods(self, mode: str) -> int:
         """Periods a reservation of this mode lasts."""
         return TERM_YEARS[mode] * self.periods.per_year
@@ -145,6 +150,25 @@ def model_data_for(scenario: Scenario, resolved: Resolved,
     if why:
         raise InfeasibleError(why)
     return make_model_data(scenario, resolved, periods, demand, options, strategy)
+
+
+def residual_share(periods: Periods, rate: float, rule: str, bought: int, life: int) -> float:
+    """Share of a purchase price credited in the last period for the life left after it.
+
+    pro_rata: the price is an annuity-due a = P (1 - v) / (1 - v^L) paid in each of the L
+    periods of the life (v = (1 + rate)^(-1 / periods per year), one period's discount); the
+    n = bought + L - T payments after the horizon are worth, in the last period,
+    a v (1 - v^n) / (1 - v) = P v (1 - v^n) / (1 - v^L) (n / L at rate 0: straight-line book
+    value). So price less credit has the NPV of the in-horizon payments only.
+    conservative: no credit.
+    """
+    n = min(life, max(0, bought + life - periods.count))
+    if rule == "conservative" or n == 0:
+        return 0.0
+    if rate == 0:
+        return n / life
+    v = (1.0 + rate) ** (-1.0 / periods.per_year)
+    return v * (1.0 - v ** n) / (1.0 - v ** life)
 
 
 def whole_periods(years: float, per_year: int) -> int:

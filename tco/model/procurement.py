@@ -11,11 +11,16 @@ Costs (USD, undiscounted, in the period they are paid):
 - gpu_capex[s]              += price x buy[g,s]
 - power_facility[t]         += power_kw x (facility per kW-month x months + kWh price x pue x H)
                                x owned GPUs alive (bought by the plan)
-- gpu_residual[T-1]         -= price x max(0, 1 - (T - s) / L) x buy[g,s]  (straight-line book
-                               value at the horizon end, credited)
+- gpu_residual[T-1]         -= price x residual_share(s, L) x buy[g,s]: the end-of-horizon
+                               rule (tco.model.data.residual_share). pro_rata (default): the
+                               value in T-1 of the annuity payments after the horizon, so the
+                               GPU costs, in NPV, an annuity over its life for the periods it
+                               serves inside the horizon (straight-line book value at rate 0);
+                               conservative: no credit.
 - gpu_reserved[t]           += hourly price x H x commitments alive in t
-- gpu_reserved_after_horizon[T-1] += hourly price x H x periods of the term past the horizon
-                               (a reservation is paid for its whole term whether used or not)
+- gpu_reserved_after_horizon[T-1] += hourly price x H x periods of the term past the horizon,
+                               only under finance.end_of_horizon: conservative (pro_rata
+                               charges a reservation for the periods inside the horizon only)
 - gpu_on_demand[t]          += hourly price x H x od[g,t]
 
 L is the life in periods, K_k the term in periods. Existing assets are not decided by the plan;
@@ -36,6 +41,7 @@ def add(m: pyo.ConcreteModel, b) -> None:
     data, T = b.data, b.data.T
     H = data.periods.hours
     last = T - 1
+    conservative = data.scenario.finance.end_of_horizon == "conservative"
     buy_keys, commit_keys, od_keys = [], [], []
     for g in data.gpus:
         modes = data.modes[g.name]
@@ -90,7 +96,7 @@ def add(m: pyo.ConcreteModel, b) -> None:
                 b.costs.add(s, "gpu_capex", [p.price_usd], [v])
                 for t in range(s, min(T, s + life)):
                     b.costs.add(t, "power_facility", [run], [v])
-                book = p.price_usd * max(0.0, 1.0 - (T - s) / life)
+                book = p.price_usd * data.residual_share(s, life)
                 if book > 0:
                     b.costs.add(last, "gpu_residual", [-book], [v])
         for mode in ("reserved_1y", "reserved_3y"):
@@ -103,7 +109,7 @@ def add(m: pyo.ConcreteModel, b) -> None:
                 for t in range(s, min(T, s + term)):
                     b.costs.add(t, "gpu_reserved", [rate], [v])
                 tail = s + term - T
-                if tail > 0:
+                if tail > 0 and conservative:
                     b.costs.add(last, "gpu_reserved_after_horizon", [rate * tail], [v])
         if "on_demand" in data.modes[g.name]:
             rate = g.on_demand_usd_per_hour * H

@@ -75,6 +75,12 @@ class Finance(Spec):
     """Currency of every amount. Prices in the catalogs are USD."""
     discount_rate: float = Field(0.10, ge=0, lt=1)
     """Annual discount rate for the NPV; each period's factor is (1 + rate)^(-years from start)."""
+    end_of_horizon: Literal["pro_rata", "conservative"] = "pro_rata"
+    """How commitments that outlive the horizon are charged. pro_rata: each only for the
+    periods inside the horizon it serves (an owned GPU as an annuity over its life at the
+    discount rate, i.e. its price less the value of the annuity payments after the horizon;
+    a reservation for the periods inside the horizon). conservative: every commitment in
+    full (whole reservation terms, purchase price) with no residual credit."""
 
 
 class Workload(Spec):

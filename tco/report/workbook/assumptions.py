@@ -53,6 +53,9 @@ def write(ctx: Context) -> None:
          "hours_per_period", NUMBER, False),
         ("Months per period", periods.months, "months", "months_per_period", NUMBER, False),
         ("Periods in the horizon", T, "periods", "horizon_periods", COUNT, False),
+        ("End of horizon: commitments in full, no residual credit (1 = conservative, "
+         "0 = pro rata)", int(s.finance.end_of_horizon == "conservative"), "0 or 1",
+         "end_of_horizon_conservative", COUNT, True),
         ("Currency", s.finance.currency, "", None, None, False),
     ]
     r += 2
@@ -64,6 +67,12 @@ def write(ctx: Context) -> None:
             g.put(r, 4, name)
             ctx.name(name, ref(A, r, 2))
         r += 1
+    g.put(r, 1, "One period's discount factor")
+    g.f(r, 2, "=(1+discount_rate)^(-1/periods_per_year)", FACTOR)
+    g.put(r, 3, "(1 + rate)^(-1 / periods per year)")
+    g.put(r, 4, "period_discount")
+    ctx.name("period_discount", ref(A, r, 2))
+    r += 1
     for label, years, name in (("Reserved 1-year term", 1, "term_1y_periods"),
                                ("Reserved 3-year term", 3, "term_3y_periods")):
         g.put(r, 1, label)

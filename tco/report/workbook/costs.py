@@ -26,6 +26,7 @@ from tco.report.workbook.columns import (
     PLAN as PL,
 )
 from tco.report.workbook.context import Context
+from tco.report.workbook.horizon import reserved_after, residual_share
 from tco.report.workbook.layout import (
     COUNT,
     FACTOR,
@@ -162,12 +163,11 @@ def _gpu_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
         g.f(rr, 5, f"={q['On demand (GPUs)']}*{od}*hours_per_period", USD)
         g.f(rr, 6, f"=({q['Reserved 1y alive (GPUs)']}*{r1}+{q['Reserved 3y alive (GPUs)']}"
                    f"*{r3})*hours_per_period", USD)
-        g.f(rr, 7, f"=({q['Reserved 1y signed (GPUs)']}*{r1}*MAX(0,{t}+term_1y_periods"
-                   f"-horizon_periods)+{q['Reserved 3y signed (GPUs)']}*{r3}*MAX(0,{t}"
-                   f"+term_3y_periods-horizon_periods))*hours_per_period", USD)
+        g.f(rr, 7, "=" + reserved_after(q['Reserved 1y signed (GPUs)'], r1,
+                                        q['Reserved 3y signed (GPUs)'], r3, t), USD)
         g.f(rr, 8, f"={q['Owned alive (GPUs)']}*{run}", USD)
-        g.f(rr, 9, f"=IF({life}>0,-{q['Bought (GPUs)']}*{price}*MAX(0,1-(horizon_periods-{t})"
-                   f"/{life}),0)", USD)
+        g.f(rr, 9, f"=IF({life}>0,-{q['Bought (GPUs)']}*{price}*{residual_share(t, life)},0)",
+            USD)
     last = first + len(fleet) - 1
     if fleet.empty:
         # A one-row empty block keeps every SUMIFS range valid.
@@ -219,8 +219,9 @@ def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
           kind="section")
     r += 1
     head = ["Period", "t", "Power and facility (USD)", "GPU reserved (USD)",
-            "GPU residual value (USD)", "Staff (USD)", "Total (USD)", "Discount factor",
-            "Present value (USD)"]
+            "GPU residual value (USD)", "Staff (USD)",
+            "GPU reserved after horizon (USD, conservative rule)", "Total (USD)",
+            "Discount factor", "Present value (USD)"]
     g.header(r, 1, head)
     first = r + 1
     for t, label in enumerate(ctx.run.solution.periods):
@@ -228,7 +229,7 @@ def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
         g.put(rr, 1, label)
         g.put(rr, 2, t, COUNT)
         tt = local(rr, 2)
-        power, reserved, residual = [], [], []
+        power, reserved, residual, after = [], [], [], []
         for orow in ctx.owned_rows:
             gname = ctx.sheets[A].ws.cell(orow, 1).value
             ar = ctx.gpu_row.get(gname)
@@ -236,26 +237,29 @@ def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
             if ar is not None and gpus[gname].purchase is not None:
                 power.append(f"IF(AND({tt}>={start},{tt}<{start}+{life}),{count}*"
                              f"{ref(A, ar, 12)},0)")
-            residual.append(f"{count}*{ref(A, orow, 5)}*MAX(0,1-(horizon_periods-{start})"
-                            f"/{life})")
+            residual.append(f"{count}*{ref(A, orow, 5)}*{residual_share(start, life)}")
         for rrow in ctx.reservation_rows:
             reserved.append(f"IF({tt}<={ref(A, rrow, 4)},{ref(A, rrow, 2)}*{ref(A, rrow, 5)}"
                             f"*hours_per_period,0)")
+            after.append(f"{ref(A, rrow, 2)}*{ref(A, rrow, 5)}*hours_per_period"
+                         f"*MAX(0,{ref(A, rrow, 4)}+1-horizon_periods)")
         g.f(rr, 3, "=" + ("+".join(power) or "0"), USD)
         g.f(rr, 4, "=" + ("+".join(reserved) or "0"), USD)
         g.f(rr, 5, f"=IF({tt}=horizon_periods-1,-({'+'.join(residual) or '0'}),0)", USD)
         g.f(rr, 6, "=existing_engineers*staff_cost_per_year/periods_per_year", USD)
-        g.f(rr, 7, f"=SUM(C{rr}:F{rr})", USD)
-        g.f(rr, 8, f"={ctx.df_ref(t)}", FACTOR)
-        g.f(rr, 9, f"=G{rr}*H{rr}", USD)
+        g.f(rr, 7, f"=IF({tt}=horizon_periods-1,end_of_horizon_conservative*"
+                   f"({'+'.join(after) or '0'}),0)", USD)
+        g.f(rr, 8, f"=SUM(C{rr}:G{rr})", USD)
+        g.f(rr, 9, f"={ctx.df_ref(t)}", FACTOR)
+        g.f(rr, 10, f"=H{rr}*I{rr}", USD)
     tr = first + T
     g.put(tr, 1, "Total", kind="total")
-    for c in range(3, 8):
+    for c in range(3, 9):
         g.f(tr, c, f"=SUM({local(first, c)}:{local(tr - 1, c)})", USD, kind="total")
-    g.f(tr, 9, f"=SUM(I{first}:I{tr - 1})", USD, kind="total")
+    g.f(tr, 10, f"=SUM(J{first}:J{tr - 1})", USD, kind="total")
     ctx.committed_total_row = tr
-    ctx.name("committed_npv_usd", ref(CO, tr, 9))
-    ctx.name("committed_table", rng(CO, first, 3, tr - 1, 6))
+    ctx.name("committed_npv_usd", ref(CO, tr, 10))
+    ctx.name("committed_table", rng(CO, first, 3, tr - 1, 7))
     return first, tr + 2
 
 

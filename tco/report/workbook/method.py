@@ -32,17 +32,22 @@ def write(ctx: Context) -> None:
          "kind; a fine-tune's shorter prompt reduces input tokens by its input token "
          "reduction."),
         ("GPUs on demand", "GPUs rented x USD per GPU-hour x hours per period."),
-        ("Reserved terms", "A commitment of 1 or 3 years is paid for every period of its term, "
-         "used or not: GPUs under commitment x USD per GPU-hour x hours per period. The part "
-         "of a term running past the horizon is booked in the last period (category GPU "
-         "reserved after horizon), so the plan carries the whole commitment it signs."),
+        ("Reserved terms", "A commitment of 1 or 3 years is paid for every period of its term "
+         "inside the horizon, used or not: GPUs under commitment x USD per GPU-hour x hours per "
+         "period. Under the conservative end-of-horizon rule (end_of_horizon_conservative = 1) "
+         "the part of a term running past the horizon is also booked in the last period "
+         "(category GPU reserved after horizon)."),
         ("Owned GPUs and depreciation", "The purchase price is paid in the period bought "
          "(GPU purchases). While alive (life in periods = life in years x periods per year, "
          "rounded) each GPU costs power_kw x (facility USD per kW-month x months + electricity "
          "USD per kWh x PUE x hours) per period."),
-        ("Residual value", "Straight-line depreciation over the life: a GPU bought in period s "
-         "keeps a book value of price x max(0, 1 - (periods in horizon - s) / life in periods) "
-         "at the horizon end, credited (negative) in the last period."),
+        ("Residual value", "Pro rata end-of-horizon rule (end_of_horizon_conservative = 0): "
+         "a GPU costs an annuity over its life at the discount rate for the periods it serves "
+         "inside the horizon. With v = period_discount, life L periods and n = min(L, max(0, "
+         "s + L - periods in horizon)) periods of life left after the horizon for a GPU bought "
+         "in period s, the price x v x (1 - v^n) / (1 - v^L) (price x n / L at rate 0, "
+         "straight-line book value) is credited (negative) in the last period. Conservative "
+         "rule: no credit."),
         ("Staff", "Engineers hired beyond those employed x cost per year / periods per year. "
          "Employed engineers are committed costs."),
         ("Fine-tuning", "A trained fine-tune costs its training cost at the first period and "
