@@ -11,10 +11,14 @@ the model's context window holds the request (input + output tokens). Kinds:
 
 Unit costs per period at a share of 1 (the whole workload), undiscounted:
 
-    api cost  = requests x (input x (1 - cached) x p_in + input x cached x p_cached
+    api cost  = requests x (input x (1 - cached) x p_in
+                + input x cached x ((1 - w) x p_cached + w x p_write)
                 + output x p_out) / 1e6 x (1 + price trend)^years
-    work      = requests x (input x (1 - cached) / prefill_tps + output / decode_tps) / 3600
-                x peak_to_average (not for batch latency)        [replica-hours]
+    work      = requests x (input x (1 - cached x (1 - w)) / prefill_tps + output / decode_tps)
+                / 3600 x peak_to_average (not for batch latency)  [replica-hours]
+
+w = 1 / cache_reuse is the share of requests that write the cached prefix (0 when the workload
+leaves cache_reuse out): they pay the cache-write price, a self-hosted replica prefills it.
     error     = requests x (1 - quality / 100) x error_cost_usd
 
 Prefill and decode are counted as sequential uses of a replica (conservative: continuous
@@ -50,8 +54,8 @@ class Options:
     table: pd.DataFrame
     """Columns: workload (index), workload_name, option (label), kind, fine_tune, api, provider,
     model, gpu, point, deployment (index into `deployments`, -1 for APIs), quality,
-    input_tokens (after any fine-tune reduction), p_input, p_cached, p_output (USD per 1M, before
-    trend), price_trend."""
+    input_tokens (after any fine-tune reduction), p_input, p_cached, p_output, p_cache_write
+    (USD per 1M, before trend), price_trend."""
     api_cost: np.ndarray
     """USD per period at share 1 (options x periods); 0 for self-hosted."""
     error_cost: np.ndarray
@@ -165,6 +169,12 @@ def _enumerate(scenario, resolved, periods, demand, strategy) -> Options:
     return prune_dominated(opts, provider_cap=scenario.constraints.max_share_per_provider)
 
 
+def _write_share(ws, widx) -> np.ndarray:
+    """1 / cache_reuse of each workload in `widx`: the share of requests writing the prefix."""
+    return np.array([1.0 / ws[w].cache_reuse if ws[w].cache_reuse else 0.0
+                     for w in widx.tolist()], dtype=float)
+
+
 def _reject(acc: _Block, widx, vrank: int, crank: int, label: str, reason) -> None:
     for k, w in enumerate(widx.tolist()):
         text = reason if isinstance(reason, str) else reason[k]
@@ -254,8 +264,12 @@ def _api_block(acc, widx, vrank, crank0, api: ResolvedApi, ft, strategy, caching
         p_cached = (np.array([p.cached_input for p in prices], dtype=float) if caching
                     else p_in.copy())
         p_out = np.array([p.output for p in prices], dtype=float)
+        p_write = (np.array([p.write for p in prices], dtype=float) if caching
+                   else p_in.copy())
         cached = cached_share[sub] if caching else np.zeros(len(sub))
-        per_request = (input_tokens * (1 - cached) * p_in + input_tokens * cached * p_cached
+        w = _write_share(ws, sub)
+        per_request = (input_tokens * (1 - cached) * p_in
+                       + input_tokens * cached * ((1 - w) * p_cached + w * p_write)
                        + outp[sub] * p_out) / 1e6
         trend = (1.0 + api.price_trend_per_year) ** years
         r = req[sub]
@@ -265,7 +279,8 @@ def _api_block(acc, widx, vrank, crank0, api: ResolvedApi, ft, strategy, caching
             fine_tune=[ft.name if ft else None] * n, api=[api.id] * n,
             provider=[api.provider] * n, model=[None] * n, gpu=[None] * n, point=[None] * n,
             dep_key=None, quality=q, input_tokens=input_tokens, p_input=p_in,
-            p_cached=p_cached, p_output=p_out, price_trend=np.full(n, api.price_trend_per_year),
+            p_cached=p_cached, p_output=p_out, p_cache_write=p_write,
+            price_trend=np.full(n, api.price_trend_per_year),
             api_cost=r * per_request[:, None] * trend[None, :],
             error=r * (1 - q / 100.0)[:, None] * err[sub][:, None],
             work=np.zeros_like(r), tokens=r * (inp0[sub] + outp[sub])[:, None]))
@@ -302,7 +317,7 @@ def _self_block(acc, widx, vrank, crank0, model: ResolvedModel, ft, strategy, ws
                        serving.batch.prefill_tokens_per_s)
         dec = np.where(inter, serving.interactive.decode_tokens_per_s,
                        serving.batch.decode_tokens_per_s)
-        seconds = it * (1 - cached_share[sub]) / pre + outp[sub] / dec
+        seconds = it * (1 - cached_share[sub] * (1 - _write_share(ws, sub))) / pre + outp[sub] / dec
         pk = np.where(latency[sub] != "batch", peak[sub], 1.0)
         points = np.where(inter, "interactive", "batch").tolist()
         r = req[sub]
@@ -314,7 +329,7 @@ def _self_block(acc, widx, vrank, crank0, model: ResolvedModel, ft, strategy, ws
             dep_key=(served, model.name, gpu, serving.gpus_per_replica,
                      ft.name if ft else None),
             quality=q, input_tokens=it, p_input=np.zeros(n), p_cached=np.zeros(n),
-            p_output=np.zeros(n), price_trend=np.zeros(n),
+            p_output=np.zeros(n), p_cache_write=np.zeros(n), price_trend=np.zeros(n),
             api_cost=np.zeros_like(r), error=r * (1 - q / 100.0)[:, None] * err[sub][:, None],
             work=r * seconds[:, None] / 3600.0 * pk[:, None],
             tokens=r * (inp0[sub] + outp[sub])[:, None]))
@@ -325,7 +340,8 @@ def _assemble(acc: _Block, ws, latency, n_t: int):
     order of first use."""
     parts = acc.parts
     obj_cols = ["option", "kind", "fine_tune", "api", "provider", "model", "gpu", "point"]
-    num_cols = ["quality", "input_tokens", "p_input", "p_cached", "p_output", "price_trend"]
+    num_cols = ["quality", "input_tokens", "p_input", "p_cached", "p_output", "p_cache_write",
+                "price_trend"]
     mat_cols = ["api_cost", "error", "work", "tokens"]
     if not parts:
         table = pd.DataFrame([], columns=_COLUMNS)
@@ -369,7 +385,7 @@ def _assemble(acc: _Block, ws, latency, n_t: int):
 
 _COLUMNS = ["workload", "workload_name", "option", "kind", "fine_tune", "api", "provider",
             "model", "gpu", "point", "deployment", "quality", "input_tokens", "p_input",
-            "p_cached", "p_output", "price_trend"]
+            "p_cached", "p_output", "p_cache_write", "price_trend"]
 _DEPLOY_COLUMNS = ["served", "base_model", "gpu", "point", "gpus_per_replica",
                    "needs_min_replicas", "fine_tune"]
 

@@ -46,11 +46,13 @@ def resolve_plain(s: Scenario) -> Resolved:
         p = a.price
         rt = TokenPrices(p.input_usd_per_mtok,
                          p.cached_input_usd_per_mtok if p.cached_input_usd_per_mtok is not None
-                         else p.input_usd_per_mtok, p.output_usd_per_mtok, "test")
+                         else p.input_usd_per_mtok, p.output_usd_per_mtok, "test",
+                         p.cache_write_usd_per_mtok)
         batch = None
         if a.batch_discount is not None:
             k = 1 - a.batch_discount
-            batch = TokenPrices(rt.input * k, rt.cached_input * k, rt.output * k, "test")
+            batch = TokenPrices(rt.input * k, rt.cached_input * k, rt.output * k, "test",
+                                None if rt.cache_write is None else rt.cache_write * k)
         ft = None
         if a.fine_tuned_price is not None:
             q = a.fine_tuned_price

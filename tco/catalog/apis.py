@@ -167,6 +167,8 @@ class _Raw:
     cached: float | None
     output: float | None
     notes: tuple[str, ...] = ()
+    write: float | None = None
+    """Cache-write price (None: the input price)."""
 
 
 def _apply_quote(raw: _Raw, quote: ApiPriceQuote | None) -> _Raw:
@@ -176,11 +178,16 @@ def _apply_quote(raw: _Raw, quote: ApiPriceQuote | None) -> _Raw:
     notes = list(raw.notes)
     given = {k: v for k, v in (("input", quote.input_usd_per_mtok),
                                ("cached input", quote.cached_input_usd_per_mtok),
-                               ("output", quote.output_usd_per_mtok)) if v is not None}
+                               ("output", quote.output_usd_per_mtok),
+                               ("cache write", quote.cache_write_usd_per_mtok)) if v is not None}
     if given:
         notes.append(f"{', '.join(given)}: scenario quote")
+    write = given.get("cache write", raw.write)
+    if "input" in given and "cache write" not in given and write is not None:
+        # The snapshot's write premium is relative to its list input price: keep the ratio.
+        write = write * given["input"] / raw.input if raw.input else None
     return _Raw(given.get("input", raw.input), given.get("cached input", raw.cached),
-                given.get("output", raw.output), tuple(notes))
+                given.get("output", raw.output), tuple(notes), write)
 
 
 def _finish(raw: _Raw, base_source: str) -> TokenPrices:
@@ -191,15 +198,18 @@ def _finish(raw: _Raw, base_source: str) -> TokenPrices:
         cached = raw.input
         notes.append("cached input = input (no cache price in the data: no cache discount)")
     source = base_source + ("; " + "; ".join(notes) if notes else "")
+    write = None if raw.write is None else float(raw.write)
     return TokenPrices(input=float(raw.input), cached_input=float(cached),
-                       output=float(raw.output), source=source)
+                       output=float(raw.output), source=source, cache_write=write)
 
 
 def _discounted(prices: TokenPrices, discount: float, why: str) -> TokenPrices:
     """Batch prices as a discount on input, cached input and output alike."""
     keep = 1.0 - discount
+    write = None if prices.cache_write is None else prices.cache_write * keep
     return TokenPrices(prices.input * keep, prices.cached_input * keep, prices.output * keep,
-                       f"{prices.source}; batch: {discount:.0%} off all token prices ({why})")
+                       f"{prices.source}; batch: {discount:.0%} off all token prices ({why})",
+                       write)
 
 
 @cache
@@ -225,22 +235,25 @@ def _snapshot_tiers(model: Any, when: date) -> list[tuple[int, _Raw, _Raw | None
     """Per context tier: (min input tokens, realtime raw prices, batch-variant raw prices)."""
     std = standard_prices(model, when)
     batch = batch_prices(model, when)
-    keys = ("input_mtok", "cache_read_mtok", "output_mtok")
+    keys = ("input_mtok", "cache_read_mtok", "output_mtok", "cache_write_mtok")
     std_values = [getattr(std, k, None) for k in keys]
     batch_values = [batch.get(k, v) if batch else None for k, v in zip(keys, std_values)]
     out = []
     for start in _tier_starts(*std_values, *batch_values):
-        rt = _Raw(*(_at(v, start) for v in std_values))
+        r_in, r_cached, r_out, r_write = (_at(v, start) for v in std_values)
+        rt = _Raw(r_in, r_cached, r_out, (), r_write)
         bt = None
         if batch:
             notes = ()
-            b_in, b_cached, b_out = (_at(v, start) for v in batch_values)
+            b_in, b_cached, b_out, b_write = (_at(v, start) for v in batch_values)
+            if "cache_write_mtok" not in batch and b_write is not None and b_in and r_in:
+                b_write *= b_in / r_in  # the variant's discount on input applies to writes too
             if "cache_read_mtok" not in batch and b_cached is not None:
                 notes = ("batch cached input: the standard cache price "
                          "(the batch variant gives none)",)
                 if b_in is not None and b_cached > b_in:
                     b_cached = b_in
-            bt = _Raw(b_in, b_cached, b_out, ("batch price variant",) + notes)
+            bt = _Raw(b_in, b_cached, b_out, ("batch price variant",) + notes, b_write)
         out.append((start, rt, bt))
     return out
 
@@ -302,7 +315,7 @@ def _batch(api: Api, provider_id: str, realtime: TokenPrices, variant: _Raw | No
                                     api.price.cached_input_usd_per_mtok))
         if not quoted:
             raw = _Raw(variant.input, variant.cached if variant.cached is not None
-                       else realtime.cached_input, variant.output, variant.notes)
+                       else realtime.cached_input, variant.output, variant.notes, variant.write)
             return _finish(raw, snapshot_source())
         if list_input:
             return _discounted(realtime, 1.0 - variant.input / list_input,
@@ -316,7 +329,8 @@ def _batch(api: Api, provider_id: str, realtime: TokenPrices, variant: _Raw | No
 def _private(api: Api) -> ResolvedApi:
     """An API absent from the snapshot, priced entirely by the scenario's quote."""
     q = api.price
-    raw = _Raw(q.input_usd_per_mtok, q.cached_input_usd_per_mtok, q.output_usd_per_mtok)
+    raw = _Raw(q.input_usd_per_mtok, q.cached_input_usd_per_mtok, q.output_usd_per_mtok, (),
+               q.cache_write_usd_per_mtok)
     realtime = _finish(raw, "scenario quote (private API, not in genai-prices)")
     batch = (_discounted(realtime, api.batch_discount, "scenario batch_discount")
              if api.batch_discount is not None else None)

@@ -19,6 +19,13 @@ class TokenPrices:
     source: str
     """Where the prices come from: `genai-prices <version> (<date>)`, `scenario quote`, or a
     catalog row."""
+    cache_write: float | None = None
+    """Price of writing the cached prefix; None = the input price (no write premium)."""
+
+    @property
+    def write(self) -> float:
+        """USD per 1M tokens written to the prompt cache."""
+        return self.input if self.cache_write is None else self.cache_write
 
 
 @dataclass(frozen=True)

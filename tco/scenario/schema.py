@@ -98,6 +98,12 @@ class Workload(Spec):
     """Mean output tokens per request."""
     cached_input_share: Share = 0.0
     """Share of input tokens that is a reusable prefix (provider cache reads, prefix caching)."""
+    cache_reuse: float | None = Field(None, ge=1, le=1e9)
+    """Requests served per write of the cached prefix (a provider cache entry lives minutes to an
+    hour: at 20 requests per cache lifetime this is 20). One request in `cache_reuse` writes the
+    prefix, paid at the provider's cache-write price (e.g. 1.25x input for Anthropic's 5-minute
+    cache; the input price where the provider charges no premium), and a self-hosted replica
+    prefills it. None = writes not priced (the prefix is reused without end)."""
     peak_to_average: float = Field(1.0, ge=1, le=1000)
     """Busiest hour's traffic over the mean; self-hosted capacity for non-batch traffic is
     sized to it."""
@@ -118,6 +124,9 @@ class ApiPriceQuote(Spec):
     """Price of uncached input tokens, USD per 1M."""
     cached_input_usd_per_mtok: NonNeg | None = None
     """Price of input tokens read from the provider's prompt cache, USD per 1M."""
+    cache_write_usd_per_mtok: NonNeg | None = None
+    """Price of input tokens written to the provider's prompt cache, USD per 1M (default: the
+    snapshot's cache-write price, else the input price)."""
     output_usd_per_mtok: NonNeg | None = None
     """Price of output tokens, USD per 1M."""
 
