@@ -7,7 +7,8 @@ reviewer who changes a price, a salary or the discount rate sees every dependent
 for the same plan. The formulas restate the engine's cost terms one for one:
 
 - API (Plan sheet, one row per workload, period and option):
-  requests x (input x (1 - cached) x p_in + input x cached x p_cached + output x p_out) / 1e6
+  requests x (input x (1 - cached) x p_in + input x cached x ((1 - w) x p_cached + w x p_write)
+  + output x p_out) / 1e6, w = 1 / cache_reuse
   x (1 + price trend)^years, with requests = share x the workload's requests in the period.
 - Error: requests x (1 - quality / 100) x cost of one bad answer.
 - GPUs (Costs sheet, one row per GPU type and period, over the Capacity sheet's counts):

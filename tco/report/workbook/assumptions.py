@@ -123,9 +123,9 @@ def _assumptions_workloads(ctx: Context, g: Grid, r: int) -> int:
     labels = ["Workload", "Task", "Latency", "Requests per month (first period)",
               "Growth per year", "Input tokens per request", "Output tokens per request",
               "Cached input share", "Peak to average", "Error cost (USD per bad answer)",
-              "Minimum quality (0-100)", "Tokens per request"]
+              "Minimum quality (0-100)", "Tokens per request",
+              "Cache writes (share of requests = 1 / cache_reuse)"]
     g.header(r, 1, labels)
-    g.put(r, 13, None)
     for t, label in enumerate(ctx.run.solution.periods):
         g.put(r, ctx.pcol(t), f"Requests {label}", kind="header")
     first = r + 1
@@ -146,6 +146,7 @@ def _assumptions_workloads(ctx: Context, g: Grid, r: int) -> int:
         g.put(rr, 10, w.error_cost_usd, USD_CENTS, is_input=True)
         g.put(rr, 11, w.min_quality, NUMBER)
         g.f(rr, 12, f"={local(rr, 6)}+{local(rr, 7)}", COUNT)
+        g.put(rr, 13, 1.0 / w.cache_reuse if w.cache_reuse else 0.0, SHARE, is_input=True)
         for t in range(T):
             c = ctx.pcol(t)
             if listed:
@@ -156,7 +157,7 @@ def _assumptions_workloads(ctx: Context, g: Grid, r: int) -> int:
     last = max(first, first + len(s.workloads) - 1)
     for c, name in ((1, "wl_names"), (4, "wl_requests_per_month"), (5, "wl_growth_per_year"),
                     (6, "wl_input_tokens"), (7, "wl_output_tokens"), (8, "wl_cached_share"),
-                    (10, "wl_error_cost_usd")):
+                    (10, "wl_error_cost_usd"), (13, "wl_cache_write_share")):
         ctx.name(name, rng(A, first, c, last, c))
     ctx.name("wl_requests", rng(A, first, ctx.pcol(0), last, ctx.pcol(T - 1)))
     g.width(4, 16)
@@ -176,7 +177,7 @@ def _assumptions_prices(ctx: Context, g: Grid, r: int) -> int:
     r += 1
     g.header(r, 1, ["Price row", "API", "Provider", "Mode", "Input (USD/1M)",
                     "Cached input (USD/1M)", "Output (USD/1M)", "Price trend per year",
-                    "Source", "Defined name (output)"])
+                    "Source", "Defined name (output)", "Cache write (USD/1M)"])
     for t, label in enumerate(ctx.run.solution.periods):
         g.put(r, ctx.pcol(t), f"Trend {label}", kind="header")
     first = r + 1
@@ -187,7 +188,7 @@ def _assumptions_prices(ctx: Context, g: Grid, r: int) -> int:
     for i, k in enumerate(keys):
         rr = first + i
         ctx.price_row[k] = rr
-        api_id, mode, p_in, p_cached, p_out, trend = k
+        api_id, mode, p_in, p_cached, p_out, trend, p_write = k
         seen[k[:2]] = seen.get(k[:2], 0) + 1
         label = f"{api_id} {mode}" + (f" #{seen[k[:2]]}" if count[k[:2]] > 1 else "")
         api = apis.get(api_id)
@@ -207,8 +208,10 @@ def _assumptions_prices(ctx: Context, g: Grid, r: int) -> int:
         g.put(rr, 7, p_out, PRICE, is_input=True)
         g.put(rr, 8, trend, SHARE, is_input=True)
         g.put(rr, 9, source)
+        g.put(rr, 11, p_write, PRICE, is_input=True)
         base = f"price_{name_token(api_id)}_{name_token(mode)}"
-        for c, suffix in ((5, "input"), (6, "cached"), (7, "output"), (8, "trend")):
+        for c, suffix in ((5, "input"), (6, "cached"), (7, "output"), (8, "trend"),
+                          (11, "cache_write")):
             n = ctx.name(f"{base}_{suffix}", ref(A, rr, c))
             if suffix == "output":
                 g.put(rr, 10, n)
@@ -217,7 +220,7 @@ def _assumptions_prices(ctx: Context, g: Grid, r: int) -> int:
             g.f(rr, c, f"=(1+$H{rr})^{col(c)}${ctx.row_years}", FACTOR)
     last = max(first, first + len(keys) - 1)
     for c, name in ((5, "api_price_input"), (6, "api_price_cached"), (7, "api_price_output"),
-                    (8, "api_price_trend")):
+                    (8, "api_price_trend"), (11, "api_price_cache_write")):
         ctx.name(name, rng(A, first, c, last, c))
     return last + 2
 

@@ -70,4 +70,4 @@ def price_key(row) -> tuple:
     else:
         mode = "realtime"
     return (row.api, mode, float(row.p_input), float(row.p_cached), float(row.p_output),
-            float(row.price_trend))
+            float(row.price_trend), float(row.p_cache_write))

@@ -78,10 +78,12 @@ def write(ctx: Context) -> None:
         if a.kind in ("api", "api_batch"):
             pr = ctx.price_row[price_key(o)]
             g.put(r, c["Price row"], ctx.price_label[pr])
-            p_in, p_ca, p_out = (ref(A, pr, k) for k in (5, 6, 7))
+            p_in, p_ca, p_out, p_wr = (ref(A, pr, k) for k in (5, 6, 7, 11))
             trend = ref(A, pr, ctx.pcol(t))
+            wr_share = ref(A, wr, 13)  # one request in cache_reuse writes the prefix
             g.f(r, c["API cost (USD)"],
-                f"={J}*({K}*(1-{L})*{p_in}+{K}*{L}*{p_ca}+{M}*{p_out})/1000000*{trend}", USD)
+                f"={J}*({K}*(1-{L})*{p_in}+{K}*{L}*((1-{wr_share})*{p_ca}+{wr_share}*{p_wr})"
+                f"+{M}*{p_out})/1000000*{trend}", USD)
         g.f(r, c["Error cost (USD)"], f"={J}*(1-{N}/100)*{ref(A, wr, 10)}", USD)
         gpr = gpus_per_replica[int(o.deployment)] if int(o.deployment) >= 0 else 0
         g.put(r, c["GPU-hours"], float(a.gpu_replica_hours) * gpr, NUMBER)
