@@ -131,7 +131,9 @@ def run(
                                   "mip_rel_gap": mip_gap, "threads": threads})
     written = write_results(result, out)
     from tco.report.workbook import write_workbook
-    write_workbook(result, out / "plan.xlsx")
+    # Cached results in every formula cell when LibreOffice is installed (readers that do not
+    # calculate, such as pandas and file previews, then see numbers).
+    write_workbook(result, out / "plan.xlsx", cached_values=True)
     from tco.report.html import write_html
     write_html(result, out / "report.html")
     print_summary(console, result)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parent.parent
 TCO = [sys.executable, "-m", "tco"]
 
@@ -30,6 +32,18 @@ def test_run_writes_every_report(tmp_path):
     assert res["prices_snapshot"]["date"]
     assert "NPV" in r.stdout
     assert not list(tmp_path.glob(".*.tmp")), "temporary files left behind"
+    # The workbook's formula cells carry their results (LibreOffice recalculates them when
+    # installed, and CI installs it): pandas, which does not calculate, reads the NPV.
+    from tco.report.workbook.cached import available
+
+    if available():
+        summary = pd.read_excel(tmp_path / "plan.xlsx", sheet_name="Summary", header=None)
+        rows = dict(zip(summary[0], summary[1]))
+        assert abs(rows["NPV of the plan (USD)"] - res["npv_usd"]) <= 1e-6 * abs(res["npv_usd"])
+        costs = pd.read_excel(tmp_path / "plan.xlsx", sheet_name="Costs")
+        total = costs.loc[costs["Period"] == "Total", "Total (USD)"].iloc[0]
+        usd = sum(c["usd"] for c in res["costs"])
+        assert abs(total - usd) <= 1e-6 * max(1.0, abs(usd))
 
 
 def test_unservable_workload_exits_1_with_reasons(tmp_path):

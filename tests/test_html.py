@@ -21,6 +21,7 @@ from engine_helpers import api, model, resolve_plain, scenario, workload
 from tco.errors import InfeasibleError
 from tco.pipeline import plan
 from tco.report import html as html_report
+from tco.report.headline import saving_vs_best_single
 from tco.report.html import recommendation, render_html, write_html
 from tco.run import RunResult
 from tco.scenario.schema import Strategy
@@ -236,7 +237,12 @@ def test_recommendation_sentence(page):
     run = rich_run()
     text = recommendation(run)
     assert text.startswith("Serve ") and text.endswith(".")
-    assert "NPV $" in text and "below APIs only" in text and "%" in text
+    saving = saving_vs_best_single(run)
+    assert "NPV $" in text and "%" in text
+    # Against the best single-mode strategy, the same figure the workbook restates.
+    assert (f"${abs(saving.usd):,.0f} ({abs(saving.share) * 100:.0f}%) "
+            f"{'below' if saving.usd >= 0 else 'above'} the best single-mode strategy "
+            f"({saving.against})") in text
     assert "breaks even at" in text and "requests per month" in text
     assert "h100" in text and "through APIs" in text
     assert re.search(r"from 20\d\dQ\d", text)
@@ -271,7 +277,7 @@ def test_absent_analysis_says_so(tmp_path):
     assert 'id="chart-costs"' in text
     assert "was not computed for this run" in text
     sentence = recommendation(plain_run())
-    assert "NPV $" in sentence and "below APIs only" not in sentence
+    assert "NPV $" in sentence and "single-mode" not in sentence
 
 
 def test_api_only_plan_needs_no_capacity_chart():

@@ -235,7 +235,9 @@ def test_opens_with_charts_and_finance_layout(tmp_path, rich):
         assert ws.freeze_panes, name
         assert ws.auto_filter.ref, name
         assert ws.page_setup.orientation == "landscape"
-        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        # Fitted to one page width, or printed across pages with titles repeated.
+        assert (ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage) \
+            or (ws.print_title_rows and ws.print_title_cols), name
     costs = wb["Costs"]
     assert "USD" in costs.cell(1, 4).value
     assert '"$"#,##0' in costs.cell(2, 4).number_format
@@ -283,13 +285,15 @@ def test_strategies_rendered_when_present(tmp_path, rich):
     flat = [c.value for c in cells]
     assert "api_batch_cache" in flat and "workload chat: quality below 80" in flat
     assert "No break-even between 0.01x and 1e+03x today's demand." in flat
-    assert "hybrid NPV (USD)" in flat and "npv_a_usd.low" in flat
+    assert "hybrid NPV (USD)" in flat and "NPV a (USD) low" in flat
     assert all(c.data_type == "s" for c in cells if c.value == INJECT)
-    summary = {row[0].value: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=14)}
+    summary = {row[0].value: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=24)}
     assert summary["Recommended strategy"].value == "hybrid"
-    saving = summary["Savings against the best single-mode strategy (USD)"]
+    saving = summary["Saved against the best single-mode strategy (USD)"]
     # hybrid against api_batch_cache, the cheapest feasible single-mode strategy.
-    assert saving.data_type == "f" and "Strategies" in saving.value
+    assert saving.data_type == "f" and "best_single_npv_usd" in saving.value
+    assert "api_batch_cache" in summary["Saved against the best single-mode strategy (USD)"] \
+        .offset(0, 1).value
     with zipfile.ZipFile(path) as z:
         assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 4
 
@@ -300,3 +304,52 @@ def test_api_only_plan_without_gpus(tmp_path):
     assert wb.sheetnames == list(SHEETS)
     assert "No GPUs" in str(wb["Capacity"]["A2"].value)
     assert "npv_usd" in wb.defined_names
+
+
+ROLE_COLOURS = {"0000CC": "input", "7030A0": "as solved", "595959": "label"}
+
+
+def test_no_typed_number_a_formula_could_compute(tmp_path, rich):
+    """Every number written as a value is an input (blue), a decision or result as solved
+    (purple) or an index (grey); everything else is a formula."""
+    run = RunResult(scenario=rich.scenario, resolved=rich.resolved, solution=rich.solution,
+                    strategies=pd.DataFrame({"strategy": ["api_only", "hybrid"],
+                                             "status": ["ok", "ok"],
+                                             "npv_usd": [rich.solution.npv_usd + 1.0,
+                                                         rich.solution.npv_usd]}))
+    wb = load_workbook(write_workbook(run, tmp_path / "plan.xlsx"))
+    typed, roles = [], set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "n" and isinstance(c.value, int | float):
+                    rgb = (c.font.color.rgb if c.font and c.font.color else None) or ""
+                    role = ROLE_COLOURS.get(str(rgb)[-6:])
+                    if role is None:
+                        typed.append(f"{ws.title}!{c.coordinate}={c.value}")
+                    roles.add(role)
+    assert not typed, typed[:20]
+    assert roles >= {"input", "as solved", "label"}
+    # Formerly typed, now formulas: Plan GPU-hours and quality, Capacity busy share,
+    # headroom, utilization; the Summary's saving; the hybrid row of Strategies.
+    plan = wb["Plan"]
+    head = {c.value: c.column_letter for c in plan[1]}
+    assert plan[f"{head['Quality (0-100)']}2"].data_type == "f"
+    cap = wb["Capacity"]
+    assert cap["O2"].data_type == "f" and cap["N2"].data_type == "f"
+    assert "assumptions_changed" in wb.defined_names and "plan_check" in wb.defined_names
+
+
+def test_signoff_sheet_logs_inputs_sources_files_and_limits(tmp_path, rich):
+    wb = load_workbook(write_workbook(rich, tmp_path / "plan.xlsx"))
+    ws = wb["Sign-off"]
+    text = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    for needed in ("Owner", "Reviewer", "Run date (UTC)", "tco version", "Price snapshot date",
+                   "Scenario files", "Utilization target", "Minimum replicas", "GPU cap g_own",
+                   "Assumption log (as solved on"):
+        assert any(needed in t for t in text), needed
+    # GPU and model figures with their sources (catalog citations or the scenario).
+    log = {ws.cell(r, 1).value: ws.cell(r, 5).value for r in range(1, ws.max_row + 1)}
+    assert any(k and k.startswith("Assumptions: g_own: Purchase price") for k in log)
+    assert any(k and "Prefill" in k for k in log)
+    assert all(v for k, v in log.items() if k and k.startswith("Assumptions: "))

@@ -31,6 +31,27 @@ REL = 1e-6
 DELTA_OUT = 1.5
 """USD per 1M output tokens added to prov/big's realtime price in the edited copy."""
 EDITED = "price_prov_big_realtime_output"
+STALE_DEMAND = 1.3
+STALE = "Assumptions changed since the plan was solved: run tco again"
+
+
+def _chat_row(wb):
+    ((sheet, coord),) = list(wb.defined_names["wl_names"].destinations)
+    ws = wb[sheet]
+    first, last = (int(x.split("$")[-1]) for x in coord.split(":"))
+    return ws, next(r for r in range(first, last + 1) if ws.cell(r, 1).value == "chat")
+
+
+def _quality_cell(wb, name, task):
+    ws = wb["Assumptions"]
+    for row in ws.iter_rows():
+        if row[0].value == name and row[2].value == task and row[1].value is None:
+            return row[3]
+    raise AssertionError(f"no quality row for {name} {task}")
+
+
+def _col(ws, header, row=1):
+    return next(c.column for c in ws[row] if c.value == header)
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +74,10 @@ def recalculated(tmp_path_factory):
         "strategy": ["api_only", "api_batch_cache", "hybrid"], "status": ["ok"] * 3,
         "npv_usd": [mono.solution.npv_usd + 5000.0, mono.solution.npv_usd + 1234.5,
                     mono.solution.npv_usd]})
+    rich.strategies = pd.DataFrame({
+        "strategy": ["api_only", "api_batch_cache", "hybrid"], "status": ["ok"] * 3,
+        "npv_usd": [rich.solution.npv_usd + 9000.0, rich.solution.npv_usd + 4000.0,
+                    rich.solution.npv_usd]})
     write_workbook(rich, src / "rich.xlsx")
     write_workbook(mono, src / "monthly.xlsx")
     write_workbook(conservative, src / "conservative.xlsx")
@@ -62,8 +87,16 @@ def recalculated(tmp_path_factory):
     cell = named_cell(wb, EDITED)
     cell.value = cell.value + DELTA_OUT
     wb.save(src / "edited.xlsx")
+    # A second reviewer's edits: chat's demand up by STALE_DEMAND and one quality score down.
+    wb = load_workbook(src / "rich.xlsx")
+    ws, chat = _chat_row(wb)
+    ws.cell(chat, 4).value = ws.cell(chat, 4).value * STALE_DEMAND
+    qcell = _quality_cell(wb, "prov/big", "chat")
+    qcell.value = qcell.value - 10
+    wb.save(src / "stale.xlsx")
     out = recalculate([src / "rich.xlsx", src / "monthly.xlsx", src / "edited.xlsx",
-                       src / "conservative.xlsx"], tmp_path_factory.mktemp("recalculated"))
+                       src / "stale.xlsx", src / "conservative.xlsx"],
+                      tmp_path_factory.mktemp("recalculated"))
     books = {p.stem: load_workbook(p, data_only=True) for p in out}
     return {"runs": {"rich": rich, "monthly": mono, "conservative": conservative},
             "books": books,
@@ -153,8 +186,80 @@ def test_injected_workload_name_stays_text(recalculated):
 
 def test_summary_savings_against_the_best_single_mode_strategy(recalculated):
     ws = recalculated["books"]["monthly"]["Summary"]
-    rows = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(5, 15)}
+    rows = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(5, 25)}
     assert rows["Recommended strategy"] == "hybrid"
-    assert rows["Savings against the best single-mode strategy (USD)"] == pytest.approx(1234.5)
+    assert rows["Saved against the best single-mode strategy (USD)"] == pytest.approx(1234.5)
     assert rows["NPV of the plan (USD)"] == pytest.approx(
         recalculated["runs"]["monthly"].solution.npv_usd, rel=REL)
+
+
+def test_capacity_and_plan_formulas_restate_the_engine(recalculated):
+    run, wb = recalculated["runs"]["rich"], recalculated["books"]["rich"]
+    sol = run.solution
+    cap = wb["Capacity"]
+    fleet = sol.tables["fleet"].reset_index(drop=True)
+    assert len(fleet) > 0
+    for i, row in fleet.iterrows():
+        r = 2 + i
+        assert cap.cell(r, 1).value == row.gpu and cap.cell(r, 3).value == row.t
+        for k, key in ((7, "owned"), (8, "reserved_1y"), (9, "reserved_3y"),
+                       (11, "existing_owned"), (12, "existing_reserved"), (13, "total"),
+                       (14, "in_use")):
+            assert cap.cell(r, k).value == pytest.approx(row[key]), (row.gpu, row.t, key)
+        assert cap.cell(r, 15).value == pytest.approx(row.utilization, rel=REL, abs=1e-12)
+    reps = sol.tables["replicas"].reset_index(drop=True)
+    first = next(r for r in range(1, cap.max_row) if cap.cell(r, 1).value == "Served model") + 1
+    for i, row in reps.iterrows():
+        r = first + i
+        assert cap.cell(r, 9).value == pytest.approx(row.replica_hours_needed, rel=REL)
+        assert cap.cell(r, 10).value == pytest.approx(row.busy_share, rel=REL)
+        assert cap.cell(r, 11).value == ("yes" if row.headroom_ok else "no")
+    plan = wb["Plan"]
+    gh, q = _col(plan, "GPU-hours"), _col(plan, "Quality (0-100)")
+    assert sum(plan.cell(r, gh).value or 0 for r in range(2, plan.max_row + 1)) == \
+        pytest.approx(float((sol.tables["replicas"].replica_hours_needed
+                             * sol.tables["replicas"].gpus
+                             / sol.tables["replicas"].replicas.clip(lower=1)).sum()), rel=REL)
+    assert all(isinstance(plan.cell(r, q).value, float | int) for r in range(2, plan.max_row + 1))
+
+
+def test_an_edit_moves_every_derived_cell_and_says_run_again(recalculated):
+    """Demand and a quality score edited in a copy: what follows from them moved, the rest is
+    labelled as solved, and the plan check says in words that the plan is stale."""
+    before, after = recalculated["books"]["rich"], recalculated["books"]["stale"]
+    assert named_cell(before, "plan_check").value.startswith("Assumptions as solved")
+    assert named_cell(after, "plan_check").value == STALE
+    assert named_cell(before, "assumptions_changed").value == 0
+    assert named_cell(after, "assumptions_changed").value == 2
+    # The price edit of the other copy is caught too.
+    assert named_cell(recalculated["books"]["edited"], "plan_check").value == STALE
+    # Every formula cell that follows from chat's demand or prov/big's chat score moved.
+    pb, pa = before["Plan"], after["Plan"]
+    head = {c.value: c.column for c in pb[1]}
+    moved = ["Requests", "Tokens", "Error cost (USD)", "API cost (USD)", "Replica-hours",
+             "GPU-hours", "Direct cost PV (USD)"]
+    checked = 0
+    for r in range(2, pb.max_row + 1):
+        if pb.cell(r, 1).value != "chat":
+            continue
+        for name in moved:
+            v0, v1 = pb.cell(r, head[name]).value, pa.cell(r, head[name]).value
+            if v0:
+                assert v1 != pytest.approx(v0, rel=1e-9), (r, name)
+                checked += 1
+        if pb.cell(r, head["API or model"]).value == "prov/big":
+            assert pa.cell(r, head["Quality (0-100)"]).value == \
+                pb.cell(r, head["Quality (0-100)"]).value - 10
+    assert checked > 10
+    cb, ca = before["Capacity"], after["Capacity"]
+    first = next(r for r in range(1, cb.max_row) if cb.cell(r, 1).value == "Served model") + 1
+    busy = [(cb.cell(r, 10).value, ca.cell(r, 10).value) for r in range(first, cb.max_row + 1)
+            if isinstance(cb.cell(r, 10).value, float) and cb.cell(r, 10).value > 0]
+    assert busy and any(b1 > b0 for b0, b1 in busy)
+    for name in ("npv_usd", "total_cost_usd", "tokens_pv_total"):
+        assert named_cell(after, name).value != pytest.approx(named_cell(before, name).value)
+    sb, sa = before["Summary"], after["Summary"]
+    saving = {sb.cell(r, 1).value: (sb.cell(r, 2).value, sa.cell(r, 2).value)
+              for r in range(5, 25)}["Saved against the best single-mode strategy (USD)"]
+    assert saving[0] == pytest.approx(4000.0)
+    assert saving[1] != pytest.approx(saving[0])

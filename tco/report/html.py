@@ -26,6 +26,8 @@ import jinja2
 import pandas as pd
 
 from tco.report.atomic import write_text_atomic
+from tco.report.headline import saving_vs_best_single
+from tco.report.limits import describe_limits
 from tco.run import RunResult
 
 MAX_ROWS = 200
@@ -186,11 +188,11 @@ def recommendation(run: RunResult) -> str:
     committed = _committed_npv(run)
     if committed:
         text += f" (plus {usd(committed)} already committed to existing assets)"
-    saving = _saving_vs_api_only(run)
+    saving = saving_vs_best_single(run)
     if saving is not None:
-        amount, share = saving
-        side = "below" if amount >= 0 else "above"
-        text += f", {usd(abs(amount))} ({pct(abs(share))}) {side} APIs only"
+        side = "below" if saving.usd >= 0 else "above"
+        text += (f", {usd(abs(saving.usd))} ({pct(abs(saving.share))}) {side} the best "
+                 f"single-mode strategy ({saving.against})")
     be = _main_breakeven(run)
     if be is not None:
         text += "; " + be["sentence"]
@@ -273,19 +275,6 @@ def _feasible(row) -> bool:
     return not _missing(row.get("npv_usd"))
 
 
-def _saving_vs_api_only(run: RunResult) -> tuple[float, float] | None:
-    """(USD, share) the plan saves against `api_only`, when that strategy was solved."""
-    df = _strategy_rows(run)
-    if df is None or "npv_usd" not in df.columns:
-        return None
-    rows = df[df["strategy"] == "api_only"]
-    if rows.empty or not _feasible(rows.iloc[0]):
-        return None
-    base = float(rows.iloc[0]["npv_usd"])
-    amount = base - run.solution.npv_usd
-    return amount, (amount / base if base else 0.0)
-
-
 def _get(d: dict, *keys, default=None):
     for k in keys:
         if k in d and not _missing(d[k]):
@@ -347,10 +336,12 @@ def _key_figures(run: RunResult) -> list[dict]:
     figs = [{"label": "NPV of the plan", "value": usd(sol.npv_usd),
              "note": f"{sol.periods[0]} to {sol.periods[-1]}, discounted at "
                      f"{pct(run.scenario.finance.discount_rate, 1)} a year"}]
-    saving = _saving_vs_api_only(run)
+    saving = saving_vs_best_single(run)
     if saving is not None:
-        figs.append({"label": "Saved against APIs only", "value": usd(saving[0]),
-                     "note": pct(saving[1], 1) + " of the APIs-only NPV"})
+        figs.append({"label": "Saved against the best single mode", "value": usd(saving.usd),
+                     "note": f"{pct(saving.share, 1)} of the NPV of {saving.against}, the "
+                             f"cheapest of APIs only, APIs with batch and caching, and "
+                             f"self-hosting only"})
     costs = sol["costs"]
     total = float(costs["usd"].sum())
     figs.append({"label": "Cost over the horizon", "value": usd(total),
@@ -633,15 +624,13 @@ def _assumptions(run: RunResult) -> dict:
         ["platform team", f"{_plural(s.staffing.platform_engineers, 'engineer')} once anything is "
                           f"self-hosted, {usd(s.staffing.cost_usd_per_year)} a year each, "
                           f"one engineer per {num(s.staffing.gpus_per_engineer)} GPUs"],
-        ["capacity", f"replicas sized to {pct(s.capacity.utilization_target)} utilization at "
-                     f"peak, at least {s.capacity.min_replicas} replica(s) per interactive model"],
+        ["capacity", f"replicas sized so that their busy share (work at peak / replica "
+                     f"capacity) is at most {pct(s.capacity.utilization_target)}; at least "
+                     f"{s.capacity.min_replicas} replica(s) per model serving interactive or "
+                     f"standard traffic"],
     ]
-    c = s.constraints
-    if c.max_share_per_provider is not None:
-        general.append(["provider cap", f"at most {pct(c.max_share_per_provider)} of a "
-                                        f"workload's traffic per provider"])
-    if c.budget_usd_per_period is not None:
-        general.append(["budget", f"{usd(c.budget_usd_per_period)} per period"])
+    general += [[label.lower(), text] for label, text in describe_limits(s, sol.data.gpus)
+                if label not in ("Utilization target", "Minimum replicas")]
     e = s.existing
     for o in e.owned_gpus:
         general.append(["existing GPUs", f"{o.count} {o.gpu} bought {o.bought} at "

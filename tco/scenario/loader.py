@@ -147,6 +147,13 @@ def load_scenario(path: str | Path) -> Loaded:
     return Loaded(scenario=scenario, locate=locate, files=files)
 
 
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a scenario file's bytes as they are now (for the sign-off record)."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 # --- reading one file --------------------------------------------------------------------
 
 

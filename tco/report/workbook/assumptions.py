@@ -48,11 +48,14 @@ def write(ctx: Context) -> None:
     g.header(r + 1, 1, ["Input", "Value", "Unit", "Defined name"])
     general = [
         ("Discount rate", s.finance.discount_rate, "per year", "discount_rate", SHARE, True),
-        ("Periods per year", periods.per_year, "periods", "periods_per_year", COUNT, False),
-        ("Hours per period", periods.hours, "hours (8760 / periods per year)",
+        ("Periods per year", periods.per_year, "periods (the layout; as solved)",
+         "periods_per_year", COUNT, False),
+        ("Hours per period", "=8760/periods_per_year", "hours (8760 / periods per year)",
          "hours_per_period", NUMBER, False),
-        ("Months per period", periods.months, "months", "months_per_period", NUMBER, False),
-        ("Periods in the horizon", T, "periods", "horizon_periods", COUNT, False),
+        ("Months per period", "=12/periods_per_year", "months", "months_per_period", NUMBER,
+         False),
+        ("Periods in the horizon", T, "periods (the layout; as solved)", "horizon_periods",
+         COUNT, False),
         ("End of horizon: commitments in full, no residual credit (1 = conservative, "
          "0 = pro rata)", int(s.finance.end_of_horizon == "conservative"), "0 or 1",
          "end_of_horizon_conservative", COUNT, True),
@@ -61,7 +64,11 @@ def write(ctx: Context) -> None:
     r += 2
     for label, value, unit, name, fmt, is_input in general:
         g.put(r, 1, label)
-        g.put(r, 2, value, fmt, is_input=is_input)
+        if isinstance(value, str) and value.startswith("="):
+            g.f(r, 2, value, fmt)
+        else:
+            g.put(r, 2, value, fmt, is_input=is_input, role=None if is_input else "solved",
+                  source="scenario")
         g.put(r, 3, unit)
         if name:
             g.put(r, 4, name)
@@ -95,7 +102,7 @@ def write(ctx: Context) -> None:
     for t, label in enumerate(ctx.run.solution.periods):
         c = ctx.pcol(t)
         g.put(r, c, label, kind="header")
-        g.put(r + 1, c, t, COUNT)
+        g.put(r + 1, c, t, COUNT, role="label")
         g.f(r + 2, c, f"={local(r + 1, c)}/periods_per_year", NUMBER)
         g.f(r + 3, c, f"=(1+discount_rate)^(-{local(r + 2, c)})", FACTOR)
     ctx.row_years, ctx.row_df = r + 2, r + 3
@@ -111,6 +118,9 @@ def write(ctx: Context) -> None:
     r = _assumptions_staff(ctx, g, r)
     r = _assumptions_fine_tunes(ctx, g, r)
     r = _assumptions_existing(ctx, g, r)
+    r = _assumptions_quality(ctx, g, r)
+    r = _assumptions_serving(ctx, g, r)
+    r = _assumptions_policy(ctx, g, r)
     g.finish(freeze="B4")
 
 
@@ -136,15 +146,18 @@ def _assumptions_workloads(ctx: Context, g: Grid, r: int) -> int:
         g.put(rr, 1, w.name)
         g.put(rr, 2, w.task)
         g.put(rr, 3, w.latency)
-        g.put(rr, 4, w.requests_per_month[0] if listed else w.requests_per_month, COUNT,
-              is_input=not listed)
-        g.put(rr, 5, 0.0 if listed else w.growth_per_year, SHARE, is_input=not listed)
+        if listed:
+            g.f(rr, 4, f"={local(rr, ctx.pcol(0))}/months_per_period", COUNT)
+            g.put(rr, 5, "per-period list")
+        else:
+            g.put(rr, 4, w.requests_per_month, COUNT, is_input=True)
+            g.put(rr, 5, w.growth_per_year, SHARE, is_input=True)
         g.put(rr, 6, w.input_tokens, COUNT, is_input=True)
         g.put(rr, 7, w.output_tokens, COUNT, is_input=True)
         g.put(rr, 8, w.cached_input_share, SHARE, is_input=True)
-        g.put(rr, 9, w.peak_to_average, NUMBER)
+        g.put(rr, 9, w.peak_to_average, NUMBER, is_input=True)
         g.put(rr, 10, w.error_cost_usd, USD_CENTS, is_input=True)
-        g.put(rr, 11, w.min_quality, NUMBER)
+        g.put(rr, 11, w.min_quality, NUMBER, is_input=True)
         g.f(rr, 12, f"={local(rr, 6)}+{local(rr, 7)}", COUNT)
         g.put(rr, 13, 1.0 / w.cache_reuse if w.cache_reuse else 0.0, SHARE, is_input=True)
         for t in range(T):
@@ -203,10 +216,10 @@ def _assumptions_prices(ctx: Context, g: Grid, r: int) -> int:
         g.put(rr, 2, api_id)
         g.put(rr, 3, api.provider if api is not None else "")
         g.put(rr, 4, mode)
-        g.put(rr, 5, p_in, PRICE, is_input=True)
-        g.put(rr, 6, p_cached, PRICE, is_input=True)
-        g.put(rr, 7, p_out, PRICE, is_input=True)
-        g.put(rr, 8, trend, SHARE, is_input=True)
+        g.put(rr, 5, p_in, PRICE, is_input=True, source=source)
+        g.put(rr, 6, p_cached, PRICE, is_input=True, source=source)
+        g.put(rr, 7, p_out, PRICE, is_input=True, source=source)
+        g.put(rr, 8, trend, SHARE, is_input=True, source="scenario")
         g.put(rr, 9, source)
         g.put(rr, 11, p_write, PRICE, is_input=True)
         base = f"price_{name_token(api_id)}_{name_token(mode)}"
@@ -239,17 +252,24 @@ def _assumptions_gpus(ctx: Context, g: Grid, r: int) -> int:
         ctx.gpu_row[gpu.name] = rr
         p = gpu.purchase
         g.put(rr, 1, gpu.name)
-        g.put(rr, 2, gpu.on_demand_usd_per_hour, PRICE, is_input=True)
-        g.put(rr, 3, gpu.reserved_usd_per_hour.get("1y"), PRICE, is_input=True)
-        g.put(rr, 4, gpu.reserved_usd_per_hour.get("3y"), PRICE, is_input=True)
+        src = gpu.sources.get
+        g.put(rr, 2, gpu.on_demand_usd_per_hour, PRICE, is_input=True,
+              source=src("on_demand_usd_per_hour", ""))
+        g.put(rr, 3, gpu.reserved_usd_per_hour.get("1y"), PRICE, is_input=True,
+              source=src("reserved_usd_per_hour.1y", src("reserved_usd_per_hour", "")))
+        g.put(rr, 4, gpu.reserved_usd_per_hour.get("3y"), PRICE, is_input=True,
+              source=src("reserved_usd_per_hour.3y", src("reserved_usd_per_hour", "")))
         if p is not None:
-            g.put(rr, 5, p.price_usd, USD, is_input=True)
-            g.put(rr, 6, p.life_years, NUMBER, is_input=True)
+            g.put(rr, 5, p.price_usd, USD, is_input=True, source=src("purchase.price_usd", ""))
+            g.put(rr, 6, p.life_years, NUMBER, is_input=True,
+                  source=src("purchase.life_years", ""))
             g.f(rr, 7, f"=MAX(1,ROUND(F{rr}*periods_per_year,0))", COUNT)
-            g.put(rr, 8, p.power_kw, NUMBER, is_input=True)
-            g.put(rr, 9, p.facility_usd_per_kw_month, USD_CENTS, is_input=True)
-            g.put(rr, 10, p.electricity_usd_per_kwh, PRICE, is_input=True)
-            g.put(rr, 11, p.pue, NUMBER, is_input=True)
+            g.put(rr, 8, p.power_kw, NUMBER, is_input=True, source=src("purchase.power_kw", ""))
+            g.put(rr, 9, p.facility_usd_per_kw_month, USD_CENTS, is_input=True,
+                  source=src("purchase.facility_usd_per_kw_month", ""))
+            g.put(rr, 10, p.electricity_usd_per_kwh, PRICE, is_input=True,
+                  source=src("purchase.electricity_usd_per_kwh", ""))
+            g.put(rr, 11, p.pue, NUMBER, is_input=True, source=src("purchase.pue", ""))
             g.f(rr, 12, f"=H{rr}*(I{rr}*months_per_period+J{rr}*K{rr}*hours_per_period)", USD)
         base = f"gpu_{name_token(gpu.name)}"
         for c, suffix in ((2, "on_demand"), (3, "reserved_1y"), (4, "reserved_3y"),
@@ -278,9 +298,9 @@ def _assumptions_staff(ctx: Context, g: Grid, r: int) -> int:
              ("Engineers already employed", s.existing.engineers, COUNT,
               "engineers (committed)", "existing_engineers", False)]
     r += 2
-    for label, value, fmt, unit, name, is_input in items:
+    for label, value, fmt, unit, name, _ in items:
         g.put(r, 1, label)
-        g.put(r, 2, value, fmt, is_input=is_input)
+        g.put(r, 2, value, fmt, is_input=True, source="scenario")
         g.put(r, 3, unit)
         g.put(r, 4, name)
         ctx.name(name, ref(A, r, 2))
@@ -302,7 +322,7 @@ def _assumptions_fine_tunes(ctx: Context, g: Grid, r: int) -> int:
         g.put(rr, 2, ft.base)
         g.put(rr, 3, ft.training_cost_usd, USD, is_input=True)
         g.put(rr, 4, ft.retrain_every_periods or ctx.T, COUNT, is_input=True)
-        g.put(rr, 5, ft.input_token_reduction, SHARE)
+        g.put(rr, 5, ft.input_token_reduction, SHARE, is_input=True)
         g.put(rr, 6, ", ".join(ft.workloads))
         ctx.name(f"ft_{name_token(ft.name)}_training_cost", ref(A, rr, 3))
     if not fts:
@@ -323,9 +343,9 @@ def _assumptions_existing(ctx: Context, g: Grid, r: int) -> int:
     for o in ex.owned_gpus:
         ctx.owned_rows.append(r)
         g.put(r, 1, o.gpu)
-        g.put(r, 2, o.count, COUNT)
+        g.put(r, 2, o.count, COUNT, is_input=True, source="scenario (existing)")
         g.put(r, 3, o.bought)
-        g.put(r, 4, periods.index_of(o.bought), COUNT)
+        g.put(r, 4, periods.index_of(o.bought), COUNT, role="label")
         g.put(r, 5, o.price_usd, USD, is_input=True)
         g.put(r, 6, o.life_years, NUMBER, is_input=True)
         g.f(r, 7, f"=MAX(1,ROUND(F{r}*periods_per_year,0))", COUNT)
@@ -341,12 +361,127 @@ def _assumptions_existing(ctx: Context, g: Grid, r: int) -> int:
     for res in ex.reservations:
         ctx.reservation_rows.append(r)
         g.put(r, 1, res.gpu)
-        g.put(r, 2, res.count, COUNT)
+        g.put(r, 2, res.count, COUNT, is_input=True, source="scenario (existing)")
         g.put(r, 3, res.ends)
-        g.put(r, 4, periods.index_of(res.ends), COUNT)
+        g.put(r, 4, periods.index_of(res.ends), COUNT, role="label")
         g.put(r, 5, res.usd_per_hour, PRICE, is_input=True)
         r += 1
     if not ex.reservations:
         g.put(r, 1, "None.", kind="note")
         r += 1
     return r + 1
+
+
+def quality_key(o, task: str) -> tuple:
+    """The quality row an option reads: API or served model, fine-tune, task, score."""
+    name = o.api if isinstance(o.api, str) else o.model
+    ft = o.fine_tune if isinstance(o.fine_tune, str) else ""
+    return (str(name), ft, task, float(o.quality))
+
+
+def _assumptions_quality(ctx: Context, g: Grid, r: int) -> int:
+    """One row per quality score an option in the plan's candidates uses."""
+    s = ctx.run.scenario
+    task = {i: w.task for i, w in enumerate(s.workloads)}
+    models = {m.name: m for m in ctx.run.resolved.models}
+    g.put(r, 1, "Quality scores (0-100) of the candidates", kind="section")
+    g.put(r, 4, "Expected errors = requests x (1 - quality / 100) x error cost. A changed score "
+                "reprices errors; which options qualify changes only on a new run.", kind="note")
+    r += 1
+    g.header(r, 1, ["API or model", "Fine-tune", "Task", "Quality (0-100)", "Source"])
+    rr = r
+    for o in ctx.data.options.table.itertuples(index=False):
+        k = quality_key(o, task[int(o.workload)])
+        if k in ctx.quality_row:
+            continue
+        rr += 1
+        ctx.quality_row[k] = rr
+        name, ft, tk, q = k
+        m = models.get(name) or models.get(str(o.model))
+        src = "scenario (apis: quality)"
+        if isinstance(o.model, str) and m is not None:
+            src = m.sources.get(f"quality.{tk}", "scenario")
+        if ft:
+            src += "; plus the fine-tune's quality uplift (scenario)"
+        g.put(rr, 1, name)
+        g.put(rr, 2, ft or None)
+        g.put(rr, 3, tk)
+        g.put(rr, 4, q, NUMBER, is_input=True, source=src)
+        g.put(rr, 5, src)
+    if rr == r:
+        rr += 1
+        g.put(rr, 1, "No candidates.", kind="note")
+    return rr + 2
+
+
+def _assumptions_serving(ctx: Context, g: Grid, r: int) -> int:
+    """Per deployment (served model, GPU, operating point): GPUs per replica and throughput."""
+    deps = ctx.data.options.deployments
+    models = {m.name: m for m in ctx.run.resolved.models}
+    g.put(r, 1, "Serving: replicas of each self-hosted model", kind="section")
+    g.put(r, 4, "Replica-hours = requests x (input x (1 - cached) / prefill + output / decode) "
+                "/ 3600 x peak to average (not for batch workloads).", kind="note")
+    r += 1
+    g.header(r, 1, ["Served model", "Base model", "GPU", "Operating point", "GPUs per replica",
+                    "Prefill (tokens/s per replica)", "Decode (tokens/s per replica)",
+                    "Source"])
+    rr = r
+    for d in range(len(deps)):
+        rr += 1
+        ctx.serving_row[d] = rr
+        base, gpu, point = (str(deps[k].iat[d]) for k in ("base_model", "gpu", "point"))
+        m = models.get(base)
+        serving = m.serving.get(gpu) if m is not None else None
+        op = getattr(serving, point, None) if serving is not None else None
+        src = m.sources.get(f"serving.{gpu}", "scenario") if m is not None else "scenario"
+        g.put(rr, 1, str(deps["served"].iat[d]))
+        g.put(rr, 2, base)
+        g.put(rr, 3, gpu)
+        g.put(rr, 4, point)
+        g.put(rr, 5, int(deps["gpus_per_replica"].iat[d]), COUNT, is_input=True, source=src)
+        if op is not None:
+            g.put(rr, 6, op.prefill_tokens_per_s, COUNT, is_input=True, source=src)
+            g.put(rr, 7, op.decode_tokens_per_s, COUNT, is_input=True, source=src)
+        g.put(rr, 8, src)
+    if rr == r:
+        rr += 1
+        g.put(rr, 1, "Nothing self-hosted among the candidates.", kind="note")
+    return rr + 2
+
+
+POLICY = (
+    ("Utilization target", "utilization_target", SHARE,
+     "Replicas are sized so that the replica-hours needed in a period (at peak: demand x peak "
+     "to average, except batch workloads) are at most this share of the replicas' hours."),
+    ("Minimum replicas", "min_replicas", COUNT,
+     "A model serving interactive or standard traffic keeps at least this many replicas in "
+     "every period it serves (availability); 1 = no floor beyond what demand needs."),
+)
+
+
+def _assumptions_policy(ctx: Context, g: Grid, r: int) -> int:
+    """The limits that shaped the plan, each with what it means in the model."""
+    s = ctx.run.scenario
+    g.put(r, 1, "Policy limits (shape the plan; a change takes a new run)", kind="section")
+    r += 1
+    g.header(r, 1, ["Limit", "Value", "Defined name", "What the model does with it"])
+    for label, name, fmt, meaning in POLICY:
+        r += 1
+        g.put(r, 1, label)
+        g.put(r, 2, getattr(s.capacity, name), fmt, is_input=True, source="scenario")
+        g.put(r, 3, name)
+        g.put(r, 4, meaning)
+        ctx.name(name, ref(A, r, 2))
+    for label, text in policy_limits(ctx):
+        r += 1
+        g.put(r, 1, label)
+        g.put(r, 4, text)
+    return r + 2
+
+
+def policy_limits(ctx: Context) -> list[tuple[str, str]]:
+    """The scenario's caps, in the words of the model's constraints."""
+    from tco.report.limits import describe_limits
+
+    return [(k, v) for k, v in describe_limits(ctx.run.scenario, ctx.data.gpus)
+            if k not in ("Utilization target", "Minimum replicas")]

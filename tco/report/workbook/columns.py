@@ -33,7 +33,8 @@ PLAN_COLUMNS = [
     ("API or model", 24), ("GPU", 12), ("Fine-tune", 14), ("Fine-tune #", 7),
     ("Share of requests", 10), ("Requests", 14), ("Input tokens per request", 10),
     ("Cached input share", 9), ("Output tokens per request", 10), ("Quality (0-100)", 8),
-    ("Price row", 26), ("API cost (USD)", 14), ("Error cost (USD)", 13), ("GPU-hours", 12),
+    ("Price row", 26), ("API cost (USD)", 14), ("Error cost (USD)", 13), ("Deployment #", 8),
+    ("Replica-hours", 12), ("GPU-hours", 12),
     ("Tokens", 16), ("Discount factor", 10), ("Direct cost PV (USD)", 14),
     ("Shared GPU and staff PV (USD)", 14), ("Fine-tuning PV (USD)", 13),
     ("Attributed PV (USD)", 14),
@@ -46,7 +47,8 @@ FLEET_COLUMNS = [("GPU", 14), ("Period", 9), ("t", 5), ("Bought (GPUs)", 10),
                  ("Owned alive (GPUs)", 10), ("Reserved 1y alive (GPUs)", 10),
                  ("Reserved 3y alive (GPUs)", 10), ("On demand (GPUs)", 10),
                  ("Existing owned (GPUs)", 10), ("Existing reserved (GPUs)", 10),
-                 ("Total (GPUs)", 9), ("In use (GPUs)", 9), ("Utilization", 10)]
+                 ("Total held (GPUs)", 9), ("In use (GPUs)", 9),
+                 ("Utilization (in use / held)", 11)]
 FC = {name: i + 1 for i, (name, _) in enumerate(FLEET_COLUMNS)}
 """Capacity (fleet table) column index by header."""
 

@@ -33,6 +33,11 @@ class Context:
     ft_row: dict[str, int] = field(default_factory=dict)
     owned_rows: list[int] = field(default_factory=list)
     reservation_rows: list[int] = field(default_factory=list)
+    quality_row: dict[tuple, int] = field(default_factory=dict)
+    serving_row: dict[int, int] = field(default_factory=dict)
+    """Deployment index -> its Assumptions row (GPUs per replica, throughput)."""
+    # Capacity: first and last row of the replica table
+    replica_rows: tuple[int, int] = (0, 0)
     # Plan
     plan_last: int = 1
     plan_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -48,6 +53,8 @@ class Context:
     committed_total_row: int = 0
     strategy_rows: dict[str, int] = field(default_factory=dict)
     strategy_npv_col: int = 0
+    solved_on: str = ""
+    """Date (UTC) the plan was solved and this workbook written."""
 
     @property
     def data(self):

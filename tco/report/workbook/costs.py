@@ -67,7 +67,7 @@ def write(ctx: Context) -> None:
     for t, label in enumerate(ctx.run.solution.periods):
         r = first + t
         g.put(r, 1, label)
-        g.put(r, 2, t, COUNT)
+        g.put(r, 2, t, COUNT, role="label")
         g.f(r, 3, f"=INT(B{r}/periods_per_year)+1", COUNT)
         tt = local(r, tcol)
         f = {}
@@ -126,7 +126,7 @@ def write(ctx: Context) -> None:
     for i, y in enumerate(years):
         r = r_year + 1 + i
         ctx.per_year_rows.append(r)
-        g.put(r, 1, y, COUNT)
+        g.put(r, 1, y, COUNT, role="label")
         g.put(r, 2, ctx.run.solution.periods[(y - 1) * per_year])
         g.f(r, 3, f"=COUNTIF($C${first}:$C${last},A{r})", COUNT)
         g.f(r, 4, f"=SUMIFS({local(first, total_c, True)}:{local(last, total_c, True)},"
@@ -157,7 +157,7 @@ def _gpu_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
         price, life, od, r1, r3, run = (ref(A, ar, c) for c in (5, 7, 2, 3, 4, 12))
         g.put(rr, 1, row.gpu)
         g.put(rr, 2, row.period)
-        g.put(rr, 3, int(row.t), COUNT)
+        g.put(rr, 3, int(row.t), COUNT, role="label")
         t = local(rr, 3)
         g.f(rr, 4, f"={q['Bought (GPUs)']}*{price}", USD)
         g.f(rr, 5, f"={q['On demand (GPUs)']}*{od}*hours_per_period", USD)
@@ -185,7 +185,7 @@ def _ft_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
     g.header(r, 1, ["Fine-tune", "Trained (1 = yes)", "Tokens served", "Spend PV (USD)"])
     for t, label in enumerate(ctx.run.solution.periods):
         g.put(r, PERIOD_COL0 + t, f"{label} (USD)", kind="header")
-        g.put(r - 1, PERIOD_COL0 + t, t, COUNT)  # period index for the MOD test
+        g.put(r - 1, PERIOD_COL0 + t, t, COUNT, role="label")  # period index for the MOD test
     first = r + 1
     for i, ft in enumerate(fts):
         rr = first + i
@@ -196,7 +196,7 @@ def _ft_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
         if tr:
             g.f(rr, 2, f"={ref(CA, tr, 4)}", COUNT)
         else:
-            g.put(rr, 2, 0, COUNT)
+            g.put(rr, 2, 0, COUNT, role="solved")
         g.f(rr, 3, f"=SUMIFS({ctx.plan_range('Tokens')},{ctx.plan_range('Fine-tune #')},"
                    f"{i + 1})", COUNT)
         for t in range(T):
@@ -227,7 +227,7 @@ def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
     for t, label in enumerate(ctx.run.solution.periods):
         rr = first + t
         g.put(rr, 1, label)
-        g.put(rr, 2, t, COUNT)
+        g.put(rr, 2, t, COUNT, role="label")
         tt = local(rr, 2)
         power, reserved, residual, after = [], [], [], []
         for orow in ctx.owned_rows:

@@ -7,6 +7,7 @@ with `write(ctx)`, its name in `SHEETS`, one call below.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -14,10 +15,12 @@ from openpyxl import Workbook
 from tco.report.atomic import write_atomic
 from tco.report.workbook import (
     assumptions,
+    cached,
     capacity,
     costs,
     method,
     plan,
+    signoff,
     strategies,
     summary,
     unit_economics,
@@ -26,25 +29,35 @@ from tco.report.workbook.context import Context
 from tco.report.workbook.layout import Grid, Styles
 from tco.run import RunResult
 
-SHEETS = ("Summary", "Assumptions", "Plan", "Capacity", "Costs", "Strategies",
+SHEETS = ("Summary", "Sign-off", "Assumptions", "Plan", "Capacity", "Costs", "Strategies",
           "Unit economics", "Method")
 """Tab order."""
 
 
-def write_workbook(run: RunResult, path: str | Path) -> Path:
-    """Write the finance workbook for `run` to `path` atomically; returns the path."""
+def write_workbook(run: RunResult, path: str | Path, cached_values: bool = False) -> Path:
+    """Write the finance workbook for `run` to `path` atomically; returns the path.
+
+    With `cached_values` and LibreOffice installed, every formula cell also carries its
+    computed result (see `cached.py`), so readers that do not calculate see numbers.
+    """
     wb = build_workbook(run)
-    return write_atomic(path, lambda tmp: wb.save(tmp))
+
+    def save(tmp: Path) -> None:
+        wb.save(tmp)
+        if cached_values and cached.available():
+            cached.add_cached_values(Path(tmp))
+
+    return write_atomic(path, save)
 
 
-def build_workbook(run: RunResult) -> Workbook:
+def build_workbook(run: RunResult, solved_on: str | None = None) -> Workbook:
     """The workbook in memory (openpyxl), every sheet filled."""
     wb = Workbook()
     scratch = wb.active
     scratch.title = "_styles"
     styles = Styles(scratch)
     sheets = {name: Grid(wb.create_sheet(name), styles) for name in SHEETS}
-    ctx = Context(run, wb, sheets)
+    ctx = Context(run, wb, sheets, solved_on=solved_on or date.today().isoformat())
     assumptions.write(ctx)
     plan.write(ctx)
     capacity.write(ctx)
@@ -53,7 +66,30 @@ def build_workbook(run: RunResult) -> Workbook:
     strategies.write(ctx)
     summary.write(ctx)
     method.write(ctx)
+    signoff.write(ctx)  # last: it logs every input the other sheets wrote
+    headers_and_footers(ctx)
     wb.remove(scratch)
     wb.active = 0
     wb.calculation.fullCalcOnLoad = True
     return wb
+
+
+def headers_and_footers(ctx: Context) -> None:
+    """Every printed page names the scenario, the sheet, the run and its date, and its number."""
+    run = ctx.run
+    run_id = getattr(run, "run_id", None)
+    right = f"run {run_id}, {ctx.solved_on}" if run_id else f"solved {ctx.solved_on}"
+    for name, grid in ctx.sheets.items():
+        ws = grid.ws
+        for hf in (ws.oddHeader, ws.evenHeader):
+            hf.left.text = _hf(run.scenario.name)
+            hf.center.text = _hf(name)
+            hf.right.text = _hf(right)
+        for hf in (ws.oddFooter, ws.evenFooter):
+            hf.left.text = "tco plan.xlsx"
+            hf.right.text = "Page &P of &N"
+
+
+def _hf(text: str) -> str:
+    """Header text with '&' escaped (it starts a control code) and a sane length."""
+    return str(text).replace("&", "&&")[:80]

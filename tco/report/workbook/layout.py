@@ -29,12 +29,22 @@ SHARE = "0.00%"
 FACTOR = "0.000000"
 
 INPUT_FONT = Font(color="0000CC")
+SOLVED_FONT = Font(color="7030A0")
+LABEL_FONT = Font(color="595959")
+ROLE_FONTS = {"input": INPUT_FONT, "solved": SOLVED_FONT, "label": LABEL_FONT}
+"""Typed numbers carry one of three roles, told apart by font colour: an input (blue, edit it),
+a figure as solved (purple: a decision or result only a new optimisation changes) or a label
+(grey: a period index or year). Every other number is a formula."""
 HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
 SECTION_FONT = Font(bold=True, size=12)
 TITLE_FONT = Font(bold=True, size=14)
 THIN = Side(style="thin", color="999999")
 
 # style key -> (number format, input?, kind)
+PRINT_FIT_CHARS = 200
+"""Widest sheet (sum of column widths, characters) fitted to one landscape page width: at
+that width the text prints at about 65% of its size, still readable."""
+
 _KINDS = ("plain", "header", "section", "title", "note", "total")
 UNSAFE_START = ("=", "+", "-", "@")
 
@@ -80,9 +90,11 @@ class Styles:
         self._cache: dict[tuple, object] = {}
 
     def get(self, kind: str = "plain", fmt: str | None = None, is_input: bool = False,
-            quote: bool = False):
+            quote: bool = False, role: str | None = None):
         """The StyleArray of a style; built on a scratch cell the first time."""
-        key = (kind, fmt, is_input, quote)
+        if is_input:
+            role = "input"
+        key = (kind, fmt, role, quote)
         style = self._cache.get(key)
         if style is None:
             cell = self._scratch.cell(1, len(self._cache) + 1)
@@ -105,8 +117,8 @@ class Styles:
             elif kind == "total":
                 cell.font = Font(bold=True)
                 cell.border = Border(top=THIN)
-            if is_input:
-                cell.font = INPUT_FONT
+            if role:
+                cell.font = ROLE_FONTS[role]
             if quote:
                 cell.quotePrefix = True
             style = self._cache[key] = copy.copy(cell._style)
@@ -121,6 +133,10 @@ class Grid:
         self.styles = styles
         self.widths: dict[int, float] = {}
         self.headers: list[tuple[int, int, list[str]]] = []
+        self.header_at: dict[tuple[int, int], str] = {}
+        """Header text by cell, to name the inputs below it."""
+        self.inputs: list[tuple[int, int, float, str]] = []
+        """(row, column, value, source) of every numeric input written, in order."""
 
     def _cell(self, r: int, c: int, style):
         # Built directly, sharing one style array per style: Worksheet.cell() and setting a
@@ -135,8 +151,12 @@ class Grid:
         return cell
 
     def put(self, r: int, c: int, value, fmt: str | None = None, kind: str = "plain",
-            is_input: bool = False):
-        """A value: number, bool or text (text is never a formula). None leaves it empty."""
+            is_input: bool = False, role: str | None = None, source: str = ""):
+        """A value: number, bool or text (text is never a formula). None leaves it empty.
+
+        `is_input` (or role "input") marks an input and logs it with its `source` for the
+        sign-off sheet; role "solved" a decision or result as solved; role "label" an index.
+        """
         quote = False
         data_type = "n"
         if value is None:
@@ -152,7 +172,13 @@ class Grid:
         else:
             value, data_type = clean_text(str(value)), "s"
             quote = value.startswith(UNSAFE_START)
-        cell = self._cell(r, c, self.styles.get(kind, fmt, is_input, quote))
+        if kind == "header" and data_type == "s":
+            self.header_at[(r, c)] = value
+        if is_input or role == "input":
+            is_input = True
+            if data_type == "n" and value is not None:
+                self.inputs.append((r, c, value, source))
+        cell = self._cell(r, c, self.styles.get(kind, fmt, is_input, quote, role))
         cell._value, cell.data_type = value, data_type
         return cell
 
@@ -161,6 +187,16 @@ class Grid:
         cell = self._cell(r, c, self.styles.get(kind, fmt, False, False))
         cell._value, cell.data_type = formula, "f"
         return cell
+
+    def label_of(self, r: int, c: int) -> str:
+        """What an input is: its row's name and the header of its column, read up the sheet."""
+        row = self.ws._cells.get((r, 1))
+        name = str(row.value) if row is not None and row.value is not None and c != 1 else ""
+        head = next((self.header_at[(hr, c)] for hr in range(r - 1, 0, -1)
+                     if (hr, c) in self.header_at), "")
+        if head in ("Value", "") or not name:
+            return name or head
+        return f"{name}: {head}"
 
     def header(self, r: int, c: int, labels: list[str], widths: list[float] | None = None):
         """A header row; widths (characters) per column when given."""
@@ -174,8 +210,14 @@ class Grid:
         """Widen column c to at least w characters."""
         self.widths[c] = max(self.widths.get(c, 0), w)
 
-    def finish(self, freeze: str | None = None, filter_ref: str | None = None) -> None:
-        """Widths, frozen panes, filter, landscape print fitted to one page wide."""
+    def finish(self, freeze: str | None = None, filter_ref: str | None = None,
+               title_rows: str | None = None) -> None:
+        """Widths, frozen panes, filter and print setup.
+
+        Print: landscape on A4 (fits Letter too), the rows above the frozen pane repeated on
+        every page; a sheet narrow enough to stay readable on one page width is fitted to it,
+        a wider one prints at 60% across pages with its first column repeated.
+        """
         for c, w in self.widths.items():
             self.ws.column_dimensions[col(c)].width = w
         for r, c0, labels in self.headers:
@@ -190,10 +232,24 @@ class Grid:
             self.ws.auto_filter.ref = filter_ref
         ps = self.ws.page_setup
         ps.orientation = "landscape"
-        ps.fitToWidth = 1
-        ps.fitToHeight = 0
-        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ps.paperSize = Worksheet.PAPERSIZE_A4
+        frozen_row = int(re.sub(r"[A-Z]", "", freeze)) if freeze else 1
+        if title_rows is None and frozen_row > 1:
+            title_rows = f"1:{frozen_row - 1}"
+        if title_rows:
+            self.ws.print_title_rows = title_rows
+        used = max(self.ws.max_column, 1)
+        total = sum(self.widths.get(c, 9.0) for c in range(1, used + 1))
+        if total <= PRINT_FIT_CHARS:
+            ps.fitToWidth = 1
+            ps.fitToHeight = 0
+            self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        else:
+            ps.scale = 60
+            self.ws.print_title_cols = "A:A"
         self.ws.print_options.gridLines = False
+        self.ws.page_margins.left = self.ws.page_margins.right = 0.4
+        self.ws.page_margins.top = self.ws.page_margins.bottom = 0.6
 
 
 def define(wb, name: str, target: str) -> str:
@@ -219,11 +275,36 @@ def name_column(df: pd.DataFrame) -> str | None:
     return None
 
 
-def write_frame(g: Grid, r: int, df: pd.DataFrame) -> int:
-    """A DataFrame as a header row and value rows (text stays text); returns the next row."""
-    g.header(r, 1, [str(c) for c in df.columns])
-    for i, c in enumerate(df.columns, start=1):
-        g.width(i, max(12, min(40, len(str(c)) + 2)))
+WORDS = {"usd": "(USD)", "npv": "NPV", "mtok": "1M tokens", "pct": "(%)", "api": "API",
+         "gpu": "GPU", "gpus": "GPUs"}
+NAMES = {"a": "Strategy", "b": "Against"}
+
+
+def readable(name: str) -> str:
+    """A column name for people: `npv_usd` -> `NPV (USD)`, `cheaper_below` -> `Cheaper below`.
+
+    Names already written for people (with a space) are kept.
+    """
+    name = str(name)
+    if name in NAMES:
+        return NAMES[name]
+    if " " in name:
+        return name
+    words = [WORDS.get(w.lower(), w) for w in re.split(r"[_. ]", name)]
+    text = " ".join(w for w in words if w)
+    return text[:1].upper() + text[1:]
+
+
+def write_frame(g: Grid, r: int, df: pd.DataFrame, role: str = "solved") -> int:
+    """A DataFrame as a header row and value rows (text stays text); returns the next row.
+
+    Numbers carry `role` (by default: figures as solved by an analysis run); headers are
+    made readable.
+    """
+    labels = [readable(c) for c in df.columns]
+    g.header(r, 1, labels)
+    for i, c in enumerate(labels, start=1):
+        g.width(i, max(12, min(40, len(c) + 2)))
     for row in df.itertuples(index=False):
         r += 1
         for c, (name, v) in enumerate(zip(df.columns, row), start=1):
@@ -236,5 +317,5 @@ def write_frame(g: Grid, r: int, df: pd.DataFrame) -> int:
                 low = str(name).lower()
                 fmt = (USD_CENTS if "per_mtok" in low or "per_1k" in low
                        else USD if "usd" in low else NUMBER)
-            g.put(r, c, v, fmt)
+            g.put(r, c, v, fmt, role=role if fmt else None)
     return r + 1

@@ -4,6 +4,7 @@ formulas.
 
 from __future__ import annotations
 
+from tco.report.workbook.assumptions import quality_key
 from tco.report.workbook.columns import (
     ASSUMPTIONS as A,
 )
@@ -40,7 +41,7 @@ def write(ctx: Context) -> None:
     opts = data.options.table
     # Plain tuples: a pandas row lookup per allocation row costs more than writing it.
     by_key = {(o.workload_name, o.option): o for o in opts.itertuples(index=False)}
-    gpus_per_replica = [int(x) for x in data.options.deployments["gpus_per_replica"]]
+    task = {i: w.task for i, w in enumerate(ctx.run.scenario.workloads)}
     ft_index = {ft.name: i + 1 for i, ft in enumerate(ctx.run.scenario.fine_tunes)}
     g.header(1, 1, [n for n, _ in PLAN_COLUMNS], [w for _, w in PLAN_COLUMNS])
     c = PC
@@ -54,14 +55,14 @@ def write(ctx: Context) -> None:
         ft = o.fine_tune if isinstance(o.fine_tune, str) else None
         g.put(r, c["Workload"], a.workload)
         g.put(r, c["Period"], a.period)
-        g.put(r, c["t"], t)
+        g.put(r, c["t"], t, COUNT, role="label")
         g.put(r, c["Option"], a.option)
         g.put(r, c["Kind"], a.kind)
         g.put(r, c["API or model"], o.api if isinstance(o.api, str) else o.model)
         g.put(r, c["GPU"], o.gpu if isinstance(o.gpu, str) else None)
         g.put(r, c["Fine-tune"], ft)
-        g.put(r, c["Fine-tune #"], ft_index.get(ft, 0) if ft else 0, COUNT)
-        g.put(r, c["Share of requests"], float(a.share), SHARE)
+        g.put(r, c["Fine-tune #"], ft_index.get(ft, 0) if ft else 0, COUNT, role="label")
+        g.put(r, c["Share of requests"], float(a.share), SHARE, role="solved")
         req = ref(A, wr, ctx.pcol(t))
         g.f(r, c["Requests"], f"={local(r, c['Share of requests'])}*{req}", COUNT)
         inp = f"={ref(A, wr, 6)}"
@@ -70,7 +71,8 @@ def write(ctx: Context) -> None:
         g.f(r, c["Input tokens per request"], inp, NUMBER)
         g.f(r, c["Cached input share"], f"={ref(A, wr, 8)}", SHARE)
         g.f(r, c["Output tokens per request"], f"={ref(A, wr, 7)}", NUMBER)
-        g.put(r, c["Quality (0-100)"], float(o.quality), NUMBER)
+        qr = ctx.quality_row[quality_key(o, task[int(o.workload)])]
+        g.f(r, c["Quality (0-100)"], f"={ref(A, qr, 4)}", NUMBER)
         J, K, L, M, N = (local(r, c[k]) for k in ("Requests", "Input tokens per request",
                                                    "Cached input share",
                                                    "Output tokens per request",
@@ -85,8 +87,17 @@ def write(ctx: Context) -> None:
                 f"={J}*({K}*(1-{L})*{p_in}+{K}*{L}*((1-{wr_share})*{p_ca}+{wr_share}*{p_wr})"
                 f"+{M}*{p_out})/1000000*{trend}", USD)
         g.f(r, c["Error cost (USD)"], f"={J}*(1-{N}/100)*{ref(A, wr, 10)}", USD)
-        gpr = gpus_per_replica[int(o.deployment)] if int(o.deployment) >= 0 else 0
-        g.put(r, c["GPU-hours"], float(a.gpu_replica_hours) * gpr, NUMBER)
+        d = int(o.deployment)
+        g.put(r, c["Deployment #"], d + 1 if d >= 0 else 0, COUNT, role="label")
+        if d >= 0:
+            sr = ctx.serving_row[d]
+            pk = f"IF({ref(A, wr, 3)}=\"batch\",1,{ref(A, wr, 9)})"
+            g.f(r, c["Replica-hours"], f"={J}*({K}*(1-{L})/{ref(A, sr, 6)}+{M}/{ref(A, sr, 7)})"
+                                       f"/3600*{pk}", NUMBER)
+            g.f(r, c["GPU-hours"], f"={local(r, c['Replica-hours'])}*{ref(A, sr, 5)}", NUMBER)
+        else:
+            g.put(r, c["Replica-hours"], None)
+            g.put(r, c["GPU-hours"], None)
         g.f(r, c["Tokens"], f"={J}*{ref(A, wr, 12)}", COUNT)
         g.f(r, c["Discount factor"], f"={ctx.df_ref(t)}", FACTOR)
         df_ = local(r, c["Discount factor"])

@@ -5,51 +5,43 @@ from __future__ import annotations
 import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference
 
+from tco.report.headline import saving_vs_best_single
 from tco.report.workbook.charts import show_axes
 from tco.report.workbook.columns import (
     STRATEGIES as ST,
 )
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import (
-    col,
+    SHARE,
+    USD,
+    USD_CENTS,
     name_column,
+    readable,
+    ref,
     write_frame,
 )
 
+SIDE_HEAD = [("Strategy", 22), ("Status", 12), ("NPV (USD)", 16), ("Cost per year (USD)", 16),
+             ("USD per 1M tokens (levelised)", 14), ("Saved against best single mode (USD)", 16),
+             ("Saved against best single mode", 12), ("Why (when not solved)", 40)]
+
 
 def write(ctx: Context) -> None:
+    """Strategies side by side, break-even volumes, cost-versus-volume curves."""
     g = ctx.sheets[ST]
     run = ctx.run
-    g.put(1, 1, "Strategies: build versus buy (values from the strategy analysis, each "
-                "strategy solved as its own plan)", kind="title")
-    r = 3
+    g.put(1, 1, "Strategies: build versus buy", kind="title")
+    g.put(2, 1, f"Each strategy is its own optimisation. Purple figures are as solved on "
+                f"{ctx.solved_on}: only a new run of tco changes them. The recommended plan "
+                f"(hybrid) and the savings are formulas over this workbook's live NPV.",
+          kind="note")
+    r = 4
     df = run.strategies
-    if df is None or df.empty:
+    if df is None or df.empty or "strategy" not in df.columns:
         g.put(r, 1, "Strategy comparison not computed for this run.", kind="note")
         r += 2
     else:
-        g.put(r, 1, "Side by side", kind="section")
-        first = r + 1
-        r = write_frame(g, first, df.reset_index(drop=True))
-        name_c = name_column(df)
-        if name_c is not None:
-            nc = list(df.columns).index(name_c) + 1
-            for i in range(len(df)):
-                ctx.strategy_rows[str(df[name_c].iat[i])] = first + 1 + i
-            if "npv_usd" in df.columns:
-                ctx.strategy_npv_col = list(df.columns).index("npv_usd") + 1
-                chart = BarChart()
-                chart.type = "bar"
-                chart.title = "NPV by strategy (USD)"
-                chart.y_axis.numFmt = "#,##0"
-                chart.add_data(Reference(g.ws, min_col=ctx.strategy_npv_col, min_row=first,
-                                         max_row=first + len(df)), titles_from_data=True)
-                chart.set_categories(Reference(g.ws, min_col=nc, min_row=first + 1,
-                                               max_row=first + len(df)))
-                chart.height, chart.width = 7, 16
-                show_axes(chart)
-                g.ws.add_chart(chart, f"{col(len(df.columns) + 2)}3")
-        r += 1
+        r = _side_by_side(ctx, g, r, df.reset_index(drop=True))
     g.put(r, 1, "Break-even volumes", kind="section")
     r += 1
     if run.breakeven:
@@ -76,7 +68,7 @@ def write(ctx: Context) -> None:
         if len(wide) and len(wide.columns) > 1:
             chart = LineChart()
             chart.title = "Cost versus volume: NPV by demand scale (USD)"
-            chart.x_axis.title = str(wide.columns[0])
+            chart.x_axis.title = readable(str(wide.columns[0]))
             chart.y_axis.title = "NPV (USD)"
             chart.y_axis.numFmt = "#,##0"
             chart.add_data(Reference(g.ws, min_col=2, max_col=len(wide.columns),
@@ -86,7 +78,8 @@ def write(ctx: Context) -> None:
                                            max_row=first + len(wide)))
             chart.height, chart.width = 9, 18
             show_axes(chart)
-            g.ws.add_chart(chart, f"{col(len(wide.columns) + 2)}{first}")
+            # Below the table, never over it (a chart beside it would print on another page).
+            g.ws.add_chart(chart, f"A{r + 1}")
     g.width(1, 24)
     g.finish(freeze="A2")
 
@@ -128,3 +121,62 @@ def _curves_wide(curves: pd.DataFrame) -> pd.DataFrame:
         wide.columns = [f"{c} NPV (USD)" for c in wide.columns]
         return wide.reset_index()
     return curves.reset_index(drop=True)
+
+
+def _side_by_side(ctx: Context, g, r: int, df: pd.DataFrame) -> int:
+    """One row per strategy; the plan's row live, the others as solved, savings as formulas."""
+    g.put(r, 1, "Side by side", kind="section")
+    head = r + 1
+    g.header(head, 1, [h for h, _ in SIDE_HEAD], [w for _, w in SIDE_HEAD])
+    first = head + 1
+    last = first + len(df) - 1
+    best_r = last + 2
+    best = saving_vs_best_single(ctx.run)
+    ctx.strategy_npv_col = 3
+    for i, row in enumerate(df.itertuples(index=False)):
+        rr = first + i
+        name = str(row.strategy)
+        ctx.strategy_rows[name] = rr
+        status = str(getattr(row, "status", "") or "")
+        g.put(rr, 1, name)
+        g.put(rr, 2, status)
+        npv = getattr(row, "npv_usd", None)
+        solved = npv is not None and not pd.isna(npv)
+        if name == "hybrid" and solved:
+            g.f(rr, 3, "=npv_usd", USD)
+            g.f(rr, 4, "=total_cost_usd/(horizon_periods/periods_per_year)", USD)
+            g.f(rr, 5, '=IF(tokens_pv_total>0,npv_usd/tokens_pv_total*1000000,"")', USD_CENTS)
+        elif solved:
+            g.put(rr, 3, float(npv), USD, role="solved")
+            g.put(rr, 4, getattr(row, "cost_per_year_usd", None), USD, role="solved")
+            g.put(rr, 5, getattr(row, "usd_per_mtok", None), USD_CENTS, role="solved")
+        if solved and best is not None:
+            g.f(rr, 6, f"=best_single_npv_usd-C{rr}", USD)
+            g.f(rr, 7, f'=IF(best_single_npv_usd<>0,F{rr}/best_single_npv_usd,"")', SHARE)
+        reason = getattr(row, "reason", None)
+        g.put(rr, 8, reason if isinstance(reason, str) else None, kind="wrap")
+    g.put(best_r, 1, "Best single-mode strategy", kind="total")
+    if best is not None:
+        g.put(best_r, 2, best.against, kind="total")
+        g.f(best_r, 3, f"=C{ctx.strategy_rows[best.against]}", USD, kind="total")
+        ctx.name("best_single_npv_usd", ref(ST, best_r, 3))
+        g.put(best_r + 1, 1, "Single mode = api_only, api_batch_cache or self_host_only: the "
+                             "cheapest feasible one is the yardstick, so batch endpoints and "
+                             "prompt caching, which need no hybrid plan, are not counted as "
+                             "the plan's saving.", kind="note")
+    else:
+        g.put(best_r, 2, "none feasible: no saving is claimed")
+    if len(df) > 1:
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "NPV by strategy (USD)"
+        chart.y_axis.numFmt = "#,##0"
+        chart.add_data(Reference(g.ws, min_col=3, min_row=head, max_row=last),
+                       titles_from_data=True)
+        chart.set_categories(Reference(g.ws, min_col=1, min_row=first, max_row=last))
+        chart.height, chart.width = 7, 16
+        chart.legend = None
+        show_axes(chart)
+        g.ws.add_chart(chart, f"A{best_r + 3}")
+        return best_r + 3 + 15
+    return best_r + 3

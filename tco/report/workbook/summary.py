@@ -1,77 +1,78 @@
-"""The Summary sheet: NPV, recommendation, savings and cost per year."""
+"""The Summary sheet: the plan's NPV and saving (live), the orders and recommendation as solved.
+
+Live (formulas): NPV, total cost, committed costs, the saving against the best single-mode
+strategy (its NPV as solved minus this workbook's NPV), cost per year, and a check cell that
+says in words whether any input differs from the value the plan was solved with (the
+Sign-off sheet compares them one by one). As solved (a new run changes them): the
+recommended strategy, the solver's status and the orders: what to buy, reserve, rent, hire,
+train and sign, and when, with quantities that point at the Capacity and Plan sheets.
+"""
 
 from __future__ import annotations
 
+from tco.report.headline import saving_vs_best_single
 from tco.report.workbook.charts import category_chart
-from tco.report.workbook.columns import (
-    COSTS as CO,
-)
-from tco.report.workbook.columns import (
-    STRATEGIES as ST,
-)
+from tco.report.workbook.columns import CAPACITY as CA
+from tco.report.workbook.columns import COSTS as CO
+from tco.report.workbook.columns import FC
 from tco.report.workbook.context import Context
-from tco.report.workbook.layout import (
-    SHARE,
-    USD,
-    name_column,
-    ref,
-)
+from tco.report.workbook.layout import COUNT, SHARE, USD, ref
+
+STALE = "Assumptions changed since the plan was solved: run tco again"
+CURRENT = "Assumptions as solved: the plan is current"
 
 
 def write(ctx: Context) -> None:
+    """Headline, as-solved block, orders, cost per year and the category chart."""
     g = ctx.sheets["Summary"]
     run, sol = ctx.run, ctx.run.solution
-    res = sol.result
     g.put(1, 1, run.scenario.name, kind="title")
     if run.scenario.description:
         g.put(2, 1, run.scenario.description, kind="note")
     g.put(3, 1, f"Horizon {sol.periods[0]} to {sol.periods[-1]} ({ctx.T} periods); all "
-                f"amounts USD.", kind="note")
+                f"amounts USD. Black figures are formulas, purple ones as solved on "
+                f"{ctx.solved_on}, blue ones inputs.", kind="note")
     r = 5
-    g.header(r, 1, ["Headline", "Value", "Note"], [44, 18, 70])
+    g.put(r, 1, "Plan check")
+    g.f(r, 2, f'=IF(assumptions_changed>0,"{STALE}","{CURRENT}")', kind="total")
+    ctx.name("plan_check", ref("Summary", r, 2))
+    r += 2
+    g.header(r, 1, ["Headline", "Value", "Note"], [46, 20, 80])
+    saving = saving_vs_best_single(run)
     rows = [
         ("NPV of the plan (USD)", "=npv_usd", USD,
          "Sum over periods of cost x discount factor (Costs sheet)."),
-        ("Total cost, undiscounted (USD)", "=total_cost_usd", USD, "All periods, all categories."),
+        ("Total cost, undiscounted (USD)", "=total_cost_usd", USD,
+         "All periods, all categories (Costs sheet)."),
         ("Committed costs of existing assets, NPV (USD)", "=committed_npv_usd", USD,
          "Signed reservations, owned GPUs' running costs, employed engineers; not in the NPV."),
         ("Discount rate (per year)", "=discount_rate", SHARE, "Assumptions sheet."),
     ]
+    if saving is not None:
+        rows += [
+            ("Saved against the best single-mode strategy (USD)",
+             "=best_single_npv_usd-npv_usd", USD,
+             f"Against {saving.against} (NPV as solved, Strategies sheet), the cheapest of "
+             f"APIs only, APIs with batch and caching, and self-hosting only."),
+            ("Saved against the best single-mode strategy",
+             '=IF(best_single_npv_usd<>0,(best_single_npv_usd-npv_usd)/best_single_npv_usd,"")',
+             SHARE, "Share of that strategy's NPV."),
+        ]
     for label, formula, fmt, note in rows:
         r += 1
         g.put(r, 1, label)
         g.f(r, 2, formula, fmt)
         g.put(r, 3, note, kind="note")
-    r += 1
-    g.put(r, 1, "Solver status")
-    status = res.status if res.status == "optimal" else f"{res.status}: NOT PROVEN OPTIMAL"
-    g.put(r, 2, status)
-    gap = f"MIP gap {res.gap:.4%}" if res.gap is not None else "MIP gap n/a"
-    g.put(r, 3, f"{res.solver}, {gap}, {res.seconds:.1f} s", kind="note")
+    if saving is None:
+        r += 1
+        g.put(r, 1, "Saved against the best single-mode strategy")
+        g.put(r, 2, "not claimed")
+        g.put(r, 3, "No single-mode strategy was solved (run without --no-analysis) or none "
+                    "is feasible.", kind="note")
 
-    r += 1
-    g.put(r, 1, "Recommended strategy")
-    rec = _recommendation(ctx)
-    if rec is None:
-        g.put(r, 2, sol.meta.get("strategy", "hybrid"))
-        g.put(r, 3, "Strategy comparison not computed: the plan is the optimum over every "
-                    "option (hybrid).", kind="note")
-        r += 1
-        g.put(r, 1, "Savings against the best single-mode strategy (USD)")
-        g.put(r, 2, "not computed")
-    else:
-        best, other = rec
-        g.put(r, 2, best)
-        g.put(r, 3, "Lowest NPV among the strategies compared (Strategies sheet).",
-              kind="note")
-        r += 1
-        g.put(r, 1, "Savings against the best single-mode strategy (USD)")
-        if other is not None:
-            npv = lambda name: ref(ST, ctx.strategy_rows[name], ctx.strategy_npv_col)  # noqa: E731
-            g.f(r, 2, f"={npv(other)}-{npv(best)}", USD)
-            g.put(r, 3, f"Against {other}.", kind="note")
-        else:
-            g.put(r, 2, "no other strategy is feasible")
+    r += 2
+    r = _as_solved(ctx, g, r)
+    r = _orders(ctx, g, r + 2)
 
     r += 2
     g.put(r, 1, "Cost per year", kind="section")
@@ -87,31 +88,111 @@ def write(ctx: Context) -> None:
     g.f(r, 2, "=total_cost_usd", USD, kind="total")
     g.f(r, 3, "=npv_usd", USD, kind="total")
     chart = category_chart(ctx, "Cost by category per period (USD)")
+    chart.width = 24
     g.ws.add_chart(chart, f"A{r + 2}")
-    g.finish(freeze="A5")
+    g.finish(freeze="A5", title_rows="1:3")
 
 
-SINGLE_MODE = ("api_only", "api_batch_cache", "self_host_only")
-"""Savings are measured against the cheapest feasible of these (as tco.analysis does)."""
+def _as_solved(ctx: Context, g, r: int) -> int:
+    run, sol = ctx.run, ctx.run.solution
+    res = sol.result
+    g.put(r, 1, f"As solved on {ctx.solved_on} (only a new run of tco changes these)",
+          kind="section")
+    r += 1
+    best = _recommendation(ctx)
+    g.put(r, 1, "Recommended strategy")
+    if best is None:
+        g.put(r, 2, sol.meta.get("strategy", "hybrid"))
+        g.put(r, 3, "The optimum over every option; strategies were not compared.",
+              kind="note")
+    else:
+        g.put(r, 2, best)
+        g.put(r, 3, "Lowest NPV among the strategies compared (Strategies sheet).",
+              kind="note")
+    r += 1
+    g.put(r, 1, "Solver status")
+    g.put(r, 2, res.status if res.status == "optimal"
+          else f"{res.status}: NOT PROVEN OPTIMAL")
+    gap = f"MIP gap {res.gap:.4%}" if res.gap is not None else "MIP gap n/a"
+    g.put(r, 3, f"{res.solver}, {gap}, {res.seconds:.1f} s", kind="note")
+    run_id = getattr(run, "run_id", None)
+    if run_id:
+        r += 1
+        g.put(r, 1, "Run id")
+        g.put(r, 2, str(run_id))
+    return r
 
 
-def _recommendation(ctx: Context) -> tuple[str, str | None] | None:
-    """(lowest-NPV strategy, best single-mode strategy to compare with) when analysed."""
-    df = ctx.run.strategies
-    if df is None or df.empty or not ctx.strategy_rows or not ctx.strategy_npv_col:
+def _recommendation(ctx: Context) -> str | None:
+    """The lowest-NPV feasible strategy (hybrid on a tie), or None when none was compared."""
+    from tco.report.headline import feasible_strategies
+
+    ok = feasible_strategies(ctx.run)
+    if ok is None or ok.empty:
         return None
-    name_c = name_column(df)
-    ok = df[df["npv_usd"].notna()]
-    if "status" in ok.columns:
-        ok = ok[ok["status"].isin(["ok", "optimal", "time_limit"])]
-    if "feasible" in ok.columns:
-        ok = ok[ok["feasible"].fillna(False).astype(bool)]
-    if ok.empty:
-        return None
-    # Lowest NPV; on a tie the hybrid plan (the one this workbook details) is named.
-    ok = ok.assign(_tie=(ok[name_c] != "hybrid")).sort_values(["npv_usd", "_tie"])
-    best = str(ok[name_c].iat[0])
-    others = ok[ok[name_c].astype(str) != best]
-    single = others[others[name_c].isin(SINGLE_MODE)]
-    pool = single if not single.empty else others
-    return best, (str(pool[name_c].iat[0]) if not pool.empty else None)
+    ok = ok.assign(_tie=(ok["strategy"] != "hybrid"), _npv=ok["npv_usd"].astype(float))
+    return str(ok.sort_values(["_npv", "_tie"])["strategy"].iat[0])
+
+
+def orders(ctx: Context) -> list[tuple[int, str, str, str | None]]:
+    """(t, order, unit, quantity formula) for each decision the plan makes, by period."""
+    tables = ctx.run.solution.tables
+    out: list[tuple[int, str, str, str | None]] = []
+    fleet = tables["fleet"]
+    prev_od: dict[str, int] = {}
+    for row in fleet.itertuples(index=False):
+        t, fr = int(row.t), ctx.fleet_row[(row.gpu, int(row.t))]
+        for key, n, verb in (("Bought (GPUs)", row.bought, f"Buy {row.gpu} GPUs"),
+                             ("Reserved 1y signed (GPUs)", row.reserved_1y_new,
+                              f"Reserve {row.gpu} GPUs for 1 year (sign the commitment)"),
+                             ("Reserved 3y signed (GPUs)", row.reserved_3y_new,
+                              f"Reserve {row.gpu} GPUs for 3 years (sign the commitment)")):
+            if n > 0:
+                out.append((t, verb, "GPUs", f"={ref(CA, fr, FC[key])}"))
+        od = int(row.on_demand)
+        if od != prev_od.get(row.gpu, 0):
+            out.append((t, f"Rent {row.gpu} GPUs on demand (from this period)", "GPUs",
+                        f"={ref(CA, fr, FC['On demand (GPUs)'])}"))
+        prev_od[row.gpu] = od
+    prev = 0
+    for row in tables["staffing"].itertuples(index=False):
+        hired = int(row.engineers_hired)
+        if hired != prev:
+            sr = ctx.staff_row[int(row.t)]
+            verb = "Hire platform engineers (total hired)" if hired > prev else \
+                "Reduce hired platform engineers to"
+            out.append((int(row.t), verb, "engineers", f"={ref(CA, sr, 5)}"))
+        prev = hired
+    fts = tables.get("fine_tunes")
+    if fts is not None:
+        for row in fts.itertuples(index=False):
+            if bool(row.trained):
+                out.append((0, f"Train fine-tune {row.fine_tune} (base {row.base})", "",
+                            None))
+    alloc = tables["allocation"]
+    api = alloc[alloc["kind"].isin(["api", "api_batch"]) & (alloc["share"] > 0)]
+    for (prov, api_id), grp in api.groupby(["provider", "api"], sort=True):
+        t0 = int(grp["t"].min())
+        wls = sorted(grp["workload"].unique())
+        out.append((t0, f"Sign with {prov} for {api_id} ({', '.join(wls)})", "", None))
+    return sorted(out, key=lambda o: o[0])
+
+
+def _orders(ctx: Context, g, r: int) -> int:
+    g.put(r, 1, f"Orders: what to buy, reserve, rent, hire, train and sign, when (as solved "
+                f"on {ctx.solved_on})", kind="section")
+    r += 1
+    g.header(r, 1, ["Order", "Quantity", "Period"])
+    items = orders(ctx)
+    labels = ctx.run.solution.periods
+    for t, what, unit, qty in items:
+        r += 1
+        g.put(r, 1, what + (f" ({unit})" if unit else ""))
+        if qty:
+            g.f(r, 2, qty, COUNT)
+        g.put(r, 3, labels[t])
+    if not items:
+        r += 1
+        g.put(r, 1, "No orders: nothing to buy, reserve, rent, hire, train or sign.",
+              kind="note")
+    return r

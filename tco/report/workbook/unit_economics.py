@@ -64,6 +64,7 @@ def write(ctx: Context) -> None:
                      "the workload; each period's GPU, power and staff costs are shared by "
                      "GPU-hours used (by tokens when nothing is self-hosted); fine-tuning by "
                      "tokens sent to the fine-tune.", kind="note")
+    ctx.name("tokens_pv_total", ref(UE, tr, 5))
     ctx.name("unit_usd_per_mtok", rng(UE, 2, 7, last, 7))
     ctx.name("unit_usd_per_1k_requests", rng(UE, 2, 8, last, 8))
     g.finish(freeze="B2", filter_ref=f"A1:H{last}")

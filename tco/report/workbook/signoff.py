@@ -1,0 +1,113 @@
+"""The Sign-off sheet: who signs, what was run, on which files, and every assumption logged.
+
+The assumption log lists every input of the workbook (blue cells) with the value the plan was
+solved with (purple), its current value (a formula pointing at the input), whether it changed
+and where the figure comes from (price lists, the GPU and model catalog with their dates, or
+the scenario). `assumptions_changed` counts the changed inputs; the Summary's plan check turns
+it into words. The policy limits that shaped the plan close the sheet, each with its meaning
+in the model.
+"""
+
+from __future__ import annotations
+
+from tco import __version__
+from tco.report.limits import describe_limits
+from tco.report.workbook.context import Context
+from tco.report.workbook.layout import COUNT, local, ref
+
+SIGNOFF = "Sign-off"
+CHANGED_TOL = 1e-9
+"""Relative difference below which an input counts as unchanged (rounding in a viewer)."""
+
+
+def write(ctx: Context) -> None:
+    """People, run record, files and hashes, price snapshot, policy limits, assumption log."""
+    from tco.scenario.loader import file_sha256
+
+    g = ctx.sheets[SIGNOFF]
+    run, sol = ctx.run, ctx.run.solution
+    g.width(1, 46)
+    g.width(2, 30)
+    g.width(3, 22)
+    g.width(4, 10)
+    g.width(5, 60)
+    g.put(1, 1, f"Sign-off: {run.scenario.name}", kind="title")
+    g.put(2, 1, "Fill in the blue cells when signing. Every input below is logged with the "
+                "value the plan was solved with; the Summary's plan check says when one "
+                "differs.", kind="note")
+    r = 4
+    g.put(r, 1, "Signatures", kind="section")
+    for label in ("Owner", "Reviewer", "Signed on (date)"):
+        r += 1
+        g.put(r, 1, label)
+        g.put(r, 2, "", is_input=True)
+    r += 2
+    g.put(r, 1, "Run", kind="section")
+    snap = sol.meta.get("prices_snapshot", {}) or dict(run.resolved.prices_snapshot)
+    record = [
+        ("Run date (UTC)", ctx.solved_on),
+        ("Run id", str(getattr(run, "run_id", None) or "not recorded by this version")),
+        ("tco version", __version__),
+        ("Solver", f"{sol.result.solver}, {sol.result.status}"),
+        ("API price snapshot", f"{snap.get('source', '-')} {snap.get('version', '')}".strip()),
+        ("Price snapshot date", str(snap.get("date", "-"))),
+    ]
+    for label, value in record:
+        r += 1
+        g.put(r, 1, label)
+        g.put(r, 2, value)
+    r += 2
+    g.put(r, 1, "Scenario files", kind="section")
+    r += 1
+    g.header(r, 1, ["File", "sha256 (of the file as it is when the workbook was written)"])
+    for f in run.files:
+        r += 1
+        g.put(r, 1, f)
+        try:
+            g.put(r, 2, file_sha256(f))
+        except OSError as e:
+            g.put(r, 2, f"not readable: {e.strerror}")
+    if not run.files:
+        r += 1
+        g.put(r, 1, "(scenario given in memory, no file)", kind="note")
+    r += 2
+    g.put(r, 1, "Policy limits that shaped the plan", kind="section")
+    r += 1
+    g.header(r, 1, ["Limit", "Meaning in the model"])
+    for label, text in describe_limits(run.scenario, ctx.data.gpus):
+        r += 1
+        g.put(r, 1, label)
+        g.put(r, 2, text)
+    if run.scenario.constraints.max_share_per_provider is None:
+        r += 1
+        g.put(r, 1, "Provider cap")
+        g.put(r, 2, "none set")
+    r += 2
+    _log(ctx, g, r)
+    g.finish(freeze="A4", title_rows="1:1")
+
+
+def _log(ctx: Context, g, r: int) -> int:
+    g.put(r, 1, f"Assumption log (as solved on {ctx.solved_on})", kind="section")
+    r += 1
+    g.header(r, 1, ["Input", "As solved", "Now", "Changed (1 = yes)", "Source"])
+    first = r + 1
+    for sheet, grid in ctx.sheets.items():
+        if sheet == SIGNOFF:
+            continue
+        for ir, ic, value, source in grid.inputs:
+            r += 1
+            cell = grid.ws._cells[(ir, ic)]
+            fmt = cell.number_format
+            g.put(r, 1, f"{sheet}: {grid.label_of(ir, ic)}")
+            g.put(r, 2, value, fmt, role="solved")
+            g.f(r, 3, f"={ref(sheet, ir, ic)}", fmt)
+            b, c = local(r, 2), local(r, 3)
+            g.f(r, 4, f"=IF(ISNUMBER({c}),IF(ABS({c}-{b})>{CHANGED_TOL}*MAX(1,ABS({b})),1,0),1)",
+                COUNT)
+            g.put(r, 5, source or "scenario")
+    last = max(first, r)
+    g.put(last + 1, 1, "Inputs changed since the plan was solved", kind="total")
+    g.f(last + 1, 4, f"=SUM(D{first}:D{last})", COUNT, kind="total")
+    ctx.name("assumptions_changed", ref(SIGNOFF, last + 1, 4))
+    return last + 2
