@@ -8,7 +8,8 @@ updated in place instead of rebuilt:
 - capacity rows: work[o,t] (replica-hours at share 1) times k; budget rows: the x terms
   (api and error costs) times k;
 - bounds that follow from demand (`tco.model.data.capacity_bounds` at scale k): replicas
-  rep[d,t], GPUs on demand od[g,t], bought and reserved GPUs, and the hosting switch's big-M.
+  rep[d,t], GPUs on demand od[g,t], bought and reserved GPUs, and the hosting links' coefficients
+  (rep[d,t] <= rep_ub[d,t] hosting[t]).
 
 Unchanged by a uniform scale: option set and pruning (dominance compares costs that all scale
 by k), provider shares (tokens over the period's total tokens), fine-tune links, staffing.
@@ -69,11 +70,13 @@ class Replanner:
         self.rep_cols = cols(built.rep)
         self.od_cols = cols(built.od)
         self.pool_cols = cols({**built.buy, **built.commit})
-        self.switch = []
-        if hasattr(m, "hosting_switch"):
-            for t, c in enumerate(m.hosting_switch.values()):
-                self.switch.append((mat.row_of[id(c)],
-                                    int(mat.cols_of([built.hosting[t]])[0])))
+        # Hosting links rep[d,t] <= rep_ub[d,t] hosting[t]: the coefficient follows the bound.
+        self.link = []
+        if hasattr(m, "hosting_link"):
+            keys = m.hosting_link._tco_rows.keys
+            host = mat.cols_of(built.hosting).tolist()
+            for (d, t), c in zip(keys, m.hosting_link.values()):
+                self.link.append((d, t, mat.row_of[id(c)], int(host[t])))
         self.last_run_seconds = 0.0
         self.scale = 1.0
 
@@ -110,9 +113,8 @@ class Replanner:
             ubs_a = np.minimum(np.asarray(ubs, dtype=float), inf)
             self.hm.mat.col_upper[cols_a] = ubs_a
             h.changeColsBounds(len(cols_a), cols_a, self.hm.mat.col_lower[cols_a], ubs_a)
-        for t, (r, c) in enumerate(self.switch):
-            big_m = float(sum(ub[t] for ub in gpu_ub.values()))
-            h.changeCoeff(r, c, -max(big_m, 1.0))
+        for d, t, r, c in self.link:
+            h.changeCoeff(r, c, -float(rep_ub[d, t]))
         self.scale = k
 
     def npv_at(self, scale: float) -> float | None:

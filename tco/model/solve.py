@@ -356,6 +356,12 @@ def solve(built: Built, settings: SolverSettings) -> SolveResult:
 def _solve_highs(built: Built, settings: SolverSettings) -> dict:
     hm = handover(built, settings)
     built.solver = hm
+    return solve_live(built, hm, settings)
+
+
+def solve_live(built: Built, hm: HighsModel, settings: SolverSettings) -> dict:
+    """Run HiGHS on the model already handed over and load the plan into the Pyomo variables
+    (the typed outcome without `seconds`)."""
     out = run_highs(hm, settings)
     if out.pop("has"):
         load_values(hm)
@@ -440,3 +446,18 @@ def _highs_duals(built: Built, hm: HighsModel) -> dict[tuple[int, int], float] |
         if len(ints):
             h.changeColsBounds(len(ints), ints, mat.col_lower[ints], mat.col_upper[ints])
             h.changeColsIntegrality(len(ints), ints, np.ones(len(ints), dtype=np.uint8))
+
+
+def lp_bound(built: Built) -> float | None:
+    """Optimum of the model's LP relaxation (every integer relaxed), None if HiGHS fails: the
+    bound branch-and-bound starts from, so a tighter formulation shows here first."""
+    highspy = _highspy()
+    hm = handover(built)
+    h = hm.highs
+    ints = np.flatnonzero(hm.mat.integer).astype(np.int32)
+    if len(ints):
+        h.changeColsIntegrality(len(ints), ints, np.zeros(len(ints), dtype=np.uint8))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return float(h.getInfo().objective_function_value)
