@@ -48,10 +48,10 @@ def test_lp_bound_charges_the_whole_platform_team():
 
 
 # LP bounds of the pinned portfolios (test_portfolio_regression.py), with the optima there.
-# Before issue 16 the bounds were 27,988.74 and 151,273.74: 2% and 10% of the optimum.
+# Before issue 16 the bounds were 27,605.04 and 148,489.46: 2% and 9% of the optimum.
 @pytest.mark.parametrize("seed, bound, optimum", [
-    (2, 1343190.5210820523, 1433096.182458829),
-    (3, 1436914.811905256, 1581348.6619521577),
+    (2, 1342853.8999656588, 1432888.166713408),
+    (3, 1434226.210023088, 1576911.6082449933),
 ])
 def test_lp_bound_of_pinned_portfolios_not_weaker(seed, bound, optimum):
     s, r = portfolio(10, seed=seed, catalog="plain", mip_rel_gap=1e-6)
