@@ -42,6 +42,7 @@ import pandas as pd
 
 from tco.catalog.types import Resolved, ResolvedApi, ResolvedModel
 from tco.demand import Demand, Periods
+from tco.objective import objective_of
 from tco.scenario.schema import FineTune, Scenario, Strategy, Workload
 
 ALL_KINDS = ("api", "api_batch", "self_hosted", "fine_tuned")
@@ -166,7 +167,8 @@ def _enumerate(scenario, resolved, periods, demand, strategy) -> Options:
     opts = Options(table=table, api_cost=arrays["api_cost"], error_cost=arrays["error"],
                    work=arrays["work"], tokens=arrays["tokens"], deployments=deployments,
                    rejected=rejected, candidates=len(table))
-    return prune_dominated(opts, provider_cap=scenario.constraints.max_share_per_provider)
+    return prune_dominated(opts, provider_cap=scenario.constraints.max_share_per_provider,
+                           with_errors=objective_of(scenario)[0] != "cash")
 
 
 def _write_share(ws, widx) -> np.ndarray:
@@ -396,17 +398,19 @@ def _quality_reason(quality: float | None, w: Workload) -> str:
     return f"quality: {quality:g} below the minimum {w.min_quality:g}"
 
 
-def prune_dominated(opts: Options, provider_cap: float | None) -> Options:
+def prune_dominated(opts: Options, provider_cap: float | None,
+                    with_errors: bool = True) -> Options:
     """Drop API options another API option of the same workload dominates in every period.
 
     Two options are comparable only when interchangeable under every coupling constraint:
     the same fine-tune (or none), and the same provider when a provider share cap applies.
-    Ties keep the first option in scenario order, so the result is deterministic.
+    Ties keep the first option in scenario order, so the result is deterministic. Costs are
+    what the plan minimises: API spend, plus expected error cost unless the objective is cash.
     """
     t = opts.table
     if t.empty:
         return opts
-    cost = opts.api_cost + opts.error_cost
+    cost = opts.api_cost + opts.error_cost if with_errors else opts.api_cost
     is_api = t["kind"].isin(["api", "api_batch"]).to_numpy()
     group_provider = t["provider"] if provider_cap is not None else pd.Series("", index=t.index)
     groups = defaultdict(list)

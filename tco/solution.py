@@ -5,7 +5,10 @@ Tables (columns in docs/results.md):
 - fleet: GPU type x period by procurement mode, in use and utilization.
 - replicas: deployment x period with replicas, GPUs and busy share.
 - staffing: period with hosting switch and engineers.
-- costs: period x category, usd, discount_factor, npv_usd (sums to the objective).
+- costs: period x category, usd, discount_factor, npv_usd, cash (every category but the
+  expected error cost is cash); sums to the quality-adjusted cost.
+- cost_views: per period, cash TCO, expected error cost and quality-adjusted cost (their sum),
+  undiscounted and NPV.
 - committed: costs of existing assets, not decided by the plan (sunk), same columns.
 - unit_costs: per workload, levelised USD per 1M tokens and per 1k requests.
 - marginal: per workload and period, the marginal cost of one more request.
@@ -27,7 +30,8 @@ import pandas as pd
 from tco.model.build import Built
 from tco.model.data import TERM_KEY, whole_periods
 from tco.model.solve import SolveResult
-from tco.model.terms import CATEGORIES
+from tco.model.terms import CATEGORIES, NOT_CASH
+from tco.objective import objective_of
 
 SHARED = ("gpu_on_demand", "gpu_reserved", "gpu_reserved_after_horizon", "gpu_capex",
           "gpu_residual", "power_facility", "staff")
@@ -50,6 +54,23 @@ class Solution:
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
+    @property
+    def cash_npv_usd(self) -> float:
+        """NPV of what finance pays (every category but expected errors)."""
+        c = self.tables["costs"]
+        return float(c.loc[c["cash"], "npv_usd"].sum())
+
+    @property
+    def error_npv_usd(self) -> float:
+        """NPV of the expected cost of bad answers (not cash)."""
+        c = self.tables["costs"]
+        return float(c.loc[~c["cash"], "npv_usd"].sum())
+
+    @property
+    def objective_npv_usd(self) -> float:
+        """NPV of what the plan minimised (`meta['objective']`)."""
+        return self.cash_npv_usd if self.meta.get("objective") == "cash" else self.npv_usd
+
 
 def _val(v) -> float:
     return float(v.value) if v is not None and v.value is not None else 0.0
@@ -68,6 +89,7 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     costs = _costs(built, labels, df)
     tables = {
         "costs": costs,
+        "cost_views": cost_views(costs),
         "allocation": _allocation(data, x, labels),
         "replicas": _replicas(built, x, labels),
         "staffing": _staffing(built, labels),
@@ -78,9 +100,11 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     tables["marginal"] = _marginal(data, duals, labels)
     tables["fine_tunes"] = _fine_tunes(built)
     npv = float(costs["npv_usd"].sum())
+    objective, why = objective_of(data.scenario)
     return Solution(result=result, npv_usd=npv, periods=labels, tables=tables, data=data, x=x,
                     meta={"options_candidates": opts.candidates, "options_pruned": opts.pruned,
-                          "options_kept": n, "deployments": len(opts.deployments)})
+                          "options_kept": n, "deployments": len(opts.deployments),
+                          "objective": objective, "objective_why": why})
 
 
 def expand(merged: Solution, data, groups: list[list[int]]) -> Solution:
@@ -123,9 +147,26 @@ def _costs(built: Built, labels, df) -> pd.DataFrame:
     for t, label in enumerate(labels):
         for cat in CATEGORIES:
             usd = vals.get((t, cat), 0.0)
-            rows.append((label, t, cat, usd, float(df[t]), usd * float(df[t])))
+            rows.append((label, t, cat, usd, float(df[t]), usd * float(df[t]),
+                         cat not in NOT_CASH))
     return pd.DataFrame(rows, columns=["period", "t", "category", "usd", "discount_factor",
-                                       "npv_usd"])
+                                       "npv_usd", "cash"])
+
+
+def cost_views(costs: pd.DataFrame) -> pd.DataFrame:
+    """Per period: cash TCO, expected error cost and quality-adjusted cost (cash + errors)."""
+    rows = []
+    for (t, label), part in costs.groupby(["t", "period"], sort=True):
+        cash = float(part.loc[part["cash"], "usd"].sum())
+        err = float(part.loc[~part["cash"], "usd"].sum())
+        f = float(part["discount_factor"].iat[0])
+        rows.append(dict(period=label, t=int(t), cash_usd=cash, expected_error_usd=err,
+                         quality_adjusted_usd=cash + err, discount_factor=f,
+                         cash_npv_usd=cash * f, expected_error_npv_usd=err * f,
+                         quality_adjusted_npv_usd=(cash + err) * f))
+    return pd.DataFrame(rows, columns=["period", "t", "cash_usd", "expected_error_usd",
+                                       "quality_adjusted_usd", "discount_factor", "cash_npv_usd",
+                                       "expected_error_npv_usd", "quality_adjusted_npv_usd"])
 
 
 def _allocation(data, x: np.ndarray, labels) -> pd.DataFrame:
@@ -268,10 +309,10 @@ def committed_costs(data, labels) -> pd.DataFrame:
         for t in range(T):
             usd[(t, "staff")] = (s.existing.engineers * s.staffing.cost_usd_per_year
                                  / data.periods.per_year)
-    rows = [(labels[t], t, cat, v, float(df[t]), v * float(df[t]))
+    rows = [(labels[t], t, cat, v, float(df[t]), v * float(df[t]), True)
             for (t, cat), v in sorted(usd.items())]
     return pd.DataFrame(rows, columns=["period", "t", "category", "usd", "discount_factor",
-                                       "npv_usd"])
+                                       "npv_usd", "cash"])
 
 
 def _unit_costs(data, x: np.ndarray, costs: pd.DataFrame, replicas: pd.DataFrame) -> pd.DataFrame:

@@ -286,7 +286,7 @@ def test_api_only_plan_needs_no_capacity_chart():
     run = RunResult(scenario=s, resolved=r, solution=plan(s, r))
     text = render_html(run)
     assert 'data-absent="capacity"' in text and "Nothing is self-hosted" in text
-    assert recommendation(run).startswith("Serve w through a/x: NPV $")
+    assert recommendation(run).startswith("Serve w through a/x: cash TCO NPV $")
 
 
 def test_not_optimal_is_said_plainly():

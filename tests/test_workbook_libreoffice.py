@@ -117,6 +117,9 @@ def test_npv_and_period_category_totals_match_the_engine(recalculated, which):
     run, wb = recalculated["runs"][which], recalculated["books"][which]
     sol = run.solution
     assert named_cell(wb, "npv_usd").value == pytest.approx(sol.npv_usd, rel=REL)
+    assert named_cell(wb, "cash_npv_usd").value == pytest.approx(sol.cash_npv_usd, rel=REL)
+    assert named_cell(wb, "error_npv_usd").value == pytest.approx(sol.error_npv_usd, rel=REL,
+                                                                  abs=1e-9)
     T = len(sol.periods)
     grid = _costs_grid(wb, T)
     engine = {(int(r.t), r.category): r.usd for r in sol.tables["costs"].itertuples()}

@@ -23,7 +23,8 @@ from pyomo.common.gc_manager import PauseGC
 
 from tco.model import capacity, demand_rows, fine_tuning, policy, procurement, staffing
 from tco.model.data import ModelData
-from tco.model.terms import CATEGORIES, Costs, linear
+from tco.model.terms import CATEGORIES, NOT_CASH, Costs, linear
+from tco.objective import objective_of
 
 
 @dataclass
@@ -93,11 +94,15 @@ def _build(data: ModelData, elastic: bool) -> Built:
 
 
 def _objective(m: pyo.ConcreteModel, b: Built) -> None:
-    """NPV: sum_t factor_t sum_cat cost[t, cat] (+ slack penalties in elastic mode)."""
+    """NPV: sum_t factor_t sum_cat cost[t, cat] (+ slack penalties in elastic mode); with
+    finance.objective cash, the categories that are not cash (expected errors) are left out."""
     coefs, variables = [], []
     df = b.data.periods.discount
+    skip = NOT_CASH if objective_of(b.data.scenario)[0] == "cash" else ()
     for (t, cat), (c, v) in b.costs.terms.items():
         assert cat in CATEGORIES, cat
+        if cat in skip:
+            continue
         coefs.extend(np.asarray(c) * df[t])
         variables.extend(v)
     for var, penalty in b.slacks.values():

@@ -3,9 +3,9 @@
     sum_{o of provider p} tokens[o,t] x[o,t] <= cap x total tokens[t]      (max_share_per_provider)
     sum_{cat spent in t} cost[t, cat] <= budget                            (budget_usd_per_period)
 
-The budget counts cash spent in the period: not the residual credit and not reservation
-payments after the horizon. Elastic mode adds penalised slack to both, in the rows' own units
-(share of tokens; USD).
+The budget counts cash spent in the period: not the residual credit, not reservation
+payments after the horizon and not expected error cost (not cash). Elastic mode adds
+penalised slack to both, in the rows' own units (share of tokens; USD).
 """
 
 from __future__ import annotations

@@ -184,7 +184,7 @@ def recommendation(run: RunResult) -> str:
             head += f", and {rest} through APIs ({_listing(apis, 3)})"
         elif len(names) < n:
             head += ", and nothing through APIs"
-    text = f"{head}: NPV {usd(sol.npv_usd)} over {sol.periods[0]} to {sol.periods[-1]}"
+    text = f"{head}: {objective_phrase(sol)} over {sol.periods[0]} to {sol.periods[-1]}"
     committed = _committed_npv(run)
     if committed:
         text += f" (plus {usd(committed)} already committed to existing assets)"
@@ -197,6 +197,18 @@ def recommendation(run: RunResult) -> str:
     if be is not None:
         text += "; " + be["sentence"]
     return text + "."
+
+
+def objective_phrase(sol) -> str:
+    """Cash TCO and, with expected errors, the quality-adjusted cost beside it, saying which
+    one the plan minimised."""
+    err = sol.error_npv_usd
+    if sol.meta.get("objective") == "cash" and not err:
+        return f"cash TCO NPV {usd(sol.cash_npv_usd)} (minimised)"
+    which = "cash TCO" if sol.meta.get("objective") == "cash" else "quality-adjusted cost"
+    return (f"cash TCO NPV {usd(sol.cash_npv_usd)}, quality-adjusted cost NPV "
+            f"{usd(sol.npv_usd)} (cash plus {usd(err)} of expected errors, which no invoice "
+            f"shows); the plan minimised the {which}, {sol.meta.get('objective_why', '')}")
 
 
 def _committed_npv(run: RunResult) -> float:
@@ -333,9 +345,15 @@ def solver_line(run: RunResult) -> str:
 
 def _key_figures(run: RunResult) -> list[dict]:
     sol = run.solution
-    figs = [{"label": "NPV of the plan", "value": usd(sol.npv_usd),
-             "note": f"{sol.periods[0]} to {sol.periods[-1]}, discounted at "
-                     f"{pct(run.scenario.finance.discount_rate, 1)} a year"}]
+    minimised = sol.meta.get("objective", "cash")
+    figs = [{"label": "Cash TCO (NPV)", "value": usd(sol.cash_npv_usd),
+             "note": f"what finance pays, {sol.periods[0]} to {sol.periods[-1]}, discounted at "
+                     f"{pct(run.scenario.finance.discount_rate, 1)} a year"
+                     + ("; minimised by the plan" if minimised == "cash" else "")}]
+    if sol.error_npv_usd or minimised != "cash":
+        figs.append({"label": "Quality-adjusted cost (NPV)", "value": usd(sol.npv_usd),
+                     "note": f"cash + {usd(sol.error_npv_usd)} expected error cost (not cash)"
+                     + ("; minimised by the plan" if minimised != "cash" else "")})
     saving = saving_vs_best_single(run)
     if saving is not None:
         figs.append({"label": "Saved against the best single mode", "value": usd(saving.usd),

@@ -13,8 +13,8 @@ from tco import __version__
 from tco.report.atomic import write_atomic, write_text_atomic
 from tco.run import RunResult
 
-TABLES = ("allocation", "fleet", "replicas", "staffing", "costs", "committed", "unit_costs",
-          "marginal", "fine_tunes")
+TABLES = ("allocation", "fleet", "replicas", "staffing", "costs", "cost_views", "committed",
+          "unit_costs", "marginal", "fine_tunes")
 
 
 def _clean(value):
@@ -51,6 +51,12 @@ def results_dict(run: RunResult) -> dict:
         "files": list(run.files),
         "periods": sol.periods,
         "npv_usd": sol.npv_usd,
+        "cash_npv_usd": sol.cash_npv_usd,
+        "expected_error_npv_usd": sol.error_npv_usd,
+        "quality_adjusted_npv_usd": sol.npv_usd,
+        "objective": {"minimised": sol.meta.get("objective"),
+                      "why": sol.meta.get("objective_why"),
+                      "npv_usd": sol.objective_npv_usd},
         "committed_npv_usd": float(sol["committed"]["npv_usd"].sum()),
         "solver": {"name": r.solver, "status": r.status, "termination": r.termination,
                    "objective": r.objective, "bound": r.bound, "gap": r.gap,

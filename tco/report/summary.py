@@ -19,9 +19,14 @@ def print_summary(console: Console, run: RunResult) -> None:
     r = sol.result
     note = "" if r.status == "optimal" else "  [bold red]NOT PROVEN OPTIMAL (time limit)[/]"
     gap = f"{r.gap:.2%}" if r.gap is not None else "n/a"
-    console.print(f"[bold]{run.scenario.name}[/bold]: NPV {usd(sol.npv_usd)} over "
+    console.print(f"[bold]{run.scenario.name}[/bold]: cash TCO NPV {usd(sol.cash_npv_usd)} over "
                   f"{sol.periods[0]}..{sol.periods[-1]}  (solver {r.solver}, {r.status}, "
                   f"gap {gap}, {r.seconds:.1f} s){note}")
+    minimised = "cash TCO" if sol.meta.get("objective") == "cash" else "quality-adjusted cost"
+    if sol.error_npv_usd or minimised != "cash TCO":
+        console.print(f"Quality-adjusted cost NPV {usd(sol.npv_usd)} = cash + "
+                      f"{usd(sol.error_npv_usd)} expected error cost (not cash).")
+    console.print(f"The plan minimised the {minimised}: {sol.meta.get('objective_why', '')}.")
     committed = float(sol["committed"]["npv_usd"].sum())
     if committed:
         console.print(f"Committed costs of existing assets (not decided by the plan): "

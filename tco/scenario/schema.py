@@ -81,6 +81,10 @@ class Finance(Spec):
     discount rate, i.e. its price less the value of the annuity payments after the horizon;
     a reservation for the periods inside the horizon). conservative: every commitment in
     full (whole reservation terms, purchase price) with no residual credit."""
+    objective: Literal["cash", "quality_adjusted"] | None = None
+    """What the plan minimises. cash: what finance pays (APIs, GPUs, power, staff,
+    training); quality_adjusted: cash plus the expected cost of bad answers (not cash).
+    Default: quality_adjusted when any workload gives error_cost_usd, else cash."""
 
 
 class Workload(Spec):

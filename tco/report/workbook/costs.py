@@ -114,6 +114,15 @@ def write(ctx: Context) -> None:
     for c in list(range(4, total_c + 1)) + [pv_c]:
         g.f(tr, c, f"=SUM({local(first, c)}:{local(last, c)})", USD, kind="total")
     ctx.name("npv_usd", ref(CO, tr, pv_c))
+    # Expected error cost is not cash: the cash TCO is the NPV without it.
+    ec = COSTS_COL["error"]
+    g.put(tr + 1, 1, "Expected error cost, NPV (not cash)", kind="note")
+    g.f(tr + 1, pv_c, f"=SUMPRODUCT({local(first, ec)}:{local(last, ec)},"
+                      f"{local(first, df_c)}:{local(last, df_c)})", USD)
+    g.put(tr + 2, 1, "Cash TCO, NPV", kind="note")
+    g.f(tr + 2, pv_c, f"=npv_usd-{local(tr + 1, pv_c)}", USD)
+    ctx.name("error_npv_usd", ref(CO, tr + 1, pv_c))
+    ctx.name("cash_npv_usd", ref(CO, tr + 2, pv_c))
     ctx.name("total_cost_usd", ref(CO, tr, total_c))
     ctx.name("costs_table", rng(CO, first, 4, last, 3 + len(CATEGORIES)))
     ctx.name("cost_totals", rng(CO, first, total_c, last, total_c))

@@ -40,8 +40,13 @@ def write(ctx: Context) -> None:
     g.header(r, 1, ["Headline", "Value", "Note"], [46, 20, 80])
     saving = saving_vs_best_single(run)
     rows = [
+        ("Cash TCO, NPV (USD)", "=cash_npv_usd", USD,
+         "What finance pays: every cost category but expected errors (Costs sheet)."),
+        ("Expected error cost, NPV (USD)", "=error_npv_usd", USD,
+         "Not cash: requests x (1 - quality / 100) x cost of one bad answer."),
         ("NPV of the plan (USD)", "=npv_usd", USD,
-         "Sum over periods of cost x discount factor (Costs sheet)."),
+         "Quality-adjusted cost: cash TCO + expected error cost; sum over periods of cost x "
+         "discount factor (Costs sheet)."),
         ("Total cost, undiscounted (USD)", "=total_cost_usd", USD,
          "All periods, all categories (Costs sheet)."),
         ("Committed costs of existing assets, NPV (USD)", "=committed_npv_usd", USD,
@@ -115,6 +120,11 @@ def _as_solved(ctx: Context, g, r: int) -> int:
           else f"{res.status}: NOT PROVEN OPTIMAL")
     gap = f"MIP gap {res.gap:.4%}" if res.gap is not None else "MIP gap n/a"
     g.put(r, 3, f"{res.solver}, {gap}, {res.seconds:.1f} s", kind="note")
+    r += 1
+    g.put(r, 1, "The plan minimised")
+    g.put(r, 2, "cash TCO" if sol.meta.get("objective") == "cash"
+          else "quality-adjusted cost (NPV of the plan)")
+    g.put(r, 3, str(sol.meta.get("objective_why", "")), kind="note")
     run_id = getattr(run, "run_id", None)
     if run_id:
         r += 1
