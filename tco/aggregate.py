@@ -1,12 +1,14 @@
 """Workloads identical for the model are merged before it is built, exactly.
 
 Two workloads that differ only in name and volume (same task, tokens, cache share, peak,
-latency, quality bar, error cost, residency, growth, and the same fine-tunes) have the same
+latency, quality bar, error cost, residency, growth, and the same fine-tunes and cascades) have
+the same
 options, and every cost, capacity use and cap of an option is proportional to requests. So any
 plan for the pair maps to a plan for their sum with the request-weighted shares, and a plan
 for the sum maps back by giving both members its shares: same cost either way. The merged
 model has the same optimum and is smaller; portfolios built from a few use-case templates
-shrink the most.
+shrink the most. Workloads with a prompt variant or a response cache are never merged: those
+levers carry fixed costs per workload, which a merged workload would pay once.
 
 `merge_identical` returns the merged scenario and the groups; `tco.pipeline.plan` solves the
 merged one and maps the shares back to every original workload (`tco.solution.expand`).
@@ -22,7 +24,10 @@ from tco.scenario.schema import Scenario, Workload
 
 
 def _key(w: Workload, fine_tunes: tuple[str, ...]) -> tuple:
-    spec = w.model_dump(exclude={"name", "requests_per_month"})
+    if w.prompt_variants or w.response_cache:
+        return ("unmerged", w.name)
+    spec = w.model_dump(exclude={"name", "requests_per_month", "prompt_variants",
+                                 "response_cache"})
     spec["residency"] = (tuple(sorted(w.residency)) if isinstance(w.residency, list)
                          else w.residency)
     per_period = isinstance(w.requests_per_month, list)
@@ -43,6 +48,9 @@ def merge_identical(scenario: Scenario) -> tuple[Scenario, list[list[int]]]:
     for ft in scenario.fine_tunes:
         for name in ft.workloads:
             fts[name].append(ft.name)
+    for c in scenario.cascades:
+        for name in c.workloads:
+            fts[name].append("cascade:" + c.name)
     groups: dict[tuple, list[int]] = {}
     for i, w in enumerate(scenario.workloads):
         groups.setdefault(_key(w, tuple(sorted(fts[w.name]))), []).append(i)
@@ -56,4 +64,8 @@ def merge_identical(scenario: Scenario) -> tuple[Scenario, list[list[int]]]:
     fine_tunes = [ft.model_copy(update={"workloads": list(dict.fromkeys(rep[n]
                                                                         for n in ft.workloads))})
                   for ft in scenario.fine_tunes]
-    return scenario.model_copy(update={"workloads": merged, "fine_tunes": fine_tunes}), members
+    cascades = [c.model_copy(update={"workloads": list(dict.fromkeys(rep[n]
+                                                                     for n in c.workloads))})
+                for c in scenario.cascades]
+    return scenario.model_copy(update={"workloads": merged, "fine_tunes": fine_tunes,
+                                       "cascades": cascades}), members

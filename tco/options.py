@@ -74,6 +74,9 @@ class Options:
     """Number of dominated API options dropped."""
     candidates: int = 0
     """Number of feasible options before pruning."""
+    stage_tokens: np.ndarray | None = None
+    """Per row, None or ((provider, tokens per period at share 1), ...) for rows whose tokens
+    several providers serve (cascades, tco.levers); None when no row has any."""
 
 
 def _allowed(strategy: Strategy | None, attr: str, value: str) -> bool:
@@ -107,8 +110,17 @@ def enumerate_options(
     """All feasible options of every workload under `strategy`, dominated API options pruned."""
     from pyomo.common.gc_manager import PauseGC
 
+    from tco import levers
+
     with PauseGC():  # many small objects, no garbage: the collector only costs time
-        return _enumerate(scenario, resolved, periods, demand, strategy)
+        ext, ext_demand, origin, variant = levers.variant_workloads(scenario, demand)
+        opts = _enumerate(ext, resolved, periods, ext_demand, strategy)
+        opts = levers.cascade_options(opts, ext, resolved, periods, ext_demand, strategy)
+        opts = levers.fold_variants(opts, scenario, ext, origin, variant, ext_demand)
+        opts = levers.cache_options(opts, scenario, demand)
+        opts = levers.with_lever_columns(opts)
+        return prune_dominated(opts, provider_cap=scenario.constraints.max_share_per_provider,
+                               with_errors=objective_of(scenario)[0] != "cash")
 
 
 class _Block:
@@ -164,11 +176,9 @@ def _enumerate(scenario, resolved, periods, demand, strategy) -> Options:
     rejected: dict[str, list[str]] = {}
     for w, _, _, text in sorted(acc.rejected, key=lambda x: x[:3]):
         rejected.setdefault(ws[w].name, []).append(text)
-    opts = Options(table=table, api_cost=arrays["api_cost"], error_cost=arrays["error"],
+    return Options(table=table, api_cost=arrays["api_cost"], error_cost=arrays["error"],
                    work=arrays["work"], tokens=arrays["tokens"], deployments=deployments,
                    rejected=rejected, candidates=len(table))
-    return prune_dominated(opts, provider_cap=scenario.constraints.max_share_per_provider,
-                           with_errors=objective_of(scenario)[0] != "cash")
 
 
 def _write_share(ws, widx) -> np.ndarray:
@@ -413,13 +423,17 @@ def prune_dominated(opts: Options, provider_cap: float | None,
     cost = opts.api_cost + opts.error_cost if with_errors else opts.api_cost
     is_api = t["kind"].isin(["api", "api_batch"]).to_numpy()
     group_provider = t["provider"] if provider_cap is not None else pd.Series("", index=t.index)
+    # Rows of another prompt variant or with a cache are gated by other adoption decisions
+    # (tco.model.levers), so they are interchangeable only among themselves.
+    lever = (t["variant"].fillna("") + "|" + t["cache"].astype(str) if "variant" in t
+             else pd.Series("", index=t.index))
     groups = defaultdict(list)
-    for i, (w, ft, prov, api) in enumerate(zip(t["workload"].tolist(),
-                                               t["fine_tune"].fillna("").tolist(),
-                                               group_provider.fillna("").tolist(),
-                                               is_api.tolist())):
+    for i, (w, ft, prov, lv, api) in enumerate(zip(t["workload"].tolist(),
+                                                   t["fine_tune"].fillna("").tolist(),
+                                                   group_provider.fillna("").tolist(),
+                                                   lever.tolist(), is_api.tolist())):
         if api:
-            groups[(w, ft, prov)].append(i)
+            groups[(w, ft, prov, lv)].append(i)
     keep = np.ones(len(t), dtype=bool)
     for members in groups.values():
         if len(members) < 2:
@@ -436,4 +450,5 @@ def prune_dominated(opts: Options, provider_cap: float | None,
     return Options(
         table=table, api_cost=opts.api_cost[idx], error_cost=opts.error_cost[idx],
         work=opts.work[idx], tokens=opts.tokens[idx], deployments=opts.deployments,
-        rejected=opts.rejected, pruned=int(len(t) - len(idx)), candidates=opts.candidates)
+        rejected=opts.rejected, pruned=int(len(t) - len(idx)), candidates=opts.candidates,
+        stage_tokens=None if opts.stage_tokens is None else opts.stage_tokens[idx])

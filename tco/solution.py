@@ -12,6 +12,7 @@ Tables (columns in docs/results.md):
 - committed: costs of existing assets, not decided by the plan (sunk), same columns.
 - unit_costs: per workload, levelised USD per 1M tokens and per 1k requests.
 - marginal: per workload and period, the marginal cost of one more request.
+- levers: per workload, lever (prompt variant or response cache) and period: in use, its cost.
 
 Unit costs are levelised: the NPV of the costs a workload causes over the NPV of its tokens.
 API and error costs belong to the workload that incurs them; each period's GPU, power and
@@ -96,7 +97,8 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
         "committed": committed_costs(data, labels),
     }
     tables["fleet"] = _fleet(built, tables["replicas"], labels)
-    tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"])
+    tables["levers"] = _levers(built, labels)
+    tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"], tables["levers"])
     tables["marginal"] = _marginal(data, duals, labels)
     tables["fine_tunes"] = _fine_tunes(built)
     npv = float(costs["npv_usd"].sum())
@@ -124,7 +126,8 @@ def expand(merged: Solution, data, groups: list[list[int]]) -> Solution:
     x = merged.x[rows] if len(rows) else np.zeros((0, len(labels)))
     tables = dict(merged.tables)
     tables["allocation"] = _allocation(data, x, labels)
-    tables["unit_costs"] = _unit_costs(data, x, tables["costs"], tables["replicas"])
+    tables["unit_costs"] = _unit_costs(data, x, tables["costs"], tables["replicas"],
+                                       tables["levers"])
     marginal = merged.tables["marginal"]
     if len(marginal):
         names = [w.name for w in merged.data.scenario.workloads]
@@ -184,7 +187,10 @@ def _allocation(data, x: np.ndarray, labels) -> pd.DataFrame:
         "kind": sel["kind"].to_numpy(), "provider": sel["provider"].to_numpy(),
         "api": sel["api"].to_numpy(), "model": sel["model"].to_numpy(),
         "gpu": sel["gpu"].to_numpy(), "point": sel["point"].to_numpy(),
-        "fine_tune": sel["fine_tune"].to_numpy(), "share": share, "requests": requests,
+        "fine_tune": sel["fine_tune"].to_numpy(),
+        **{c: sel[c].to_numpy() for c in ("variant", "cache", "cascade", "escalation")
+           if c in sel},
+        "share": share, "requests": requests,
         "input_tokens": requests * sel["input_tokens"].to_numpy(dtype=float),
         "output_tokens": requests * data.demand.output_tokens[w],
         "api_cost_usd": opts.api_cost[o_idx, t_idx] * share,
@@ -315,7 +321,40 @@ def committed_costs(data, labels) -> pd.DataFrame:
                                        "npv_usd", "cash"])
 
 
-def _unit_costs(data, x: np.ndarray, costs: pd.DataFrame, replicas: pd.DataFrame) -> pd.DataFrame:
+def _levers(built: Built, labels) -> pd.DataFrame:
+    """Adoption of each prompt variant and response cache per period, with its cash cost."""
+    data = built.data
+    months = data.periods.months
+    t_ = data.options.table
+    rows = []
+    for (w, v, t), var in sorted(built.variant.items(), key=lambda kv: kv[0]):
+        spec = next(p for p in data.scenario.workloads[w].prompt_variants if p.name == v)
+        on = bool(round(_val(var)))
+        before = bool(round(_val(built.variant.get((w, v, t - 1))))) if t else False
+        usd = (spec.engineering_cost_usd if on and not before else 0.0) + (
+            spec.running_cost_usd_per_month * months if on else 0.0)
+        rows.append(dict(workload=data.scenario.workloads[w].name, lever=f"variant:{v}",
+                         period=labels[t], t=t, adopted=on, cost_usd=usd))
+    if built.cache:
+        x = np.array([_val(v) for v in built.x], dtype=float).reshape(len(t_), data.T)
+        cached = t_["cache"].to_numpy(dtype=bool)
+        w_of = t_["workload"].to_numpy()
+        for (w, t), var in sorted(built.cache.items(), key=lambda kv: kv[0]):
+            spec = data.scenario.workloads[w].response_cache
+            on = bool(round(_val(var)))
+            share = x[cached & (w_of == w), t].sum()
+            usd = (spec.fixed_cost_usd_per_month * months if on else 0.0) + (
+                spec.lookup_cost_usd_per_1k_requests / 1000.0 * data.demand.requests[w, t]
+                * share)
+            rows.append(dict(workload=data.scenario.workloads[w].name,
+                             lever=f"cache:{spec.kind}", period=labels[t], t=t, adopted=on,
+                             cost_usd=usd))
+    return pd.DataFrame(rows, columns=["workload", "lever", "period", "t", "adopted",
+                                       "cost_usd"])
+
+
+def _unit_costs(data, x: np.ndarray, costs: pd.DataFrame, replicas: pd.DataFrame,
+                levers: pd.DataFrame | None = None) -> pd.DataFrame:
     W, T = len(data.scenario.workloads), data.T
     df = data.periods.discount
     opts = data.options
@@ -341,14 +380,26 @@ def _unit_costs(data, x: np.ndarray, costs: pd.DataFrame, replicas: pd.DataFrame
         if basis.sum() > 0:
             attributed[:, t] += shared.iat[t] * basis / basis.sum()
     _attribute_fine_tunes(data, x, attributed, widx)
+    index = {w.name: i for i, w in enumerate(data.scenario.workloads)}
+    if levers is not None:
+        for r in levers.itertuples(index=False):
+            attributed[index[r.workload], r.t] += r.cost_usd
+    # Successful answers: requests x the quality (0-100) of the option serving them.
+    successes = np.zeros((W, T))
+    if len(t_):
+        np.add.at(successes, widx, x * data.demand.requests[widx]
+                  * (t_["quality"].to_numpy(dtype=float) / 100.0)[:, None])
     rows = []
     for w, spec in enumerate(data.scenario.workloads):
         npv = float((attributed[w] * df).sum())
         tok = float((tokens[w] * df).sum())
         req = float((data.demand.requests[w] * df).sum())
+        ok = float((successes[w] * df).sum())
         rows.append(dict(workload=spec.name, npv_usd=npv,
                          usd_per_mtok=npv / tok * 1e6 if tok else None,
                          usd_per_1k_requests=npv / req * 1e3 if req else None,
+                         usd_per_1k_successes=npv / ok * 1e3 if ok else None,
+                         value_npv_usd=ok * spec.value_per_success_usd,
                          requests=float(data.demand.requests[w].sum()),
                          tokens=float(tokens[w].sum())))
     return pd.DataFrame(rows)

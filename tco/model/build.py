@@ -21,7 +21,15 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
-from tco.model import capacity, demand_rows, fine_tuning, policy, procurement, staffing
+from tco.model import (
+    capacity,
+    demand_rows,
+    fine_tuning,
+    levers,
+    policy,
+    procurement,
+    staffing,
+)
 from tco.model.data import ModelData
 from tco.model.terms import CATEGORIES, NOT_CASH, Costs, linear
 from tco.objective import objective_of
@@ -44,6 +52,10 @@ class Built:
     hosting: list = field(default_factory=list)
     staff: list = field(default_factory=list)
     tuned: dict = field(default_factory=dict)
+    variant: dict = field(default_factory=dict)
+    """(workload, prompt variant, t) -> binary: the variant is in use (tco.model.levers)."""
+    cache: dict = field(default_factory=dict)
+    """(workload, t) -> binary: the workload's response cache runs (tco.model.levers)."""
     demand_rows: dict = field(default_factory=dict)
     """(workload index, t) -> row of `demand` constraint."""
     slacks: dict = field(default_factory=dict)
@@ -56,6 +68,7 @@ class Built:
         """Every integer or binary variable (fixed for the dual re-solve)."""
         out = list(self.rep.values()) + list(self.z.values()) + list(self.buy.values())
         out += list(self.commit.values()) + list(self.od.values()) + self.hosting + self.staff
+        out += list(self.variant.values()) + list(self.cache.values())
         return out + list(self.tuned.values())
 
 
@@ -88,6 +101,7 @@ def _build(data: ModelData, elastic: bool) -> Built:
     procurement.add(m, b)
     staffing.add(m, b)
     fine_tuning.add(m, b)
+    levers.add(m, b)
     policy.add(m, b)
     _objective(m, b)
     return b

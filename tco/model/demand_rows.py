@@ -46,7 +46,8 @@ def add(m: pyo.ConcreteModel, b) -> None:
     index = rows.attach(m, "demand")
     b.demand_rows = {k: m.demand[i] for k, i in index.items()}
 
-    kinds = table["kind"].to_numpy()
+    # A cascade's API spend is booked as batch only when every API stage is batch.
+    kinds = (table["api_category"] if "api_category" in table else table["kind"]).to_numpy()
     for t in range(T):
         for kind in ("api", "api_batch"):
             sel = np.flatnonzero(kinds == kind)

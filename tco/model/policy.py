@@ -38,7 +38,13 @@ def _share(m, b, cap: float) -> None:
     data, T, x = b.data, b.data.T, b.x
     table = data.options.table
     total = data.demand.tokens.sum(axis=0)
-    providers = sorted(p for p in table["provider"].dropna().unique())
+    # Rows served by several providers (cascades) count each provider's own tokens.
+    spread: dict[str, list[tuple[int, np.ndarray]]] = {}
+    for o, parts in enumerate(data.options.stage_tokens if data.options.stage_tokens is not None
+                              else []):
+        for p, tokens in parts or ():
+            spread.setdefault(p, []).append((o, tokens))
+    providers = sorted({p for p in table["provider"].dropna().unique()} | set(spread))
     keys = [(p, t) for p in providers for t in range(T) if total[t] > 0]
     if b.elastic and keys:
         _slack(m, b, "share", keys, share_penalty(b))
@@ -49,6 +55,9 @@ def _share(m, b, cap: float) -> None:
         # Normalised by the period's tokens so that coefficients are shares.
         coefs = list(data.options.tokens[sel, t] / total[t])
         variables = [x[o * T + t] for o in sel]
+        for o, tokens in spread.get(p, []):
+            coefs.append(tokens[t] / total[t])
+            variables.append(x[o * T + t])
         if b.elastic:
             coefs.append(-1.0)
             variables.append(b.slacks[("share", (p, t))][0])

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from tco.catalog.types import Resolved
 from tco.errors import Problem, ScenarioError
-from tco.scenario.schema import Scenario, parse_period
+from tco.scenario.schema import EscalationRange, Scenario, parse_period
 
 
 def _hint(name: str, known: Iterable[str]) -> str:
@@ -178,9 +178,94 @@ def check_fine_tune_tasks(s: Scenario) -> list[Problem]:
     return problems
 
 
+def check_prompt_variants(s: Scenario) -> list[Problem]:
+    """Variants are named in the plan and reports, so a workload's need unique names."""
+    problems = []
+    for i, w in enumerate(s.workloads):
+        seen: set[str] = set()
+        for j, v in enumerate(w.prompt_variants):
+            if v.name in seen:
+                problems.append(Problem(("workloads", i, "prompt_variants", j, "name"),
+                                        f"duplicate name '{v.name}' (expected unique variant"
+                                        " names per workload)"))
+            seen.add(v.name)
+    return problems
+
+
+def check_cascades(s: Scenario) -> list[Problem]:
+    """A cascade names stages the scenario offers, escalates from every stage but the last,
+    and gives its quality as points exactly when a stage's escalation is a range."""
+
+    problems = []
+    workloads = {w.name: w for w in s.workloads}
+    apis = [a.id for a in s.apis]
+    models = {m.name: m for m in s.open_models}
+    names: set[str] = set()
+    for i, c in enumerate(s.cascades):
+        at = ("cascades", i)
+        if c.name in names:
+            problems.append(Problem((*at, "name"), f"duplicate name '{c.name}' (expected unique"
+                                    " cascade names)"))
+        names.add(c.name)
+        for j, name in enumerate(c.workloads):
+            if name not in workloads:
+                problems.append(Problem((*at, "workloads", j), f"unknown workload '{name}'"
+                                        f"{_hint(name, workloads)} "
+                                        + _known("workloads", workloads)))
+        ranged = [k for k, st in enumerate(c.stages) if isinstance(st.escalate, EscalationRange)]
+        self_hosted = [k for k, st in enumerate(c.stages) if st.model is not None]
+        for k, st in enumerate(c.stages):
+            sat = (*at, "stages", k)
+            last = k == len(c.stages) - 1
+            if last and st.escalate is not None:
+                problems.append(Problem((*sat, "escalate"), "the last stage escalates nowhere"
+                                        " (expected no escalate on the last stage)"))
+            if not last and st.escalate is None:
+                problems.append(Problem(sat, "escalate is missing (expected the share of"
+                                        " requests passed to the next stage)"))
+            if st.api is not None and st.api not in apis:
+                problems.append(Problem((*sat, "api"), f"unknown API '{st.api}'"
+                                        f"{_hint(st.api, apis)} " + _known("apis", apis)))
+            if st.model is not None:
+                m = models.get(st.model)
+                if m is None:
+                    problems.append(Problem((*sat, "model"), f"unknown open model '{st.model}'"
+                                            f"{_hint(st.model, models)} "
+                                            + _known("open_models", models)))
+                elif m.serving and st.gpu not in m.serving:
+                    problems.append(Problem((*sat, "gpu"), f"'{st.model}' has no serving data"
+                                            f" on '{st.gpu}' " + _known("GPUs it is served on",
+                                                                         m.serving)))
+        if len(ranged) > 1:
+            problems.append(Problem((*at, "stages", ranged[1], "escalate"), "only one stage's"
+                                    " escalation may be a range (expected a number here)"))
+        if len(self_hosted) > 1:
+            problems.append(Problem((*at, "stages", self_hosted[1], "model"), "at most one"
+                                    " stage may be self-hosted (expected an api stage here)"))
+        if not c.quality:
+            problems.append(Problem((*at, "quality"), "no quality given (expected a score per"
+                                    " task the cascade serves)"))
+        for task, q in c.quality.items():
+            qat = (*at, "quality", task)
+            if isinstance(q, list) and not ranged:
+                problems.append(Problem(qat, "points are for a ranged escalation (expected one"
+                                        " score, or escalate: {min, max} on a stage)"))
+            elif not isinstance(q, list) and ranged:
+                problems.append(Problem(qat, "a stage's escalation is a range (expected"
+                                        " [[share, score], ...] points covering it)"))
+            elif isinstance(q, list) and ranged:
+                rng = c.stages[ranged[0]].escalate
+                xs = [p[0] for p in q]
+                if xs != sorted(set(xs)) or xs[0] > rng.min or xs[-1] < rng.max:
+                    problems.append(Problem(qat, "points must be in increasing share order and"
+                                            f" cover the range [{rng.min:g}, {rng.max:g}]"
+                                            " (expected [[share, score], ...])"))
+    return problems
+
+
 SCENARIO_CHECKS = (check_unique_names, check_serving_gpus, check_fine_tune_references,
                    check_demand_lengths, check_residency, check_existing, check_strategies,
-                   check_fine_tune_tasks)
+                   check_fine_tune_tasks, check_prompt_variants, check_cascades)
 
 
 def check_scenario(s: Scenario) -> None:
@@ -203,6 +288,7 @@ def _scores(resolved: Resolved) -> dict[str, dict[str, float]]:
 def check_task_quality(s: Scenario, resolved: Resolved) -> list[Problem]:
     """A workload whose task no API or open model scores could be served by nothing."""
     scored = {task for q in _scores(resolved).values() for task in q}
+    scored |= {task for c in s.cascades for task in c.quality}
     problems = []
     for i, w in enumerate(s.workloads):
         if w.task not in scored:
@@ -241,6 +327,11 @@ def check_quality_reachable(s: Scenario, resolved: Resolved) -> list[Problem]:
             base = scores.get(f.base, {})
             if w.name in f.workloads and w.task in base:
                 best.append(base[w.task] + f.quality_uplift.get(w.task, 0.0))
+        for c in s.cascades:
+            q = c.quality.get(w.task)
+            if w.name in c.workloads and q is not None:
+                best.append(max(p[1] for p in q) if isinstance(q, list) else q)
+        best = [b + max([0.0] + [v.quality_change for v in w.prompt_variants]) for b in best]
         if best and max(best) < w.min_quality:
             problems.append(Problem(("workloads", i, "min_quality"),
                                     f"{w.min_quality:g} is above the best score any option has"

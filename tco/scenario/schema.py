@@ -87,6 +87,41 @@ class Finance(Spec):
     Default: quality_adjusted when any workload gives error_cost_usd, else cash."""
 
 
+class PromptVariant(Spec):
+    name: Name
+    """Unique among the workload's variants (zero-shot, concise-cot, rag, compressed, ...)."""
+    input_tokens: Positive | None = None
+    """Mean input tokens per request with this prompt; default the workload's."""
+    output_tokens: NonNeg | None = None
+    """Mean output tokens per request with this prompt; default the workload's."""
+    quality_change: float = Field(0.0, ge=-100, le=100)
+    """Points added to every option's quality score on the workload's task (negative: worse)."""
+    engineering_cost_usd: NonNeg = 0.0
+    """One-time cost of building and evaluating the prompt, paid when it is adopted."""
+    running_cost_usd_per_month: NonNeg = 0.0
+    """Monthly cost while adopted (a retrieval service, an index, a compression step)."""
+
+
+class ResponseCache(Spec):
+    kind: Literal["exact", "semantic"] = "exact"
+    """exact: identical requests; semantic: similar requests (embedding lookup)."""
+    hit_rate: Share
+    """Share of requests answered from the cache; hits bypass every LLM cost."""
+    quality_penalty: float = Field(0.0, ge=0, le=100)
+    """Points lost on a semantic hit (the cached answer fits less well); exact hits lose none."""
+    fixed_cost_usd_per_month: NonNeg = 0.0
+    """Cost of the cache while adopted (vector store, infrastructure)."""
+    lookup_cost_usd_per_1k_requests: NonNeg = 0.0
+    """Cost of looking up every request (embedding, query), hit or miss."""
+
+    @model_validator(mode="after")
+    def _exact_loses_nothing(self) -> ResponseCache:
+        if self.kind == "exact" and self.quality_penalty:
+            raise ValueError("an exact cache replays the same answer: quality_penalty must be 0"
+                             " (expected kind: semantic for a penalty)")
+        return self
+
+
 class Workload(Spec):
     name: Name
     """Unique name of the workload."""
@@ -121,6 +156,13 @@ class Workload(Spec):
     residency: Literal["any", "self_hosted"] | list[Name] = "any"
     """any; self_hosted (never leaves our GPUs); or the API providers allowed besides our own
     GPUs (self-hosting is always allowed; an empty list allows no API, like self_hosted)."""
+    value_per_success_usd: NonNeg = 0.0
+    """What one successful answer is worth (reported as value and cost per successful
+    interaction; never part of the cost minimised)."""
+    prompt_variants: list[PromptVariant] = Field(default_factory=list)
+    """Other ways of prompting the workload; the plan adopts at most one, from some period on."""
+    response_cache: ResponseCache | None = None
+    """An exact or semantic response cache the plan may adopt, period by period."""
 
 
 class ApiPriceQuote(Spec):
@@ -252,6 +294,61 @@ class FineTune(Spec):
     """Share of input tokens no longer needed once the behaviour is trained in."""
 
 
+class EscalationRange(Spec):
+    min: Share
+    """Lowest share of requests the stage may pass on."""
+    max: Share
+    """Highest share; the plan chooses within [min, max] (quality follows the points given)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EscalationRange:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g} (expected min <= max)")
+        return self
+
+
+class CascadeStage(Spec):
+    api: Name | None = None
+    """An API id of `apis:` (realtime unless `batch`)."""
+    batch: bool = False
+    """Use the API's batch mode (the cascade then serves only batch workloads)."""
+    model: Name | None = None
+    """An open model of `open_models:` served on our GPUs (with `gpu`)."""
+    gpu: Name | None = None
+    """The GPU type the open model runs on."""
+    extra_input_tokens: NonNeg = 0.0
+    """Input tokens this stage adds to the request (router prompt, context carried forward)."""
+    output_tokens: NonNeg | None = None
+    """Output tokens per request reaching this stage; default the workload's."""
+    escalate: Share | EscalationRange | None = None
+    """Share of the requests reaching this stage that go on to the next (every stage but the
+    last): a number, or a range the plan chooses within."""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> CascadeStage:
+        if (self.api is None) == (self.model is None):
+            raise ValueError("a stage is either `api` or `model` (expected exactly one)")
+        if self.model is not None and self.gpu is None:
+            raise ValueError("a self-hosted stage needs `gpu` (expected a GPU type name)")
+        if self.api is not None and self.gpu is not None:
+            raise ValueError("`gpu` is for self-hosted stages (expected no gpu with api)")
+        if self.model is not None and self.batch:
+            raise ValueError("`batch` is for API stages (expected no batch with model)")
+        return self
+
+
+class Cascade(Spec):
+    name: Name
+    """Unique name of the cascade."""
+    workloads: list[Name] = Field(min_length=1)
+    """Workloads the cascade may serve."""
+    stages: list[CascadeStage] = Field(min_length=2, max_length=3)
+    """Two or three stages, cheapest first; each later stage sees only escalated requests."""
+    quality: dict[str, Score | list[tuple[Share, Score]]] = Field(default_factory=dict)
+    """Quality of the whole cascade per task: a score, or (escalation share, score) points,
+    interpolated linearly, when a stage's escalation is a range."""
+
+
 class OwnedGpus(Spec):
     gpu: Name
     """GPU type."""
@@ -349,6 +446,8 @@ class Scenario(Spec):
     """Serving headroom and redundancy."""
     fine_tunes: list[FineTune] = Field(default_factory=list)
     """Fine-tunes that may be trained."""
+    cascades: list[Cascade] = Field(default_factory=list)
+    """Model cascades: a cheap stage answers, escalating a share of requests to the next."""
     existing: Existing = Existing()
     """Assets already owned or signed, for re-planning."""
     constraints: Constraints = Constraints()

@@ -1,0 +1,205 @@
+"""Levers (tco.levers, tco.model.levers): cascades, response caches and prompt variants.
+
+Shared numbers (engine_helpers): a quarter has 3 months; a workload of 1e6 requests/month has
+3e6 requests a quarter with 1000 input and 100 output tokens each; 4 quarters, no discounting.
+API a/x at $2 in / $8 out costs 3e6 x (1000 x 2 + 100 x 8) / 1e6 = $8,400 a quarter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from engine_helpers import api, model, resolve_plain, scenario, workload
+
+from tco.errors import ScenarioError
+from tco.pipeline import plan
+from tco.scenario.checks import check_scenario
+
+
+def solve(s):
+    return plan(s, resolve_plain(s))
+
+
+def chosen(sol, period="2027Q1"):
+    a = sol["allocation"]
+    return dict(zip(a[a.period == period].option, a[a.period == period].share))
+
+
+def cost(sol, category):
+    c = sol["costs"]
+    return float(c[c.category == category].usd.sum())
+
+
+def cascade(stages, quality, name="triage", workloads=("w",)):
+    return {"name": name, "workloads": list(workloads), "stages": stages,
+            "quality": {"chat": quality}}
+
+
+MINI = api("a/mini", 0.2, 0.8, quality=60)
+BIG = api("a/big", 2.0, 8.0, quality=85)
+
+
+def test_two_stage_api_cascade_cost_per_request():
+    # Stage 1 (mini) on every request, with a 200-token router prompt:
+    #   (1200 x 0.2 + 100 x 0.8) / 1e6 = $0.00032 a request.
+    # Stage 2 (big) on the 25% escalated, with 100 tokens of context carried:
+    #   0.25 x (1100 x 2 + 100 x 8) / 1e6 = 0.25 x $0.003 = $0.00075 a request.
+    # 3e6 requests x $0.00107 = $3,210 a quarter; 4 quarters = $12,840 (big alone: $33,600).
+    c = cascade([{"api": "a/mini", "extra_input_tokens": 200, "escalate": 0.25},
+                 {"api": "a/big", "extra_input_tokens": 100}], 82)
+    sol = solve(scenario(workloads=[workload(min_quality=80)], apis=[MINI, BIG], cascades=[c]))
+    assert chosen(sol) == {"cascade:triage": 1.0}
+    assert sol.npv_usd == pytest.approx(12_840)
+    assert cost(sol, "api") == pytest.approx(12_840)
+
+
+def test_cascade_self_hosted_second_stage_sized_on_escalated_share():
+    # 2e8 requests/month = 6e8 a quarter (batch latency: no peak factor).
+    # Stage 1 (mini): 6e8 x (1000 x 0.2 + 100 x 0.8) / 1e6 = $168,000 a quarter.
+    # Stage 2 (model m on g) sees 25%: 1.5e8 x (1000/1e4 + 100/1e3) s = 3e7 s = 8,333.3 h;
+    # one replica gives 2190 x 0.7 = 1,533 h, so 6 replicas (22 if sized on every request).
+    # 6 GPUs on demand x 2190 h x $2 = $26,280 a quarter. Total 4 x 194,280 = $777,120.
+    c = cascade([{"api": "a/mini", "escalate": 0.25}, {"model": "m", "gpu": "g"}], 82)
+    s = scenario(workloads=[workload(rpm=2e8, min_quality=80, latency="batch")], apis=[MINI],
+                 open_models=[model(quality=70)],
+                 gpus=[{"name": "g", "on_demand_usd_per_hour": 2.0}], cascades=[c])
+    sol = solve(s)
+    assert chosen(sol) == {"cascade:triage": 1.0}
+    reps = sol["replicas"]
+    assert reps.replicas.tolist() == [6, 6, 6, 6]
+    assert cost(sol, "gpu_on_demand") == pytest.approx(4 * 26_280)
+    assert sol.npv_usd == pytest.approx(777_120)
+
+
+def test_cascade_with_no_escalation_equals_its_first_stage():
+    # a/x alone scores 70 (below the bar of 75); the cascade a/x -> a/big with 0% escalating
+    # scores 80 and costs exactly a/x's $8,400 a quarter.
+    x = api("a/x", 2.0, 8.0, quality=70)
+    c = cascade([{"api": "a/x", "escalate": 0.0}, {"api": "a/big"}], 80)
+    sol = solve(scenario(workloads=[workload(min_quality=75)], apis=[x, BIG], cascades=[c]))
+    assert chosen(sol) == {"cascade:triage": 1.0}
+    assert sol.npv_usd == pytest.approx(33_600)
+
+
+def test_ranged_escalation_takes_the_cheapest_share_that_meets_the_bar():
+    # Quality 70 at 10% escalated, 90 at 50%: the bar of 80 is met from 30% on (interpolated).
+    # At 30%: (1000 x 0.2 + 100 x 0.8) + 0.3 x (1000 x 2 + 100 x 8) = 280 + 840 = 1120 per 1M
+    # requests -> 3e6 x 0.00112 = $3,360 a quarter, $13,440 in all.
+    c = {"name": "triage", "workloads": ["w"],
+         "stages": [{"api": "a/mini", "escalate": {"min": 0.1, "max": 0.5}}, {"api": "a/big"}],
+         "quality": {"chat": [[0.1, 70], [0.5, 90]]}}
+    sol = solve(scenario(workloads=[workload(min_quality=80)], apis=[MINI, BIG], cascades=[c]))
+    assert chosen(sol) == {"cascade:triage@0.3": 1.0}
+    assert sol.npv_usd == pytest.approx(13_440)
+
+
+@pytest.mark.parametrize("fixed, adopted", [(800.0, True), (900.0, False)])
+def test_cache_adopted_exactly_when_its_cost_is_below_the_saved_spend(fixed, adopted):
+    # 30% hits save 0.3 x 8,400 = $2,520 a quarter; the cache costs 3 x its monthly fee:
+    # $2,400 at 800 (adopted: 8,400 x 0.7 + 2,400 = $8,280 a quarter), $2,700 at 900 (not).
+    w = workload(response_cache={"hit_rate": 0.3, "fixed_cost_usd_per_month": fixed})
+    sol = solve(scenario(workloads=[w], apis=[api("a/x", 2.0, 8.0)]))
+    levers = sol["levers"]
+    assert levers.adopted.tolist() == [adopted] * 4
+    assert sol.npv_usd == pytest.approx(4 * 8_280 if adopted else 33_600)
+    assert cost(sol, "levers") == pytest.approx(4 * 2_400 if adopted else 0.0)
+
+
+def test_semantic_cache_quality_penalty_and_lookup_cost():
+    # Semantic hits lose 10 points: quality 80 - 0.5 x 10 = 75 (bar 75, kept). Lookups cost
+    # $0.10 per 1k on every request: 3e6 x 0.0001 = $300 a quarter. LLM spend halves to $4,200.
+    w = workload(min_quality=75, response_cache={
+        "kind": "semantic", "hit_rate": 0.5, "quality_penalty": 10,
+        "lookup_cost_usd_per_1k_requests": 0.1})
+    sol = solve(scenario(workloads=[w], apis=[api("a/x", 2.0, 8.0)]))
+    assert chosen(sol) == {"api:a/x +cache": 1.0}
+    assert sol.npv_usd == pytest.approx(4 * (4_200 + 300))
+    # With a bar of 76 the semantic cache cannot be used.
+    w["min_quality"] = 76
+    sol = solve(scenario(workloads=[w], apis=[api("a/x", 2.0, 8.0)]))
+    assert chosen(sol) == {"api:a/x": 1.0}
+
+
+def test_cache_that_never_hits_is_never_adopted():
+    w = workload(response_cache={"hit_rate": 0.0})
+    sol = solve(scenario(workloads=[w], apis=[api("a/x", 2.0, 8.0)]))
+    assert sol["levers"].empty
+    assert chosen(sol) == {"api:a/x": 1.0}
+
+
+@pytest.mark.parametrize("engineering, adopted", [(10_000.0, True), (13_000.0, False)])
+def test_prompt_variant_chosen_when_engineering_pays_back_in_the_horizon(engineering, adopted):
+    # Zero-shot: 500 input tokens, 2 points worse (80 -> 78, bar 75):
+    # 3e6 x (500 x 2 + 100 x 8) / 1e6 = $5,400 a quarter, saving $3,000 a quarter, $12,000
+    # over the horizon: it pays at $10,000 of engineering (10,000 + 4 x 5,400 = $31,600) and
+    # not at $13,000.
+    w = workload(min_quality=75, prompt_variants=[{
+        "name": "zero-shot", "input_tokens": 500, "quality_change": -2,
+        "engineering_cost_usd": engineering}])
+    sol = solve(scenario(workloads=[w], apis=[api("a/x", 2.0, 8.0)]))
+    if adopted:
+        assert chosen(sol) == {"api:a/x [zero-shot]": 1.0}
+        assert sol.npv_usd == pytest.approx(31_600)
+        t = sol.data.options.table
+        assert float(t.quality[t.option == "api:a/x [zero-shot]"].iat[0]) == pytest.approx(78)
+    else:
+        assert chosen(sol) == {"api:a/x": 1.0}
+        assert sol.npv_usd == pytest.approx(33_600)
+    assert sol["levers"].adopted.tolist() == [adopted] * 4
+
+
+def test_prompt_variant_adopted_once_and_kept():
+    # Demand 2e5 requests/month for two quarters, then 2e6. The variant (500 input tokens)
+    # saves 1,000 x $2 per 1M tokens a request: $600 a quarter at first, $6,000 later. It runs
+    # at $1,000 a month ($3,000 a quarter) and costs $5,000 to build, so it pays only from the
+    # third quarter (2 x (6,000 - 3,000) - 5,000 = $1,000): adopted then, never dropped.
+    w = workload(rpm=[2e5, 2e5, 2e6, 2e6], min_quality=75, prompt_variants=[{
+        "name": "zero-shot", "input_tokens": 500, "engineering_cost_usd": 5_000,
+        "running_cost_usd_per_month": 1_000}])
+    sol = solve(scenario(workloads=[w], apis=[api("a/x", 2.0, 8.0)]))
+    assert sol["levers"].adopted.tolist() == [False, False, True, True]
+    c = sol["costs"]
+    assert c[c.category == "levers"].usd.tolist() == pytest.approx([0, 0, 8_000, 3_000])
+
+
+def test_levers_never_raise_the_optimum():
+    rng = np.random.default_rng(7)
+    for _ in range(4):
+        p_in, p_out = rng.uniform(0.5, 5), rng.uniform(2, 20)
+        base = dict(workloads=[workload(min_quality=70)], apis=[api("a/x", p_in, p_out),
+                                                                 MINI, BIG])
+        plain = solve(scenario(**base)).npv_usd
+        levers = dict(base, workloads=[workload(min_quality=70, response_cache={
+            "hit_rate": float(rng.uniform(0, 0.5)),
+            "fixed_cost_usd_per_month": float(rng.uniform(0, 3000))}, prompt_variants=[{
+                "name": "short", "input_tokens": float(rng.uniform(300, 1500)),
+                "quality_change": float(rng.uniform(-5, 5)),
+                "engineering_cost_usd": float(rng.uniform(0, 20000))}])],
+            cascades=[cascade([{"api": "a/mini", "escalate": float(rng.uniform(0, 1))},
+                               {"api": "a/big"}], float(rng.uniform(60, 90)))])
+        assert solve(scenario(**levers)).npv_usd <= plain + 1e-6 * plain
+
+
+def test_cost_per_successful_interaction():
+    # Quality 80: 80% of 1.2e7 requests succeed; $33,600 / 9.6e6 x 1000 = $3.50 per 1k.
+    w = workload(value_per_success_usd=0.01)
+    sol = solve(scenario(workloads=[w], apis=[api("a/x", 2.0, 8.0)]))
+    u = sol["unit_costs"].iloc[0]
+    assert u.usd_per_1k_successes == pytest.approx(3.5)
+    assert u.value_npv_usd == pytest.approx(9.6e6 * 0.01)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c: c["stages"][1].update(escalate=0.2), "the last stage escalates nowhere"),
+    (lambda c: c["stages"][0].pop("escalate"), "escalate is missing"),
+    (lambda c: c["stages"][0].update(api="a/nope"), "unknown API 'a/nope'"),
+    (lambda c: c.update(workloads=["v"]), "unknown workload 'v'"),
+    (lambda c: c["stages"][0].update(escalate={"min": 0.1, "max": 0.3}),
+     "expected [[share, score], ...] points covering it"),
+])
+def test_cascade_mistakes_are_named(change, message):
+    c = cascade([{"api": "a/mini", "escalate": 0.25}, {"api": "a/big"}], 82)
+    change(c)
+    with pytest.raises(ScenarioError) as e:
+        check_scenario(scenario(workloads=[workload()], apis=[MINI, BIG], cascades=[c]))
+    assert message in str(e.value)
