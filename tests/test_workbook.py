@@ -79,6 +79,50 @@ def api_only_scenario():
         apis=[api("p/a", 1.0, 4.0, cached=0.1, batch_discount=0.5)])
 
 
+def levers_scenario():
+    """Every lever in use: a prompt variant adopted after the first quarter (running and
+    engineering costs), a semantic cache with lookups, a two-stage API cascade with a ranged
+    escalation chosen at an interpolated point, and a cascade whose second stage runs on our
+    on-demand GPUs."""
+    variant = {"name": "short", "input_tokens": 600, "output_tokens": 250, "quality_change": -1,
+               "engineering_cost_usd": 3000, "running_cost_usd_per_month": 200}
+    cache = {"kind": "semantic", "hit_rate": 0.25, "quality_penalty": 4,
+             "fixed_cost_usd_per_month": 500, "lookup_cost_usd_per_1k_requests": 0.05}
+    return scenario(
+        horizon={"start": "2027Q1", "periods": 4, "period": "quarter"},
+        finance={"discount_rate": 0.08},
+        workloads=[
+            workload("chat", rpm=[2e5, 4e6, 5e6, 6e6], inp=1500, out=300,
+                     cached_input_share=0.4, min_quality=78, error_cost_usd=0.0005,
+                     prompt_variants=[variant], response_cache=cache),
+            workload("triage", rpm=3e6, inp=1200, out=200, min_quality=80),
+            workload("nightly", rpm=5e7, inp=2000, out=100, latency="batch", min_quality=80),
+        ],
+        apis=[api("prov/big", 3.0, 12.0, cached=0.3, quality=90, price_trend_per_year=-0.2),
+              api("prov/mini", 0.2, 0.8, cached=0.05, quality=65)],
+        open_models=[model("m", "g_od", quality=60)],
+        gpus=[{"name": "g_od", "on_demand_usd_per_hour": 2.0}],
+        cascades=[
+            {"name": "mini-big", "workloads": ["triage"],
+             "stages": [{"api": "prov/mini", "extra_input_tokens": 150,
+                         "escalate": {"min": 0.1, "max": 0.6}},
+                        {"api": "prov/big", "extra_input_tokens": 50, "output_tokens": 250}],
+             "quality": {"chat": [[0.1, 70], [0.6, 90]]}},
+            {"name": "mini-self", "workloads": ["nightly"],
+             "stages": [{"api": "prov/mini", "escalate": 0.3}, {"model": "m", "gpu": "g_od"}],
+             "quality": {"chat": 82}}])
+
+
+def test_levers_scenario_uses_every_lever():
+    run = run_of(levers_scenario())
+    a = run.solution.tables["allocation"]
+    assert {"mini-big", "mini-self"} <= set(a.cascade.dropna())
+    assert a.cache.any() and a.variant.notna().any()
+    assert (a.escalation.dropna() % 0.1 > 1e-9).any()  # an interpolated point, not a bound
+    costs = run.solution.tables["costs"].groupby("category").usd.sum()
+    assert costs["levers"] > 0 and costs["gpu_on_demand"] > 0
+
+
 def run_of(s) -> RunResult:
     r = resolve_plain(s)
     return RunResult(scenario=s, resolved=r, solution=plan(s, r), files=("in-memory.yaml",))
@@ -111,10 +155,11 @@ def conservative_scenario():
 
 def test_every_cost_category_is_exercised(rich):
     # The rich scenario is only useful if each category the formulas restate is non-zero;
-    # reservations after the horizon are charged only under the conservative rule.
+    # reservations after the horizon are charged only under the conservative rule, levers in
+    # levers_scenario (test_levers_scenario_uses_every_lever).
     totals = rich.solution.tables["costs"].groupby("category").usd.sum()
-    assert all(abs(totals[c]) > 0 for c in CATEGORIES if c != "gpu_reserved_after_horizon"), \
-        totals
+    assert all(abs(totals[c]) > 0 for c in CATEGORIES
+               if c not in ("gpu_reserved_after_horizon", "levers")), totals
     assert totals["gpu_reserved_after_horizon"] == 0
     assert rich.solution.tables["committed"].usd.abs().sum() > 0
 

@@ -18,6 +18,7 @@ from test_workbook import (
     INJECT,
     api_only_scenario,
     conservative_scenario,
+    levers_scenario,
     named_cell,
     rich_scenario,
     run_of,
@@ -65,6 +66,7 @@ def recalculated(tmp_path_factory):
     src = tmp_path_factory.mktemp("written")
     rich, mono = run_of(rich_scenario()), run_of(api_only_scenario())
     conservative = run_of(conservative_scenario())
+    lev = run_of(levers_scenario())
     cats = conservative.solution.tables["costs"].groupby("category").usd.sum()
     committed = conservative.solution.tables["committed"].groupby("category").usd.sum()
     assert cats["gpu_reserved_after_horizon"] > 0 and cats["gpu_residual"] == 0
@@ -81,6 +83,7 @@ def recalculated(tmp_path_factory):
     write_workbook(rich, src / "rich.xlsx")
     write_workbook(mono, src / "monthly.xlsx")
     write_workbook(conservative, src / "conservative.xlsx")
+    write_workbook(lev, src / "levers.xlsx")
     # The reviewer's edit: one API output price, nothing else, on a copy of the rich workbook.
     shutil.copy(src / "rich.xlsx", src / "edited.xlsx")
     wb = load_workbook(src / "edited.xlsx")
@@ -95,10 +98,11 @@ def recalculated(tmp_path_factory):
     qcell.value = qcell.value - 10
     wb.save(src / "stale.xlsx")
     out = recalculate([src / "rich.xlsx", src / "monthly.xlsx", src / "edited.xlsx",
-                       src / "stale.xlsx", src / "conservative.xlsx"],
+                       src / "stale.xlsx", src / "conservative.xlsx", src / "levers.xlsx"],
                       tmp_path_factory.mktemp("recalculated"))
     books = {p.stem: load_workbook(p, data_only=True) for p in out}
-    return {"runs": {"rich": rich, "monthly": mono, "conservative": conservative},
+    return {"runs": {"rich": rich, "monthly": mono, "conservative": conservative,
+                     "levers": lev},
             "books": books,
             "formulas": load_workbook(out[0])}
 
@@ -112,7 +116,7 @@ def _costs_grid(wb, T):
             for t in range(T) for i, cat in enumerate(CATEGORIES)}
 
 
-@pytest.mark.parametrize("which", ["rich", "monthly", "conservative"])
+@pytest.mark.parametrize("which", ["rich", "monthly", "conservative", "levers"])
 def test_npv_and_period_category_totals_match_the_engine(recalculated, which):
     run, wb = recalculated["runs"][which], recalculated["books"][which]
     sol = run.solution
@@ -146,8 +150,9 @@ def test_committed_costs_by_category_match(recalculated, which):
         assert usd == pytest.approx(engine.get((t, c), 0.0), rel=REL, abs=1e-6), (t, c)
 
 
-def test_unit_economics_match_the_engine(recalculated):
-    run, wb = recalculated["runs"]["rich"], recalculated["books"]["rich"]
+@pytest.mark.parametrize("which", ["rich", "levers"])
+def test_unit_economics_match_the_engine(recalculated, which):
+    run, wb = recalculated["runs"][which], recalculated["books"][which]
     ws = wb["Unit economics"]
     got = {ws.cell(r, 1).value: (ws.cell(r, 7).value, ws.cell(r, 8).value)
            for r in range(2, 2 + len(run.scenario.workloads))}

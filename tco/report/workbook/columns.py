@@ -10,6 +10,7 @@ from tco.model.terms import CATEGORIES
 
 ASSUMPTIONS, PLAN, CAPACITY, COSTS, STRATEGIES, UNIT_ECONOMICS = (
     "Assumptions", "Plan", "Capacity", "Costs", "Strategies", "Unit economics")
+LEVERS = "Levers"
 
 PERIOD_COL0 = 15
 """First column of per-period values on the Assumptions sheet (O)."""
@@ -25,6 +26,7 @@ CATEGORY_LABELS = {
     "power_facility": "Power and facility",
     "staff": "Staff",
     "fine_tuning": "Fine-tuning",
+    "levers": "Levers (caches, prompts)",
     "error": "Expected errors",
 }
 
@@ -37,7 +39,8 @@ PLAN_COLUMNS = [
     ("Replica-hours", 12), ("GPU-hours", 12),
     ("Tokens", 16), ("Discount factor", 10), ("Direct cost PV (USD)", 14),
     ("Shared GPU and staff PV (USD)", 14), ("Fine-tuning PV (USD)", 13),
-    ("Attributed PV (USD)", 14),
+    ("Attributed PV (USD)", 14), ("Prompt variant", 14), ("Cache", 7), ("Cascade", 14),
+    ("Escalation", 10), ("API spend category", 10),
 ]
 PC = {name: i + 1 for i, (name, _) in enumerate(PLAN_COLUMNS)}
 """Plan column index by header."""

@@ -38,6 +38,12 @@ class Context:
     """Deployment index -> its Assumptions row (GPUs per replica, throughput)."""
     # Capacity: first and last row of the replica table
     replica_rows: tuple[int, int] = (0, 0)
+    # Levers
+    variant_row: dict[tuple[str, str], int] = field(default_factory=dict)
+    cache_row: dict[str, int] = field(default_factory=dict)
+    stage_row: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    levers_next_row: int = 0
+    levers_cost_rows: tuple[int, int] = (0, 0)
     # Plan
     plan_last: int = 1
     plan_rows: dict[str, tuple[int, int]] = field(default_factory=dict)

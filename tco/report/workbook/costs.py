@@ -25,6 +25,7 @@ from tco.report.workbook.columns import (
 from tco.report.workbook.columns import (
     PLAN as PL,
 )
+from tco.report.workbook import levers
 from tco.report.workbook.context import Context
 from tco.report.workbook.horizon import reserved_after, residual_share
 from tco.report.workbook.layout import (
@@ -63,7 +64,7 @@ def write(ctx: Context) -> None:
     tcol, total_c, df_c, pv_c = 2, COSTS_COL["Total (USD)"], COSTS_COL["Discount factor"], \
         COSTS_COL["Present value (USD)"]
     plan_t = ctx.plan_range("t")
-    plan_kind = ctx.plan_range("Kind")
+    plan_kind = ctx.plan_range("API spend category")
     for t, label in enumerate(ctx.run.solution.periods):
         r = first + t
         g.put(r, 1, label)
@@ -74,6 +75,7 @@ def write(ctx: Context) -> None:
         for kind in ("api", "api_batch"):
             f[kind] = (f"=SUMIFS({ctx.plan_range('API cost (USD)')},{plan_t},{tt},"
                        f"{plan_kind},\"{kind}\")")
+        f["levers"] = levers.costs_formula(ctx, tt)
         f["error"] = f"=SUMIFS({ctx.plan_range('Error cost (USD)')},{plan_t},{tt})"
 
         def gpu_sum(k: int) -> str:

@@ -18,6 +18,7 @@ from tco.report.workbook import (
     cached,
     capacity,
     costs,
+    levers,
     method,
     plan,
     signoff,
@@ -29,8 +30,8 @@ from tco.report.workbook.context import Context
 from tco.report.workbook.layout import Grid, Styles
 from tco.run import RunResult
 
-SHEETS = ("Summary", "Sign-off", "Assumptions", "Plan", "Capacity", "Costs", "Strategies",
-          "Unit economics", "Method")
+SHEETS = ("Summary", "Sign-off", "Assumptions", "Levers", "Plan", "Capacity", "Costs",
+          "Strategies", "Unit economics", "Method")
 """Tab order."""
 
 
@@ -59,7 +60,9 @@ def build_workbook(run: RunResult, solved_on: str | None = None) -> Workbook:
     sheets = {name: Grid(wb.create_sheet(name), styles) for name in SHEETS}
     ctx = Context(run, wb, sheets, solved_on=solved_on or date.today().isoformat())
     assumptions.write(ctx)
+    levers.write_inputs(ctx)
     plan.write(ctx)
+    levers.write_costs(ctx)
     capacity.write(ctx)
     costs.write(ctx)
     unit_economics.write(ctx)

@@ -20,6 +20,7 @@ from tco.report.workbook.columns import (
 from tco.report.workbook.columns import (
     PLAN as PL,
 )
+from tco.report.workbook import levers
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import (
     COUNT,
@@ -77,7 +78,19 @@ def write(ctx: Context) -> None:
                                                    "Cached input share",
                                                    "Output tokens per request",
                                                    "Quality (0-100)"))
-        if a.kind in ("api", "api_batch"):
+        over = levers.plan_overrides(ctx, o, a, r, t)
+        for key in ("Input tokens per request", "Output tokens per request"):
+            if key in over:
+                g.f(r, c[key], over[key], NUMBER)
+        g.put(r, c["Prompt variant"], getattr(o, "variant", None))
+        g.put(r, c["Cache"], "yes" if getattr(o, "cache", False) else None)
+        g.put(r, c["Cascade"], getattr(o, "cascade", None))
+        g.put(r, c["API spend category"], getattr(o, "api_category", None))
+        esc = getattr(o, "escalation", None)
+        g.put(r, c["Escalation"], esc if esc is not None and esc == esc else None, SHARE)
+        if "API cost (USD)" in over:
+            g.f(r, c["API cost (USD)"], over["API cost (USD)"], USD)
+        elif a.kind in ("api", "api_batch"):
             pr = ctx.price_row[price_key(o)]
             g.put(r, c["Price row"], ctx.price_label[pr])
             p_in, p_ca, p_out, p_wr = (ref(A, pr, k) for k in (5, 6, 7, 11))

@@ -14,6 +14,7 @@ from tco.report.workbook.columns import (
 from tco.report.workbook.columns import (
     UNIT_ECONOMICS as UE,
 )
+from tco.report.workbook import levers
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import (
     COUNT,
@@ -44,11 +45,9 @@ def write(ctx: Context) -> None:
         g.f(r, 4, f"=SUMPRODUCT({req_row},discount_factors)", COUNT)
         g.f(r, 5, f"=D{r}*{tpr}", COUNT)
         rows = ctx.plan_rows.get(w.name)
-        if rows:
-            pc = PC["Attributed PV (USD)"]
-            g.f(r, 6, f"=SUM({ref(PL, rows[0], pc)}:{col(pc)}${rows[1]})", USD)
-        else:
-            g.f(r, 6, "=0", USD)
+        pc = PC["Attributed PV (USD)"]
+        plan_pv = f"SUM({ref(PL, rows[0], pc)}:{col(pc)}${rows[1]})" if rows else "0"
+        g.f(r, 6, f"={plan_pv}+{levers.workload_pv(ctx, local(r, 1))}", USD)
         g.f(r, 7, f'=IF(E{r}>0,F{r}/E{r}*1000000,"")', USD_CENTS)
         g.f(r, 8, f'=IF(D{r}>0,F{r}/D{r}*1000,"")', USD_CENTS)
     last = max(2, r)
@@ -63,7 +62,8 @@ def write(ctx: Context) -> None:
                      "present value of its tokens or requests. API and error costs belong to "
                      "the workload; each period's GPU, power and staff costs are shared by "
                      "GPU-hours used (by tokens when nothing is self-hosted); fine-tuning by "
-                     "tokens sent to the fine-tune.", kind="note")
+                     "tokens sent to the fine-tune; levers (caches, prompt variants) to "
+                     "their workload.", kind="note")
     ctx.name("tokens_pv_total", ref(UE, tr, 5))
     ctx.name("unit_usd_per_mtok", rng(UE, 2, 7, last, 7))
     ctx.name("unit_usd_per_1k_requests", rng(UE, 2, 8, last, 8))

@@ -1,0 +1,243 @@
+"""The Levers sheet: prompt variants, response caches and cascade stages as inputs, the plan's
+adoption decisions as values, and each lever's cost per period as formulas (tco.model.levers):
+
+    variant cost[t] = engineering x (adopted[t] - adopted[t-1]) + running per month x months
+                      x adopted[t]
+    cache cost[t]   = fixed per month x months x adopted[t]
+                      + lookup per 1k / 1000 x requests of the plan rows using the cache in t
+
+Plan rows restate a lever option's API cost from these inputs (`plan_overrides`): a variant's
+tokens, a cache's (1 - hit rate) on LLM spend, a cascade's stages each on the share of requests
+reaching it. The Costs sheet's Levers column sums the cost rows.
+"""
+
+from __future__ import annotations
+
+from tco.report.workbook.columns import ASSUMPTIONS as A
+from tco.report.workbook.columns import LEVERS as LV
+from tco.report.workbook.columns import PC, price_key
+from tco.report.workbook.context import Context
+from tco.report.workbook.layout import (
+    COUNT,
+    NUMBER,
+    PRICE,
+    SHARE,
+    USD,
+    local,
+    ref,
+    rng,
+)
+from tco.scenario.schema import EscalationRange
+
+STAGE_HEAD = ["Cascade", "Workload", "Stage", "API or model", "GPU", "Escalates to next",
+              "Extra input tokens", "Output tokens", "Input price (USD/1M)",
+              "Cached input price (USD/1M)", "Output price (USD/1M)", "Price trend per year"]
+
+
+def write_inputs(ctx: Context) -> None:
+    """The lever inputs, before the Plan sheet refers to them."""
+    g = ctx.sheets[LV]
+    s = ctx.run.scenario
+    g.put(1, 1, "Levers: prompt variants, response caches and cascades", kind="title")
+    g.put(2, 1, "Blue cells are inputs; adoption (1 = in use) is the plan's decision; costs are"
+                " formulas.", kind="note")
+    for c, w in enumerate([26, 18, 12, 12, 12, 14, 14, 12, 12, 12, 12, 12], start=1):
+        g.width(c, w)
+    r = 4
+    g.put(r, 1, "Prompt variants", kind="section")
+    g.header(r + 1, 1, ["Workload", "Variant", "Input tokens", "Output tokens",
+                        "Quality change (points)", "Engineering cost (USD)",
+                        "Running cost (USD per month)"])
+    r += 2
+    for w in s.workloads:
+        for v in w.prompt_variants:
+            ctx.variant_row[(w.name, v.name)] = r
+            g.put(r, 1, w.name)
+            g.put(r, 2, v.name)
+            g.put(r, 3, v.input_tokens if v.input_tokens is not None else w.input_tokens,
+                  NUMBER, is_input=True)
+            g.put(r, 4, v.output_tokens if v.output_tokens is not None else w.output_tokens,
+                  NUMBER, is_input=True)
+            g.put(r, 5, v.quality_change, NUMBER, is_input=True)
+            g.put(r, 6, v.engineering_cost_usd, USD, is_input=True)
+            g.put(r, 7, v.running_cost_usd_per_month, USD, is_input=True)
+            r += 1
+    r += 1
+    g.put(r, 1, "Response caches", kind="section")
+    g.header(r + 1, 1, ["Workload", "Kind", "Hit rate", "Quality penalty (points)",
+                        "Fixed cost (USD per month)", "Lookup cost (USD per 1k requests)"])
+    r += 2
+    for w in s.workloads:
+        c = w.response_cache
+        if c is None:
+            continue
+        ctx.cache_row[w.name] = r
+        g.put(r, 1, w.name)
+        g.put(r, 2, c.kind)
+        g.put(r, 3, c.hit_rate, SHARE, is_input=True)
+        g.put(r, 4, c.quality_penalty, NUMBER, is_input=True)
+        g.put(r, 5, c.fixed_cost_usd_per_month, USD, is_input=True)
+        g.put(r, 6, c.lookup_cost_usd_per_1k_requests, USD, is_input=True)
+        r += 1
+    r += 1
+    g.put(r, 1, "Cascade stages (each stage serves the share of requests reaching it)",
+          kind="section")
+    g.header(r + 1, 1, STAGE_HEAD)
+    r += 2
+    ctx.levers_next_row = _stages(ctx, g, r)
+
+
+def _stages(ctx: Context, g, r: int) -> int:
+    """One row per (cascade, workload, stage) the plan uses; API prices from Assumptions where
+    the plan prices the same API there, else inputs here."""
+    s = ctx.run.scenario
+    used = ctx.run.solution.tables["allocation"]
+    if "cascade" not in used:
+        return r
+    apis = {a.id: a for a in ctx.run.resolved.apis}
+    pairs = sorted({(c, w) for c, w in zip(used["cascade"], used["workload"])
+                    if isinstance(c, str)})
+    specs = {c.name: c for c in s.cascades}
+    inputs = {w.name: w.input_tokens for w in s.workloads}
+    for cname, wname in pairs:
+        for k, st in enumerate(specs[cname].stages):
+            ctx.stage_row[(cname, wname, k)] = r
+            g.put(r, 1, cname)
+            g.put(r, 2, wname)
+            g.put(r, 3, k + 1, COUNT)
+            g.put(r, 4, st.api or st.model)
+            g.put(r, 5, st.gpu)
+            if isinstance(st.escalate, EscalationRange):
+                g.put(r, 6, "chosen per plan row (Escalation)")
+            elif st.escalate is not None:
+                g.put(r, 6, st.escalate, SHARE, is_input=True)
+            g.put(r, 7, st.extra_input_tokens, NUMBER, is_input=True)
+            if st.output_tokens is not None:
+                g.put(r, 8, st.output_tokens, NUMBER, is_input=True)
+            if st.api is not None:
+                api = apis[st.api]
+                mode = "batch" if st.batch else "realtime"
+                p = api.prices(inputs[wname] + st.extra_input_tokens, mode)
+                key = (api.id, mode, float(p.input), float(p.cached_input), float(p.output),
+                       float(api.price_trend_per_year))
+                pr = ctx.price_row.get(key)
+                for c, v in ((9, p.input), (10, p.cached_input), (11, p.output),
+                             (12, api.price_trend_per_year)):
+                    if pr is not None:
+                        g.f(r, c, f"={ref(A, pr, c - 4)}", PRICE if c < 12 else SHARE)
+                    else:
+                        g.put(r, c, v, PRICE if c < 12 else SHARE, is_input=True)
+            r += 1
+    return r
+
+
+def plan_overrides(ctx: Context, o, a, r: int, t: int) -> dict[str, str]:
+    """Formulas replacing the ordinary ones on a Plan row that uses a lever (empty if none)."""
+    out: dict[str, str] = {}
+    J, K, L, M = (local(r, PC[k]) for k in ("Requests", "Input tokens per request",
+                                            "Cached input share", "Output tokens per request"))
+    variant = o.variant if isinstance(getattr(o, "variant", None), str) else None
+    if variant:
+        vr = ctx.variant_row[(a.workload, variant)]
+        inp = f"={ref(LV, vr, 3)}"
+        ft = o.fine_tune if isinstance(o.fine_tune, str) else None
+        if ft:
+            inp += f"*(1-{ref(A, ctx.ft_row[ft], 5)})"
+        out["Input tokens per request"] = inp
+        out["Output tokens per request"] = f"={ref(LV, vr, 4)}"
+    keep = ""
+    if bool(getattr(o, "cache", False)):
+        keep = f"*(1-{ref(LV, ctx.cache_row[a.workload], 3)})"
+    if isinstance(getattr(o, "cascade", None), str):
+        out["API cost (USD)"] = _cascade_cost(ctx, o, a, r, t, J, K, L, M) + keep
+    elif keep and a.kind in ("api", "api_batch"):
+        pr = ctx.price_row[price_key(o)]
+        p_in, p_ca, p_out = (ref(A, pr, k) for k in (5, 6, 7))
+        trend = ref(A, pr, ctx.pcol(t))
+        out["API cost (USD)"] = (f"={J}*({K}*(1-{L})*{p_in}+{K}*{L}*{p_ca}+{M}*{p_out})"
+                                 f"/1000000*{trend}{keep}")
+    return out
+
+
+def _cascade_cost(ctx: Context, o, a, r: int, t: int, J, K, L, M) -> str:
+    spec = next(c for c in ctx.run.scenario.cascades if c.name == o.cascade)
+    reach, terms = "1", []
+    for k, st in enumerate(spec.stages):
+        sr = ctx.stage_row[(o.cascade, a.workload, k)]
+        if st.api is not None:
+            extra = ref(LV, sr, 7)
+            out_tok = ref(LV, sr, 8) if st.output_tokens is not None else M
+            p_in, p_ca, p_out, trend = (ref(LV, sr, c) for c in (9, 10, 11, 12))
+            terms.append(f"{reach}*(({K}+{extra}-{K}*{L})*{p_in}+{K}*{L}*{p_ca}"
+                         f"+{out_tok}*{p_out})/1000000*(1+{trend})^({t}/periods_per_year)")
+        if isinstance(st.escalate, EscalationRange):
+            reach = f"{reach}*{local(r, PC['Escalation'])}"
+        elif st.escalate is not None:
+            reach = f"{reach}*{ref(LV, sr, 6)}"
+    return f"={J}*(" + ("+".join(terms) or "0") + ")"
+
+
+def write_costs(ctx: Context) -> None:
+    """Adoption per period (values) and lever costs per period (formulas), after the Plan."""
+    g = ctx.sheets[LV]
+    levers = ctx.run.solution.tables.get("levers")
+    T = ctx.T
+    r = ctx.levers_next_row + 1
+    g.put(r, 1, "Adoption (1 = in use) and cost per period", kind="section")
+    g.header(r + 1, 1, ["Workload", "Lever", "Row"] + list(ctx.run.solution.periods))
+    r += 2
+    first = r
+    if levers is not None and len(levers):
+        for (wname, lever), rows in levers.groupby(["workload", "lever"], sort=False):
+            on = dict(zip(rows["t"].tolist(), rows["adopted"].tolist()))
+            g.put(r, 1, wname)
+            g.put(r, 2, lever)
+            g.put(r, 3, "adopted")
+            for t in range(T):
+                g.put(r, 4 + t, int(bool(on.get(t, False))), COUNT)
+            g.put(r + 1, 1, wname)
+            g.put(r + 1, 2, lever)
+            g.put(r + 1, 3, "cost")
+            for t in range(T):
+                g.f(r + 1, 4 + t, _cost_formula(ctx, wname, lever, r, t), USD)
+            r += 2
+    ctx.levers_cost_rows = (first, max(first, r - 1))
+    g.finish()
+
+
+def _cost_formula(ctx: Context, wname: str, lever: str, adopted_row: int, t: int) -> str:
+    on = local(adopted_row, 4 + t)
+    if lever.startswith("variant:"):
+        vr = ctx.variant_row[(wname, lever.split(":", 1)[1])]
+        before = local(adopted_row, 3 + t) if t else "0"
+        return (f"={ref(LV, vr, 6)}*({on}-{before})"
+                f"+{ref(LV, vr, 7)}*months_per_period*{on}")
+    cr = ctx.cache_row[wname]
+    lookup = (f"SUMIFS({ctx.plan_range('Requests')},{ctx.plan_range('t')},{t},"
+              f"{ctx.plan_range('Workload')},\"{_quoted(wname)}\","
+              f"{ctx.plan_range('Cache')},\"yes\")")
+    return f"={ref(LV, cr, 5)}*months_per_period*{on}+{ref(LV, cr, 6)}/1000*{lookup}"
+
+
+def workload_pv(ctx: Context, name_cell: str) -> str:
+    """Present value of the lever costs of the workload named in `name_cell` (no '=')."""
+    first, last = ctx.levers_cost_rows
+    if last <= first:
+        return "0"
+    body = rng(LV, first, 4, last, 3 + ctx.T)
+    return (f"SUMPRODUCT(({rng(LV, first, 1, last, 1)}={name_cell})"
+            f"*({rng(LV, first, 3, last, 3)}=\"cost\")*{body}*discount_factors)")
+
+
+def _quoted(text: str) -> str:
+    return text.replace('"', '""')
+
+
+def costs_formula(ctx: Context, tt: str) -> str:
+    """The Costs sheet's Levers cell for the period in cell `tt`."""
+    first, last = ctx.levers_cost_rows
+    if last <= first:
+        return "=0"
+    body = rng(LV, first, 4, last, 3 + ctx.T)
+    rows = rng(LV, first, 3, last, 3)
+    return f"=SUMPRODUCT(({rows}=\"cost\")*(COLUMN({body})-4={tt})*{body})"
