@@ -14,11 +14,13 @@ requests reaching stage s goes on to s + 1, so stage s sees reach_s = e_1 ... e_
 Per request reaching it, a stage reads the workload's input plus its `extra_input_tokens`
 (the workload's cached prefix stays cached) and writes its `output_tokens`:
 
-    api cost  = requests x sum_{API stages} reach_s x (uncached_s x p_in + cached x p_cached
-                + out_s x p_out) / 1e6 x (1 + trend)^years
-    work      = requests x reach_s x (uncached_s / prefill + out_s / decode) / 3600
+    api cost  = requests x sum_{API stages} reach_s x (uncached_s x p_in + cached x ((1 - w)
+                x p_cached + w x p_write) + out_s x p_out) / 1e6 x (1 + trend)^years
+    work      = requests x reach_s x ((uncached_s + w x cached) / prefill + out_s / decode)
+                / 3600
                 x peak_to_average (not for batch latency)     [the one self-hosted stage]
 
+with w = 1 / cache_reuse the share of requests writing the cached prefix (tco.options).
 A batch-API stage makes the cascade batch-only (the slowest stage sets the latency). When one
 stage's escalation is a range, the cascade is offered at the range's ends, at every quality
 point inside it and where interpolated quality crosses the workload's bar: cost and quality
@@ -230,6 +232,7 @@ def _cascade_row(c: Cascade, wi: int, w, e, q, label, apis, models, periods: Per
     req = demand.requests[wi]
     inp, cached_share = demand.input_tokens[wi], demand.cached_share[wi]
     cached = inp * cached_share
+    w_share = 1.0 / w.cache_reuse if w.cache_reuse else 0.0
     reach, api_cost, work = 1.0, np.zeros(T), np.zeros(T)
     providers: dict[str, np.ndarray] = {}
     dep, model_name, gpu, point, batch_only = -1, None, None, None, True
@@ -239,9 +242,11 @@ def _cascade_row(c: Cascade, wi: int, w, e, q, label, apis, models, periods: Per
         if st.api is not None:
             api = apis[st.api]
             p = api.prices(s_in, "batch" if st.batch else "realtime")
-            p_cached = p.cached_input if caching else p.input
+            p_cached, p_write = (p.cached_input, p.write) if caching else (p.input, p.input)
             c_tok = cached if caching else 0.0
-            per = ((s_in - c_tok) * p.input + c_tok * p_cached + s_out * p.output) / 1e6
+            per = ((s_in - c_tok) * p.input + c_tok * ((1 - w_share) * p_cached
+                                                       + w_share * p_write)
+                   + s_out * p.output) / 1e6
             api_cost += reach * req * per * (1 + api.price_trend_per_year) ** (
                 periods.years_from_start)
             providers[api.provider] = providers.get(api.provider, 0) + reach * req * (
@@ -252,7 +257,7 @@ def _cascade_row(c: Cascade, wi: int, w, e, q, label, apis, models, periods: Per
             serving = model.serving[st.gpu]
             point = "interactive" if w.latency == "interactive" else "batch"
             op = serving.interactive if point == "interactive" else serving.batch
-            seconds = ((s_in - cached) / op.prefill_tokens_per_s
+            seconds = ((s_in - cached * (1 - w_share)) / op.prefill_tokens_per_s
                        + s_out / op.decode_tokens_per_s)
             pk = demand.peak_to_average[wi] if w.latency != "batch" else 1.0
             work = reach * req * seconds / 3600.0 * pk
@@ -265,7 +270,7 @@ def _cascade_row(c: Cascade, wi: int, w, e, q, label, apis, models, periods: Per
     row = dict(workload=wi, workload_name=w.name, option=label, kind="cascade", fine_tune=None,
                api=None, provider=None, model=model_name, gpu=gpu, point=point,
                deployment=dep, quality=q, input_tokens=inp, p_input=0.0, p_cached=0.0,
-               p_output=0.0, price_trend=0.0, cascade=c.name,
+               p_output=0.0, p_cache_write=0.0, price_trend=0.0, cascade=c.name,
                escalation=np.nan if e is None else e,
                api_category="api_batch" if batch_only and providers else "api")
     return dict(row=row, api_cost=api_cost, error=error,

@@ -133,4 +133,10 @@ def run_scenario(path: str | Path, *, analysis: bool = True, jobs: int | None = 
         result.strategies, result.breakeven, result.curves = (found.strategies, found.breakeven,
                                                               found.curves)
         result.timings["analysis"] = found.seconds
+        from tco.analysis.levers import has_levers, lever_values
+
+        if has_levers(prepared.scenario):
+            t3 = time.perf_counter()
+            result.lever_values = lever_values(prepared.scenario, prepared.resolved, solution)
+            result.timings["lever_values"] = time.perf_counter() - t3
     return result

@@ -28,5 +28,8 @@ class RunResult:
     """Break-even results per strategy pair (tco.analysis)."""
     curves: pd.DataFrame | None = None
     """NPV per strategy and demand scale (tco.analysis)."""
+    lever_values: dict | None = None
+    """What each lever saves: {"waterfall": [...], "levers": DataFrame} (tco.analysis.levers);
+    None when the scenario offers no lever or the analysis was not run."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per stage."""

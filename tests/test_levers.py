@@ -203,3 +203,30 @@ def test_cascade_mistakes_are_named(change, message):
     with pytest.raises(ScenarioError) as e:
         check_scenario(scenario(workloads=[workload()], apis=[MINI, BIG], cascades=[c]))
     assert message in str(e.value)
+
+
+def test_lever_values_waterfall_and_savings():
+    # Cache (30% hits, $800 a month) and the cascade of the first test, both on one workload.
+    # Without levers: big alone, $33,600. With the cache: big through the cache,
+    # 4 x (8,400 x 0.7 + 2,400) = $33,120 (saves $480). With cascades too: the cascade alone,
+    # $12,840 (through the cache it would cost 4 x (3,210 x 0.7 + 2,400) = $18,588), saving
+    # $20,280. The plan uses only the cascade; without it the best is $33,120.
+    from tco.analysis.levers import lever_values
+
+    c = cascade([{"api": "a/mini", "extra_input_tokens": 200, "escalate": 0.25},
+                 {"api": "a/big", "extra_input_tokens": 100}], 82)
+    w = workload(min_quality=80, response_cache={"hit_rate": 0.3,
+                                                 "fixed_cost_usd_per_month": 800})
+    s = scenario(workloads=[w], apis=[MINI, BIG], cascades=[c])
+    sol = solve(s)
+    # The cascade alone ($12,840) beats the cascade through the cache ($18,588).
+    assert chosen(sol) == {"cascade:triage": 1.0}
+    assert sol.npv_usd == pytest.approx(12_840)
+    out = lever_values(s, resolve_plain(s), sol)
+    steps = [(x["step"], x["npv_usd"], x["saving_usd"]) for x in out["waterfall"]]
+    assert steps[0] == ("no levers", pytest.approx(33_600), None)
+    assert steps[1] == ("+ response caches", pytest.approx(33_120), pytest.approx(480))
+    assert steps[2] == ("+ cascades", pytest.approx(12_840), pytest.approx(20_280))
+    lv = out["levers"]
+    assert lv.lever.tolist() == ["cascade:triage"]
+    assert lv.saving_usd.iat[0] == pytest.approx(33_120 - 12_840)

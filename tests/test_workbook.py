@@ -95,11 +95,14 @@ def levers_scenario():
             workload("chat", rpm=[2e5, 4e6, 5e6, 6e6], inp=1500, out=300,
                      cached_input_share=0.4, min_quality=78, error_cost_usd=0.0005,
                      prompt_variants=[variant], response_cache=cache),
-            workload("triage", rpm=3e6, inp=1200, out=200, min_quality=80),
+            workload("triage", rpm=3e6, inp=1200, out=200, min_quality=80,
+                     cached_input_share=0.5, cache_reuse=4),
             workload("nightly", rpm=5e7, inp=2000, out=100, latency="batch", min_quality=80),
         ],
         apis=[api("prov/big", 3.0, 12.0, cached=0.3, quality=90, price_trend_per_year=-0.2),
-              api("prov/mini", 0.2, 0.8, cached=0.05, quality=65)],
+              dict(api("prov/mini", 0.2, 0.8, cached=0.05, quality=65), price={
+                  "input_usd_per_mtok": 0.2, "output_usd_per_mtok": 0.8,
+                  "cached_input_usd_per_mtok": 0.05, "cache_write_usd_per_mtok": 0.25})],
         open_models=[model("m", "g_od", quality=60)],
         gpus=[{"name": "g_od", "on_demand_usd_per_hour": 2.0}],
         cascades=[

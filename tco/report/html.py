@@ -83,6 +83,7 @@ def report_context(run: RunResult) -> dict:
         "capacity": _capacity(run),
         "volume": _volume(run),
         "workloads": _workload_rows(run),
+        "levers": _levers(run),
         "assumptions": _assumptions(run),
         "plotly_js": _plotly_js(),
     }
@@ -626,6 +627,92 @@ def _workload_rows(run: RunResult) -> dict:
                      "marginal_first": usd(first_m, 3), "marginal_last": usd(last_m, 3)})
     return {"rows": rows, "cut": max(0, len(run.scenario.workloads) - MAX_ROWS),
             "first": sol.periods[0], "last": sol.periods[-1]}
+
+
+# ---------------------------------------------------------------- levers
+
+def _levers(run: RunResult) -> dict | None:
+    """Levers offered and used: what each saves, the waterfall from no lever to the plan, the
+    cascades as their stages, the cost per successful answer; None without any lever."""
+    from tco.analysis.levers import has_levers, in_use
+
+    s, sol = run.scenario, run.solution
+    if not has_levers(s):
+        return None
+    values = run.lever_values
+    saving = {}
+    if values is not None:
+        for r in values["levers"].itertuples(index=False):
+            saving[(r.workload, r.lever)] = ("required to meet the requirements" if r.required
+                                             else usd(r.saving_usd))
+    lv = sol["levers"]
+    rows = []
+    for w, lever, _, _ in in_use(sol):
+        on = lv[(lv.workload == w) & (lv.lever == lever) & lv.adopted] if len(lv) else lv
+        a = sol["allocation"]
+        if lever.startswith("cascade:"):
+            periods = a[(a.workload == w) & (a.cascade == lever.split(":", 1)[1])].period
+        else:
+            periods = on.period
+        since = periods.iloc[0] if len(periods) else "-"
+        rows.append([w, lever, since, saving.get((w, lever), "not computed (run without"
+                                                             " --no-analysis)")])
+    table = {"header": ["workload", "lever", "in use from", "saving (NPV, plan without it)"],
+             "rows": rows, "cut": 0}
+    cascades = []
+    for c in s.cascades:
+        stages, reach = [], "all requests"
+        for st in c.stages:
+            what = (f"{st.api}{' (batch)' if st.batch else ''}" if st.api
+                    else f"{st.model} on our {st.gpu}")
+            stages.append(f"{what} ({reach})")
+            if st.escalate is not None:
+                reach = (f"{pct(st.escalate)} escalated" if isinstance(st.escalate, float)
+                         else f"{pct(st.escalate.min)}-{pct(st.escalate.max)} escalated,"
+                              " chosen by the plan")
+        cascades.append([c.name, ", ".join(c.workloads), " → ".join(stages)])
+    uc = sol["unit_costs"]
+    kpi = [[r.workload, usd(r.usd_per_1k_successes, 3), usd(r.value_npv_usd)]
+           for r in uc.itertuples(index=False)] if "usd_per_1k_successes" in uc else []
+    return {"table": table, "waterfall": _waterfall(values),
+            "cascades": {"header": ["cascade", "workloads", "stages (share of requests"
+                                    " reaching each)"], "rows": cascades, "cut": 0},
+            "kpi": {"header": ["workload", "USD per 1k successful answers",
+                               "value of successful answers (NPV)"], "rows": kpi, "cut": 0}}
+
+
+def _waterfall(values: dict | None) -> dict | None:
+    """The NPV from the plan without levers to the recommended one, step by step (floating
+    bars: plotly's basic bar trace with a base)."""
+    if values is None or any(s["npv_usd"] is None for s in values["waterfall"]):
+        return None
+    import plotly.graph_objects as go
+
+    steps = values["waterfall"]
+    names = [s["step"] for s in steps] + ["recommended plan"]
+    bases, heights, colors, text = [], [], [], []
+    for i, s in enumerate(steps):
+        if i == 0:
+            bases.append(0.0)
+            heights.append(s["npv_usd"])
+            colors.append("#9D755D")
+            text.append(usd(s["npv_usd"]))
+        else:
+            lo = min(s["npv_usd"], steps[i - 1]["npv_usd"])
+            bases.append(lo)
+            heights.append(abs(s["saving_usd"]))
+            colors.append("#54A24B" if s["saving_usd"] >= 0 else "#E45756")
+            text.append(f"-{usd(s['saving_usd'])}" if s["saving_usd"] >= 0
+                        else f"+{usd(-s['saving_usd'])}")
+    bases.append(0.0)
+    heights.append(steps[-1]["npv_usd"])
+    colors.append("#4C78A8")
+    text.append(usd(steps[-1]["npv_usd"]))
+    fig = go.Figure(go.Bar(x=names, y=heights, base=bases, marker_color=colors, text=text,
+                           textposition="outside", hovertemplate="%{x}: %{text}<extra></extra>"))
+    fig.update_layout(**_layout(yaxis_title="NPV (USD)", showlegend=False))
+    fig.update_yaxes(tickprefix="$", separatethousands=True)
+    return _figure(fig)
 
 
 # ---------------------------------------------------------------- assumptions

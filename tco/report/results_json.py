@@ -14,7 +14,7 @@ from tco.report.atomic import write_atomic, write_text_atomic
 from tco.run import RunResult
 
 TABLES = ("allocation", "fleet", "replicas", "staffing", "costs", "cost_views", "committed",
-          "unit_costs", "marginal", "fine_tunes")
+          "unit_costs", "marginal", "fine_tunes", "levers")
 
 
 def _clean(value):
@@ -68,6 +68,9 @@ def results_dict(run: RunResult) -> dict:
         "strategies": records(run.strategies),
         "breakeven": run.breakeven,
         "curves": records(run.curves),
+        "lever_values": None if run.lever_values is None else {
+            "waterfall": run.lever_values["waterfall"],
+            "levers": records(run.lever_values["levers"])},
         "timings_s": run.timings,
     })
 

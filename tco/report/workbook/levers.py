@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from tco.report.workbook.columns import ASSUMPTIONS as A
 from tco.report.workbook.columns import LEVERS as LV
-from tco.report.workbook.columns import PC, price_key
+from tco.report.workbook.columns import PC
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import (
     COUNT,
@@ -31,7 +31,8 @@ from tco.scenario.schema import EscalationRange
 
 STAGE_HEAD = ["Cascade", "Workload", "Stage", "API or model", "GPU", "Escalates to next",
               "Extra input tokens", "Output tokens", "Input price (USD/1M)",
-              "Cached input price (USD/1M)", "Output price (USD/1M)", "Price trend per year"]
+              "Cached input price (USD/1M)", "Output price (USD/1M)", "Price trend per year",
+              "Cache-write price (USD/1M)"]
 
 
 def write_inputs(ctx: Context) -> None:
@@ -118,17 +119,26 @@ def _stages(ctx: Context, g, r: int) -> int:
                 api = apis[st.api]
                 mode = "batch" if st.batch else "realtime"
                 p = api.prices(inputs[wname] + st.extra_input_tokens, mode)
-                key = (api.id, mode, float(p.input), float(p.cached_input), float(p.output),
-                       float(api.price_trend_per_year))
-                pr = ctx.price_row.get(key)
-                for c, v in ((9, p.input), (10, p.cached_input), (11, p.output),
-                             (12, api.price_trend_per_year)):
-                    if pr is not None:
-                        g.f(r, c, f"={ref(A, pr, c - 4)}", PRICE if c < 12 else SHARE)
+                pr = _price_row(ctx, api, mode, p)
+                # Assumptions price columns: input 5, cached 6, output 7, write 11; trend as is.
+                for c, v, ac in ((9, p.input, 5), (10, p.cached_input, 6), (11, p.output, 7),
+                                 (12, api.price_trend_per_year, None), (13, p.write, 11)):
+                    fmt = SHARE if c == 12 else PRICE
+                    if pr is not None and ac is not None:
+                        g.f(r, c, f"={ref(A, pr, ac)}", fmt)
                     else:
-                        g.put(r, c, v, PRICE if c < 12 else SHARE, is_input=True)
+                        g.put(r, c, v, fmt, is_input=True)
             r += 1
     return r
+
+
+def _price_row(ctx: Context, api, mode: str, p) -> int | None:
+    """The Assumptions row pricing the same API, mode and prices, if the plan has one."""
+    for key, row in ctx.price_row.items():
+        if key[0] == api.id and key[1] == mode and tuple(key[2:5]) == (
+                float(p.input), float(p.cached_input), float(p.output)):
+            return row
+    return None
 
 
 def plan_overrides(ctx: Context, o, a, r: int, t: int) -> dict[str, str]:
@@ -145,31 +155,31 @@ def plan_overrides(ctx: Context, o, a, r: int, t: int) -> dict[str, str]:
             inp += f"*(1-{ref(A, ctx.ft_row[ft], 5)})"
         out["Input tokens per request"] = inp
         out["Output tokens per request"] = f"={ref(LV, vr, 4)}"
-    keep = ""
-    if bool(getattr(o, "cache", False)):
-        keep = f"*(1-{ref(LV, ctx.cache_row[a.workload], 3)})"
     if isinstance(getattr(o, "cascade", None), str):
-        out["API cost (USD)"] = _cascade_cost(ctx, o, a, r, t, J, K, L, M) + keep
-    elif keep and a.kind in ("api", "api_batch"):
-        pr = ctx.price_row[price_key(o)]
-        p_in, p_ca, p_out = (ref(A, pr, k) for k in (5, 6, 7))
-        trend = ref(A, pr, ctx.pcol(t))
-        out["API cost (USD)"] = (f"={J}*({K}*(1-{L})*{p_in}+{K}*{L}*{p_ca}+{M}*{p_out})"
-                                 f"/1000000*{trend}{keep}")
+        out["API cost (USD)"] = _cascade_cost(ctx, o, a, r, t, J, K, L, M)
     return out
+
+
+def cache_factor(ctx: Context, o, a) -> str:
+    """`*(1-hit rate)` for a row whose requests first go through a response cache, else ''."""
+    if not bool(getattr(o, "cache", False)):
+        return ""
+    return f"*(1-{ref(LV, ctx.cache_row[a.workload], 3)})"
 
 
 def _cascade_cost(ctx: Context, o, a, r: int, t: int, J, K, L, M) -> str:
     spec = next(c for c in ctx.run.scenario.cascades if c.name == o.cascade)
     reach, terms = "1", []
+    w_share = ref(A, ctx.wl_row[a.workload], 13)  # one request in cache_reuse writes the prefix
     for k, st in enumerate(spec.stages):
         sr = ctx.stage_row[(o.cascade, a.workload, k)]
         if st.api is not None:
             extra = ref(LV, sr, 7)
             out_tok = ref(LV, sr, 8) if st.output_tokens is not None else M
-            p_in, p_ca, p_out, trend = (ref(LV, sr, c) for c in (9, 10, 11, 12))
-            terms.append(f"{reach}*(({K}+{extra}-{K}*{L})*{p_in}+{K}*{L}*{p_ca}"
-                         f"+{out_tok}*{p_out})/1000000*(1+{trend})^({t}/periods_per_year)")
+            p_in, p_ca, p_out, trend, p_wr = (ref(LV, sr, c) for c in (9, 10, 11, 12, 13))
+            terms.append(f"{reach}*(({K}+{extra}-{K}*{L})*{p_in}+{K}*{L}*((1-{w_share})*{p_ca}"
+                         f"+{w_share}*{p_wr})+{out_tok}*{p_out})/1000000"
+                         f"*(1+{trend})^({t}/periods_per_year)")
         if isinstance(st.escalate, EscalationRange):
             reach = f"{reach}*{local(r, PC['Escalation'])}"
         elif st.escalate is not None:

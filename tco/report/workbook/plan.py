@@ -89,7 +89,8 @@ def write(ctx: Context) -> None:
         esc = getattr(o, "escalation", None)
         g.put(r, c["Escalation"], esc if esc is not None and esc == esc else None, SHARE)
         if "API cost (USD)" in over:
-            g.f(r, c["API cost (USD)"], over["API cost (USD)"], USD)
+            g.f(r, c["API cost (USD)"], over["API cost (USD)"] + levers.cache_factor(ctx, o, a),
+                USD)
         elif a.kind in ("api", "api_batch"):
             pr = ctx.price_row[price_key(o)]
             g.put(r, c["Price row"], ctx.price_label[pr])
@@ -98,7 +99,7 @@ def write(ctx: Context) -> None:
             wr_share = ref(A, wr, 13)  # one request in cache_reuse writes the prefix
             g.f(r, c["API cost (USD)"],
                 f"={J}*({K}*(1-{L})*{p_in}+{K}*{L}*((1-{wr_share})*{p_ca}+{wr_share}*{p_wr})"
-                f"+{M}*{p_out})/1000000*{trend}", USD)
+                f"+{M}*{p_out})/1000000*{trend}{levers.cache_factor(ctx, o, a)}", USD)
         g.f(r, c["Error cost (USD)"], f"={J}*(1-{N}/100)*{ref(A, wr, 10)}", USD)
         d = int(o.deployment)
         g.put(r, c["Deployment #"], d + 1 if d >= 0 else 0, COUNT, role="label")
