@@ -372,11 +372,15 @@ def _assumptions_existing(ctx: Context, g: Grid, r: int) -> int:
     return r + 1
 
 
-def quality_key(o, task: str) -> tuple:
-    """The quality row an option reads: API or served model, fine-tune, task, score."""
-    name = o.api if isinstance(o.api, str) else o.model
+def quality_key(o, task: str, scenario=None) -> tuple:
+    """The quality row an option reads: API or served model (or cascade), fine-tune, task,
+    score before any lever's adjustment (tco.report.workbook.levers)."""
+    from tco.report.workbook.levers import base_quality
+
+    name, q = base_quality(o, scenario) if scenario is not None else (
+        o.api if isinstance(o.api, str) else o.model, float(o.quality))
     ft = o.fine_tune if isinstance(o.fine_tune, str) else ""
-    return (str(name), ft, task, float(o.quality))
+    return (str(name), ft, task, float(q))
 
 
 def _assumptions_quality(ctx: Context, g: Grid, r: int) -> int:
@@ -391,7 +395,7 @@ def _assumptions_quality(ctx: Context, g: Grid, r: int) -> int:
     g.header(r, 1, ["API or model", "Fine-tune", "Task", "Quality (0-100)", "Source"])
     rr = r
     for o in ctx.data.options.table.itertuples(index=False):
-        k = quality_key(o, task[int(o.workload)])
+        k = quality_key(o, task[int(o.workload)], s)
         if k in ctx.quality_row:
             continue
         rr += 1

@@ -157,6 +157,37 @@ def plan_overrides(ctx: Context, o, a, r: int, t: int) -> dict[str, str]:
         out["Output tokens per request"] = f"={ref(LV, vr, 4)}"
     if isinstance(getattr(o, "cascade", None), str):
         out["API cost (USD)"] = _cascade_cost(ctx, o, a, r, t, J, K, L, M)
+        hours = _cascade_hours(ctx, o, a, r, J, K, L, M)
+        if hours:
+            out["Replica-hours"] = hours
+    return out
+
+
+def base_quality(o, scenario) -> tuple[str, float]:
+    """(what is scored, its score) behind option row `o`: a variant's quality change and a
+    cache's semantic-hit penalty taken off again; a cascade scores as itself."""
+    if isinstance(getattr(o, "cascade", None), str):
+        esc = getattr(o, "escalation", None)
+        name = f"cascade:{o.cascade}" + ("" if esc is None or esc != esc
+                                         else f" at {esc:.4g} escalated (interpolated)")
+        return name, float(o.quality)
+    q = float(o.quality)
+    w = scenario.workloads[int(o.workload)]
+    if isinstance(getattr(o, "variant", None), str):
+        q -= next(v.quality_change for v in w.prompt_variants if v.name == o.variant)
+    if bool(getattr(o, "cache", False)):
+        q += w.response_cache.hit_rate * w.response_cache.quality_penalty
+    return (o.api if isinstance(o.api, str) else o.model), q
+
+
+def quality_adjust(ctx: Context, o, a) -> str:
+    """`+change` of a prompt variant and `-hit rate x penalty` of a cache, as formula text."""
+    out = ""
+    if isinstance(getattr(o, "variant", None), str):
+        out += f"+{ref(LV, ctx.variant_row[(a.workload, o.variant)], 5)}"
+    if bool(getattr(o, "cache", False)):
+        cr = ctx.cache_row[a.workload]
+        out += f"-{ref(LV, cr, 3)}*{ref(LV, cr, 4)}"
     return out
 
 
@@ -169,22 +200,47 @@ def cache_factor(ctx: Context, o, a) -> str:
 
 def _cascade_cost(ctx: Context, o, a, r: int, t: int, J, K, L, M) -> str:
     spec = next(c for c in ctx.run.scenario.cascades if c.name == o.cascade)
-    reach, terms = "1", []
     w_share = ref(A, ctx.wl_row[a.workload], 13)  # one request in cache_reuse writes the prefix
+    terms = []
     for k, st in enumerate(spec.stages):
+        if st.api is None:
+            continue
         sr = ctx.stage_row[(o.cascade, a.workload, k)]
-        if st.api is not None:
-            extra = ref(LV, sr, 7)
-            out_tok = ref(LV, sr, 8) if st.output_tokens is not None else M
-            p_in, p_ca, p_out, trend, p_wr = (ref(LV, sr, c) for c in (9, 10, 11, 12, 13))
-            terms.append(f"{reach}*(({K}+{extra}-{K}*{L})*{p_in}+{K}*{L}*((1-{w_share})*{p_ca}"
-                         f"+{w_share}*{p_wr})+{out_tok}*{p_out})/1000000"
-                         f"*(1+{trend})^({t}/periods_per_year)")
-        if isinstance(st.escalate, EscalationRange):
-            reach = f"{reach}*{local(r, PC['Escalation'])}"
-        elif st.escalate is not None:
-            reach = f"{reach}*{ref(LV, sr, 6)}"
+        extra = ref(LV, sr, 7)
+        out_tok = ref(LV, sr, 8) if st.output_tokens is not None else M
+        p_in, p_ca, p_out, trend, p_wr = (ref(LV, sr, c) for c in (9, 10, 11, 12, 13))
+        terms.append(f"{_reach(ctx, spec, o, a, r, k)}*(({K}+{extra}-{K}*{L})*{p_in}"
+                     f"+{K}*{L}*((1-{w_share})*{p_ca}+{w_share}*{p_wr})+{out_tok}*{p_out})"
+                     f"/1000000*(1+{trend})^({t}/periods_per_year)")
     return f"={J}*(" + ("+".join(terms) or "0") + ")"
+
+
+def _reach(ctx: Context, spec, o, a, r: int, upto: int) -> str:
+    """Formula text: the share of requests reaching stage `upto` (0-based)."""
+    reach = "1"
+    for k, st in enumerate(spec.stages[:upto]):
+        if isinstance(st.escalate, EscalationRange):
+            reach += f"*{local(r, PC['Escalation'])}"
+        else:
+            reach += f"*{ref(LV, ctx.stage_row[(o.cascade, a.workload, k)], 6)}"
+    return reach
+
+
+def _cascade_hours(ctx: Context, o, a, r: int, J, K, L, M) -> str | None:
+    """Replica-hours of the cascade's self-hosted stage, on the share reaching it."""
+    spec = next(c for c in ctx.run.scenario.cascades if c.name == o.cascade)
+    wr = ctx.wl_row[a.workload]
+    for k, st in enumerate(spec.stages):
+        if st.model is None:
+            continue
+        sr = ctx.stage_row[(o.cascade, a.workload, k)]
+        dr = ctx.serving_row[int(o.deployment)]
+        out_tok = ref(LV, sr, 8) if st.output_tokens is not None else M
+        w_share = ref(A, wr, 13)
+        pk = f"IF({ref(A, wr, 3)}=\"batch\",1,{ref(A, wr, 9)})"
+        return (f"={J}*{_reach(ctx, spec, o, a, r, k)}*(({K}+{ref(LV, sr, 7)}-{K}*{L}"
+                f"*(1-{w_share}))/{ref(A, dr, 6)}+{out_tok}/{ref(A, dr, 7)})/3600*{pk}")
+    return None
 
 
 def write_costs(ctx: Context) -> None:

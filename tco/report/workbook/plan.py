@@ -72,13 +72,14 @@ def write(ctx: Context) -> None:
         g.f(r, c["Input tokens per request"], inp, NUMBER)
         g.f(r, c["Cached input share"], f"={ref(A, wr, 8)}", SHARE)
         g.f(r, c["Output tokens per request"], f"={ref(A, wr, 7)}", NUMBER)
-        qr = ctx.quality_row[quality_key(o, task[int(o.workload)])]
-        g.f(r, c["Quality (0-100)"], f"={ref(A, qr, 4)}", NUMBER)
+        qr = ctx.quality_row[quality_key(o, task[int(o.workload)], ctx.run.scenario)]
+        g.f(r, c["Quality (0-100)"], f"={ref(A, qr, 4)}{levers.quality_adjust(ctx, o, a)}",
+            NUMBER)
+        over = levers.plan_overrides(ctx, o, a, r, t)
         J, K, L, M, N = (local(r, c[k]) for k in ("Requests", "Input tokens per request",
                                                    "Cached input share",
                                                    "Output tokens per request",
                                                    "Quality (0-100)"))
-        over = levers.plan_overrides(ctx, o, a, r, t)
         for key in ("Input tokens per request", "Output tokens per request"):
             if key in over:
                 g.f(r, c[key], over[key], NUMBER)
@@ -106,8 +107,9 @@ def write(ctx: Context) -> None:
         if d >= 0:
             sr = ctx.serving_row[d]
             pk = f"IF({ref(A, wr, 3)}=\"batch\",1,{ref(A, wr, 9)})"
-            g.f(r, c["Replica-hours"], f"={J}*({K}*(1-{L})/{ref(A, sr, 6)}+{M}/{ref(A, sr, 7)})"
-                                       f"/3600*{pk}", NUMBER)
+            hours = over.get("Replica-hours", f"={J}*({K}*(1-{L})/{ref(A, sr, 6)}"
+                                                  f"+{M}/{ref(A, sr, 7)})/3600*{pk}")
+            g.f(r, c["Replica-hours"], hours + levers.cache_factor(ctx, o, a), NUMBER)
             g.f(r, c["GPU-hours"], f"={local(r, c['Replica-hours'])}*{ref(A, sr, 5)}", NUMBER)
         else:
             g.put(r, c["Replica-hours"], None)
