@@ -152,15 +152,17 @@ def cascade_options(opts, scenario: Scenario, resolved: Resolved, periods: Perio
                                          caching, deployments))
     if not rows:
         return replace(opts, rejected=rejected)
-    deps = deployments
     table = pd.concat([opts.table, pd.DataFrame([r["row"] for r in rows])], ignore_index=True)
-    stack = (lambda key, base: np.vstack([base] + [r[key][None, :] for r in rows]))
+
+    def stack(key: str, base: np.ndarray) -> np.ndarray:
+        return np.vstack([base] + [r[key][None, :] for r in rows])
+
     stage_tokens = np.concatenate([_stage_tokens(opts),
                                    np.array([r["stage_tokens"] for r in rows] + [None],
                                             dtype=object)[:-1]])
     out = replace(opts, table=table, api_cost=stack("api_cost", opts.api_cost),
                   error_cost=stack("error", opts.error_cost), work=stack("work", opts.work),
-                  tokens=stack("tokens", opts.tokens), deployments=deps, rejected=rejected,
+                  tokens=stack("tokens", opts.tokens), deployments=deployments, rejected=rejected,
                   candidates=opts.candidates + len(rows), stage_tokens=stage_tokens)
     order = np.argsort(table["workload"].to_numpy(), kind="stable")
     return _take(out, order)

@@ -14,7 +14,8 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 CATEGORIES = ("api", "api_batch", "gpu_on_demand", "gpu_reserved", "gpu_reserved_after_horizon",
-              "gpu_capex", "gpu_residual", "power_facility", "staff", "fine_tuning", "levers", "error")
+              "gpu_capex", "gpu_residual", "power_facility", "staff", "fine_tuning", "levers",
+              "error")
 # Not cash spent inside the period: left out of per-period budget caps.
 NOT_IN_BUDGET = ("gpu_reserved_after_horizon", "gpu_residual", "error")
 # Not cash at all: the expected cost of bad answers. Cash TCO is every other category;

@@ -5,6 +5,7 @@ committed costs.
 from __future__ import annotations
 
 from tco.model.terms import CATEGORIES
+from tco.report.workbook import levers
 from tco.report.workbook.charts import category_chart
 from tco.report.workbook.columns import (
     ASSUMPTIONS as A,
@@ -25,7 +26,6 @@ from tco.report.workbook.columns import (
 from tco.report.workbook.columns import (
     PLAN as PL,
 )
-from tco.report.workbook import levers
 from tco.report.workbook.context import Context
 from tco.report.workbook.horizon import reserved_after, residual_share
 from tco.report.workbook.layout import (

@@ -4,6 +4,7 @@ formulas.
 
 from __future__ import annotations
 
+from tco.report.workbook import levers
 from tco.report.workbook.assumptions import quality_key
 from tco.report.workbook.columns import (
     ASSUMPTIONS as A,
@@ -20,7 +21,6 @@ from tco.report.workbook.columns import (
 from tco.report.workbook.columns import (
     PLAN as PL,
 )
-from tco.report.workbook import levers
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import (
     COUNT,

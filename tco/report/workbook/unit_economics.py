@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tco.report.workbook import levers
 from tco.report.workbook.columns import (
     ASSUMPTIONS as A,
 )
@@ -14,7 +15,6 @@ from tco.report.workbook.columns import (
 from tco.report.workbook.columns import (
     UNIT_ECONOMICS as UE,
 )
-from tco.report.workbook import levers
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import (
     COUNT,
