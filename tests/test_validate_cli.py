@@ -89,7 +89,7 @@ def test_validate_reports_every_file(runner: CliRunner) -> None:
 
 
 @needs_catalog
-@pytest.mark.parametrize("name", ["startup", "enterprise", "bank"])
+@pytest.mark.parametrize("name", ["startup", "enterprise", "bank", "levers"])
 def test_validate_examples_pass(name: str) -> None:
     result = CliRunner().invoke(app, ["validate", str(SCENARIOS / f"{name}.yaml")])
     assert result.exit_code == 0, result.output

@@ -655,10 +655,19 @@ def _levers(run: RunResult) -> dict | None:
         else:
             periods = on.period
         since = periods.iloc[0] if len(periods) else "-"
-        rows.append([w, lever, since, saving.get((w, lever), "not computed (run without"
-                                                             " --no-analysis)")])
+        kind, name = lever.split(":", 1)
+        label = {"variant": f"prompt variant '{name}'", "cache": f"{name} response cache",
+                 "cascade": f"cascade '{name}'"}[kind]
+        rows.append([w, label, since, saving.get((w, lever), "not computed (run without"
+                                                            " --no-analysis)")])
     table = {"header": ["workload", "lever", "in use from", "saving (NPV, plan without it)"],
              "rows": rows, "cut": 0}
+    a = sol["allocation"]
+    chosen = {}
+    if "escalation" in a:
+        for c, e in zip(a["cascade"], a["escalation"]):
+            if isinstance(c, str) and not _missing(e):
+                chosen.setdefault(c, set()).add(float(e))
     cascades = []
     for c in s.cascades:
         stages, reach = [], "all requests"
@@ -667,12 +676,15 @@ def _levers(run: RunResult) -> dict | None:
                     else f"{st.model} on our {st.gpu}")
             stages.append(f"{what} ({reach})")
             if st.escalate is not None:
+                picked = ", ".join(pct(e) for e in sorted(chosen.get(c.name, ())))
                 reach = (f"{pct(st.escalate)} escalated" if isinstance(st.escalate, float)
-                         else f"{pct(st.escalate.min)}-{pct(st.escalate.max)} escalated,"
-                              " chosen by the plan")
+                         else f"{picked or 'none'} escalated (the plan's choice in"
+                              f" {pct(st.escalate.min)}-{pct(st.escalate.max)})")
         cascades.append([c.name, ", ".join(c.workloads), " → ".join(stages)])
     uc = sol["unit_costs"]
-    kpi = [[r.workload, usd(r.usd_per_1k_successes, 3), usd(r.value_npv_usd)]
+    value = {w.name: w.value_per_success_usd for w in s.workloads}
+    kpi = [[r.workload, usd(r.usd_per_1k_successes, 3),
+            usd(r.value_npv_usd) if value.get(r.workload) else "not given"]
            for r in uc.itertuples(index=False)] if "usd_per_1k_successes" in uc else []
     return {"table": table, "waterfall": _waterfall(values),
             "cascades": {"header": ["cascade", "workloads", "stages (share of requests"

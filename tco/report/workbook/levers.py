@@ -23,6 +23,7 @@ from tco.report.workbook.layout import (
     PRICE,
     SHARE,
     USD,
+    USD_CENTS,
     local,
     ref,
     rng,
@@ -42,8 +43,10 @@ def write_inputs(ctx: Context) -> None:
     g.put(1, 1, "Levers: prompt variants, response caches and cascades", kind="title")
     g.put(2, 1, "Blue cells are inputs; adoption (1 = in use) is the plan's decision; costs are"
                 " formulas.", kind="note")
-    for c, w in enumerate([26, 18, 12, 12, 12, 14, 14, 12, 12, 12, 12, 12], start=1):
+    for c, w in enumerate([26, 18, 12, 30, 12, 14, 12, 12, 12, 12, 12, 12, 12], start=1):
         g.width(c, w)
+    for t in range(ctx.T):
+        g.width(4 + t, 12)
     r = 4
     g.put(r, 1, "Prompt variants", kind="section")
     g.header(r + 1, 1, ["Workload", "Variant", "Input tokens", "Output tokens",
@@ -78,7 +81,7 @@ def write_inputs(ctx: Context) -> None:
         g.put(r, 3, c.hit_rate, SHARE, is_input=True)
         g.put(r, 4, c.quality_penalty, NUMBER, is_input=True)
         g.put(r, 5, c.fixed_cost_usd_per_month, USD, is_input=True)
-        g.put(r, 6, c.lookup_cost_usd_per_1k_requests, USD, is_input=True)
+        g.put(r, 6, c.lookup_cost_usd_per_1k_requests, USD_CENTS, is_input=True)
         r += 1
     r += 1
     g.put(r, 1, "Cascade stages (each stage serves the share of requests reaching it)",
@@ -109,7 +112,7 @@ def _stages(ctx: Context, g, r: int) -> int:
             g.put(r, 4, st.api or st.model)
             g.put(r, 5, st.gpu)
             if isinstance(st.escalate, EscalationRange):
-                g.put(r, 6, "chosen per plan row (Escalation)")
+                g.put(r, 6, "per Plan row")
             elif st.escalate is not None:
                 g.put(r, 6, st.escalate, SHARE, is_input=True)
             g.put(r, 7, st.extra_input_tokens, NUMBER, is_input=True)
