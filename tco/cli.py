@@ -217,6 +217,10 @@ from tco.catalog.cli import tokens as _tokens_command  # noqa: E402
 app.add_typer(catalog_app, name="catalog")
 app.command("tokens")(_tokens_command)
 
+from tco.profile.cli import profile as _profile_command  # noqa: E402
+
+app.command("profile")(_profile_command)
+
 
 def main() -> None:
     """Entry point: run the app, turning tco's errors into messages and exit codes.
@@ -227,7 +231,8 @@ def main() -> None:
     try:
         app()
     except TcoError as e:
-        err_console.print(str(e), markup=False, highlight=False)
+        # soft_wrap: FILE:LINE: messages stay one a line, whatever the terminal width.
+        err_console.print(str(e), markup=False, highlight=False, soft_wrap=True)
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
