@@ -113,6 +113,9 @@ def run(
     mip_gap: float = typer.Option(None, "--mip-gap", min=0, max=1,
                                   help="Relative MIP gap at which the search stops (1e-4)."),
     threads: int = typer.Option(None, "--threads", min=1, help="Solver threads (1)."),
+    history: Path = typer.Option(Path("reports/history.duckdb"), "--history",
+                                 help="Record the run in this history (tco history, diff)."),
+    no_history: bool = typer.Option(False, "--no-history", help="Do not record the run."),
 ) -> None:
     """Plan a scenario: choose per workload and period how to serve it at the lowest NPV.
 
@@ -145,6 +148,19 @@ def run(
             print_breakeven(console, be)
     console.print(f"\nReports in [bold]{out}[/bold]: report.html, plan.xlsx, results.json and "
                   f"{len(written) - 1} CSV tables")
+    from tco.orders import assets_of, orders, print_orders
+
+    print_orders(console, orders(result.solution.tables, assets_of(result),
+                                 result.solution.periods))
+    if not no_history:
+        from tco.history import record
+
+        try:
+            console.print(f"Recorded as run {record(result, history, out)} in {history}",
+                          markup=False, highlight=False)
+        except (OSError, TcoError) as e:  # the reports are written: say so, do not fail
+            err_console.print(f"warning: run not recorded in {history}: {e}", markup=False,
+                              highlight=False, soft_wrap=True)
 
 
 JOBS_HELP = "Parallel solver processes (default: the CPU count; 1 solves one at a time)."
@@ -220,6 +236,11 @@ app.command("tokens")(_tokens_command)
 from tco.profile.cli import profile as _profile_command  # noqa: E402
 
 app.command("profile")(_profile_command)
+
+from tco import quarterly_cli as _loop  # noqa: E402
+
+app.command("history")(_loop.history)
+app.command("diff")(_loop.diff)
 
 
 def main() -> None:

@@ -5,13 +5,20 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pandas as pd
 
 from tco.catalog.types import Resolved
 from tco.scenario.schema import Scenario
 from tco.solution import Solution
+
+
+def new_run_id() -> str:
+    """A run id that sorts by time: the UTC second it started and 6 random hex digits."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
 @dataclass
@@ -33,3 +40,5 @@ class RunResult:
     None when the scenario offers no lever or the analysis was not run."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per stage."""
+    run_id: str = field(default_factory=new_run_id)
+    """Names this run in every report of its set (results.json, run.json, plan.xlsx, HTML)."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import calendar
 import gzip
-import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,25 +88,28 @@ def _iso(ts: int) -> str:
     return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _lines(ex: Example, ts, inp, out, cached) -> list[str]:
+CHUNK = 500_000
+
+
+def _lines(ex: Example, ts, inp, out, cached, first_id: int = 0) -> list[str]:
     if ex.fmt == "openai":
         return [f'{{"id":"chatcmpl-{i:09d}","object":"chat.completion","created":{t},'
                 f'"model":"{ex.model}","usage":{{"prompt_tokens":{a},"completion_tokens":{b},'
                 f'"total_tokens":{a + b},"prompt_tokens_details":{{"cached_tokens":{c}}}}}}}'
-                for i, (t, a, b, c) in enumerate(zip(ts, inp, out, cached))]
+                for i, (t, a, b, c) in enumerate(zip(ts, inp, out, cached), first_id)]
     if ex.fmt == "anthropic":
         # input_tokens excludes cache reads and writes in Anthropic's usage object.
         return [f'{{"id":"msg_{i:09d}","type":"message","model":"{ex.model}",'
                 f'"created_at":"{_iso(t)}","usage":{{"input_tokens":{a - c - (a - c) // 10},'
                 f'"cache_creation_input_tokens":{(a - c) // 10},"cache_read_input_tokens":{c},'
                 f'"output_tokens":{b}}}}}'
-                for i, (t, a, b, c) in enumerate(zip(ts, inp, out, cached))]
+                for i, (t, a, b, c) in enumerate(zip(ts, inp, out, cached), first_id)]
     if ex.fmt == "otel":
         return [f'{{"name":"chat {ex.model}","context":{{"span_id":"0x{i:016x}"}},'
                 f'"start_time":"{_iso(t)}","attributes":{{"gen_ai.operation.name":"chat",'
                 f'"gen_ai.request.model":"{ex.model}","gen_ai.usage.input_tokens":{a},'
                 f'"gen_ai.usage.output_tokens":{b},"gen_ai.usage.cache_read.input_tokens":{c}}}}}'
-                for i, (t, a, b, c) in enumerate(zip(ts, inp, out, cached))]
+                for i, (t, a, b, c) in enumerate(zip(ts, inp, out, cached), first_id)]
     return [f"{_iso(t)},{ex.model},{a},{b},{c}" for t, a, b, c in zip(ts, inp, out, cached)]
 
 
@@ -129,23 +131,27 @@ def write_log(path: Path, ex: Example, seed: int, scale: float = 1.0,
     is_cached = rng.random(n) < 0.8
     cached = np.where(is_cached, np.floor(inp * np.minimum(1.0, ex.cached_share / 0.8)), 0)
     cached = cached.astype(np.int64)
-    lines = _lines(ex, ts, inp, out, cached)
+    bad = set()
     if malformed:
         step = n // (malformed + 1)
-        for k in range(1, malformed + 1):
-            line = lines[k * step]
-            lines[k * step] = line[: len(line) // 2] if ex.fmt != "csv" else ",".join(
-                [*line.split(",")[:2], "n/a", *line.split(",")[3:]])
-    text = "\n".join(([CSV_HEADER] if ex.fmt == "csv" else []) + lines) + "\n"
+        bad = {k * step for k in range(1, malformed + 1)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".gz":
-        buf = io.BytesIO()
-        with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, compresslevel=6) as f:
-            f.write(text.encode())
-        path.write_bytes(buf.getvalue())
-    else:
-        path.write_text(text)
-    return len(lines)
+    raw = open(path, "wb")
+    # No name, mtime=0: the same arguments give the same bytes.
+    f = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=6) \
+        if path.suffix == ".gz" else raw
+    with raw, f:
+        if ex.fmt == "csv":
+            f.write((CSV_HEADER + "\n").encode())
+        for lo in range(0, n, CHUNK):  # in chunks: a 10-million-line log in bounded memory
+            hi = min(n, lo + CHUNK)
+            lines = _lines(ex, ts[lo:hi], inp[lo:hi], out[lo:hi], cached[lo:hi], first_id=lo)
+            for i in sorted(b for b in bad if lo <= b < hi):
+                line = lines[i - lo]
+                lines[i - lo] = line[: len(line) // 2] if ex.fmt != "csv" else ",".join(
+                    [*line.split(",")[:2], "n/a", *line.split(",")[3:]])
+            f.write(("\n".join(lines) + "\n").encode())
+    return n
 
 
 def log_name(ex: Example, gz: bool = True) -> str:

@@ -1,0 +1,119 @@
+"""A plan's orders for one period: what to buy, reserve, rent, hire and route, with its cost.
+
+Read from the plan's tables (fleet, staffing, allocation), so it works the same on a live run
+and on a run read back from the history (tco.history). `assets` carries the prices the plan
+was solved with (`assets_of`): per GPU type the purchase price and life and the reserved and
+on-demand rates, and an engineer's cost per year.
+
+- buy: GPUs bought in the period; cost = count x purchase price (capex, paid now).
+- reserve_1y / reserve_3y: reservations signed in the period; cost = count x rate x the
+  term's hours (8,760 a year), the whole commitment; `ends` is the last period covered.
+- rent: on-demand GPUs held in the period; cost = count x rate x the period's hours.
+- hire: engineers added over the previous period (over those employed at the start for the
+  first); cost = one year of salary each.
+- route: each workload's options and shares in the period with their API cost; in a later
+  period only the workloads whose options changed (`move`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tco.demand import HOURS_PER_YEAR
+
+COLUMNS = ["period", "order", "what", "count", "unit_usd", "cost_usd", "ends", "note"]
+
+
+def assets_of(run) -> dict:
+    """Prices the plan was solved with, kept beside it so orders and rolls need no re-solve."""
+    gpus = {}
+    for g in run.resolved.gpus:
+        gpus[g.name] = {"purchase_usd": g.purchase.price_usd if g.purchase else None,
+                        "life_years": g.purchase.life_years if g.purchase else None,
+                        "reserved_usd_per_hour": dict(g.reserved_usd_per_hour),
+                        "on_demand_usd_per_hour": g.on_demand_usd_per_hour}
+    s = run.scenario
+    return {"gpus": gpus, "engineer_usd_per_year": s.staffing.cost_usd_per_year,
+            "engineers_employed": s.existing.engineers, "period": s.horizon.period}
+
+
+def _label_after(labels: list[str], t: int, n: int) -> str:
+    """The label n periods after period t (beyond the horizon too)."""
+    from tco.demand import period_label
+    from tco.scenario.schema import parse_period
+
+    year, sub, kind = parse_period(labels[t])
+    per_year = 4 if kind == "quarter" else 12
+    idx = year * per_year + (sub - 1) + n
+    return period_label(idx // per_year, idx % per_year + 1, kind)
+
+
+def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
+           t: int = 0) -> pd.DataFrame:
+    """The orders of period t (see the module docstring), one row each."""
+    per_year = 4 if assets.get("period", "quarter") == "quarter" else 12
+    hours = HOURS_PER_YEAR / per_year
+    label = periods[t]
+    rows = []
+    fleet = tables["fleet"]
+    for r in fleet[fleet.t == t].itertuples(index=False):
+        g = assets["gpus"].get(r.gpu, {})
+        if r.bought:
+            price = g.get("purchase_usd") or 0.0
+            rows.append((label, "buy", r.gpu, int(r.bought), price, r.bought * price, None,
+                         f"owned, {g.get('life_years')} years of life"))
+        for mode, key, years in (("reserved_1y_new", "1y", 1), ("reserved_3y_new", "3y", 3)):
+            n = int(getattr(r, mode))
+            if n:
+                rate = g.get("reserved_usd_per_hour", {}).get(key, 0.0)
+                rows.append((label, f"reserve_{key}", r.gpu, n, rate,
+                             n * rate * HOURS_PER_YEAR * years,
+                             _label_after(periods, t, years * per_year - 1),
+                             f"USD per GPU-hour; whole {key} commitment"))
+        if r.on_demand:
+            rate = g.get("on_demand_usd_per_hour") or 0.0
+            rows.append((label, "rent", r.gpu, int(r.on_demand), rate,
+                         r.on_demand * rate * hours, None, "USD per GPU-hour, this period"))
+    staff = tables["staffing"]
+    now = staff[staff.t == t]
+    if len(now):
+        before = (int(staff[staff.t == t - 1]["engineers_hired"].iat[0]) if t > 0 else 0)
+        added = int(now["engineers_hired"].iat[0]) - before
+        if added > 0:
+            pay = assets.get("engineer_usd_per_year", 0.0)
+            rows.append((label, "hire", "platform engineer", added, pay, added * pay, None,
+                         "USD per year each"))
+    alloc = tables["allocation"]
+
+    def routes(tt):
+        a = alloc[alloc.t == tt].sort_values(["workload", "share"], ascending=[True, False])
+        return {w: (tuple(zip(g.option, g.share.round(4))), float(g.api_cost_usd.sum()))
+                for w, g in a.groupby("workload", sort=False)}
+
+    now_r = routes(t)
+    prev_r = routes(t - 1) if t > 0 else {}
+    for w, (opts, api) in now_r.items():
+        if t > 0 and w in prev_r and prev_r[w][0] == opts:
+            continue
+        what = ", ".join(f"{o} {s:.0%}" for o, s in opts)
+        rows.append((label, "route" if t == 0 or w not in prev_r else "move", w, None, None,
+                     api, None, what + " (API spend this period)"))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def print_orders(console, table: pd.DataFrame) -> None:
+    """The orders as a terminal table."""
+    from rich.table import Table
+
+    from tco.report.summary import usd
+
+    if table.empty:
+        return
+    t = Table(title=f"Orders for {table['period'].iat[0]}")
+    for col in ("order", "what", "count", "unit", "cost", "ends", "note"):
+        t.add_column(col, justify="right" if col in ("count", "unit", "cost") else "left")
+    for r in table.itertuples(index=False):
+        t.add_row(r.order, str(r.what), "" if pd.isna(r.count) else f"{int(r.count)}",
+                  "" if pd.isna(r.unit_usd) else f"{r.unit_usd:,.2f}", usd(r.cost_usd),
+                  r.ends or "", r.note)
+    console.print(t)
