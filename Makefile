@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SCENARIO ?= scenarios/enterprise.yaml
 OUT ?= reports/enterprise
 
-.PHONY: run test bootstrap lint lock
+.PHONY: run test bootstrap lint lock loop
 
 $(BIN)/tco: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,3 +33,20 @@ lock:
 	printf 'setuptools>=77\n' | $(VENV)-lock/bin/uv pip compile pyproject.toml - --extra test \
 	  --universal --python-version 3.11 --generate-hashes --no-header -o requirements.lock
 	rm -rf $(VENV)-lock
+
+# The quarterly loop end to end on generated example data (docs/quarterly.md): profile six
+# months of logs, plan, review the first quarter against its actuals, roll forward, re-plan.
+LOOP := reports/loop
+loop: bootstrap
+	$(BIN)/python -m tco.profile.sample $(LOOP)
+	$(BIN)/tco profile $(LOOP)/logs/* --sample-rate 0.01 --out $(LOOP)/workloads.yaml \
+	  --monthly $(LOOP)/monthly.csv
+	$(BIN)/tco run examples/quarterly.yaml --out $(LOOP)/plan --no-analysis \
+	  --history $(LOOP)/history.duckdb
+	$(BIN)/tco review latest --actuals $(LOOP)/actuals.csv --history $(LOOP)/history.duckdb \
+	  --out $(LOOP)/review
+	$(BIN)/tco roll latest --actuals $(LOOP)/actuals.csv --history $(LOOP)/history.duckdb \
+	  --out $(LOOP)/next.yaml
+	$(BIN)/tco run $(LOOP)/next.yaml --out $(LOOP)/next --no-analysis \
+	  --history $(LOOP)/history.duckdb
+	$(BIN)/tco diff previous latest --history $(LOOP)/history.duckdb

@@ -241,6 +241,8 @@ from tco import quarterly_cli as _loop  # noqa: E402
 
 app.command("history")(_loop.history)
 app.command("diff")(_loop.diff)
+app.command("review")(_loop.review)
+app.command("roll")(_loop.roll)
 
 
 def main() -> None:

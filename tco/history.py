@@ -158,12 +158,12 @@ class StoredRun:
 
 
 def load(path: Path, run_id: str) -> StoredRun:
-    """A run by id, unique id prefix, or `latest`."""
+    """A run by id, unique id prefix, `latest` or `previous` (the one before latest)."""
     _exists(path)
     with connect(path) as con:
-        if run_id == "latest":
+        if run_id in ("latest", "previous"):
             ids = con.execute("SELECT run_id FROM runs ORDER BY started DESC, run_id DESC "
-                              "LIMIT 1").fetchall()
+                              "LIMIT 1 OFFSET ?", [int(run_id == "previous")]).fetchall()
         else:
             ids = con.execute("SELECT run_id FROM runs WHERE starts_with(run_id, ?) "
                               "ORDER BY run_id", [run_id]).fetchall()

@@ -11,7 +11,7 @@ on-demand rates, and an engineer's cost per year.
 - rent: on-demand GPUs held in the period; cost = count x rate x the period's hours.
 - hire: engineers added over the previous period (over those employed at the start for the
   first); cost = one year of salary each.
-- route: each workload's options and shares in the period with their API cost; in a later
+- route: each workload's options and shares in the period, cost = its API spend then; in a later
   period only the workloads whose options changed (`move`).
 """
 
@@ -97,7 +97,7 @@ def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
             continue
         what = ", ".join(f"{o} {s:.0%}" for o, s in opts)
         rows.append((label, "route" if t == 0 or w not in prev_r else "move", w, None, None,
-                     api, None, what + " (API spend this period)"))
+                     api, None, what))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

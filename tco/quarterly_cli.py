@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tco.history import DEFAULT
@@ -43,7 +44,7 @@ def history(
 
 
 def diff(
-    run_a: str = typer.Argument(..., help="Run id (or unique prefix, or latest)."),
+    run_a: str = typer.Argument(..., help="Run id (or unique prefix, latest, previous)."),
     run_b: str = typer.Argument(..., help="Run id to compare with (or unique prefix)."),
     path: Path = typer.Option(DEFAULT, "--history", help=HISTORY_HELP),
 ) -> None:
@@ -62,7 +63,7 @@ def diff(
     for col in ("field", "A", "B"):
         t.add_column(col)
     for r in d.inputs.itertuples(index=False):
-        t.add_row(r.field, str(r.a), str(r.b))
+        t.add_row(escape(r.field), escape(str(r.a)), escape(str(r.b)))
     console.print(t)
     for title, df, key in (("NPV change by category", d.by_category, "category"),
                            ("NPV change by workload", d.by_workload, "workload")):
@@ -70,7 +71,94 @@ def diff(
         for col in (key, "A", "B", "change"):
             t.add_column(col, justify="left" if col == key else "right")
         for r in df.itertuples(index=False):
-            t.add_row(str(getattr(r, key)), _usd(r.npv_a), _usd(r.npv_b), _usd(r.change))
+            t.add_row(escape(str(getattr(r, key))), _usd(r.npv_a), _usd(r.npv_b), _usd(r.change))
         t.add_row("total", _usd(df.npv_a.sum()), _usd(df.npv_b.sum()), _usd(df.change.sum()),
                   style="bold")
         console.print(t)
+
+
+def _tables(run) -> dict:
+    return {n: run.table(n) for n in ("allocation", "fleet", "staffing", "costs")}
+
+
+def review(
+    run_id: str = typer.Argument(..., help="Run id (or unique prefix, latest, previous)."),
+    actuals: Path = typer.Option(..., "--actuals", "-a",
+                                 help="Actuals CSV (docs/quarterly.md), e.g. the --monthly "
+                                      "output of tco profile with invoice lines added."),
+    path: Path = typer.Option(DEFAULT, "--history", help=HISTORY_HELP),
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="Also write variance.csv, review.xlsx and review.html here."),
+) -> None:
+    """Plan against actuals: volume, tokens per request and spend by category, with the
+    forecast error, for every plan period the actuals cover whole.
+
+    Example: tco review latest --actuals actuals.csv --out reports/review-2027Q1
+    """
+    from tco.review import read_actuals, variance
+
+    run = load_run(path, run_id)
+    table = variance(run.scenario, _tables(run), run.results["periods"], read_actuals(actuals))
+    title = (f"{run.scenario['name']}: plan {run.run_id} against actuals "
+             f"({', '.join(dict.fromkeys(table['period']))})")
+    t = Table(title=title)
+    for col in ("section", "item", "period", "metric", "plan", "actual", "variance", "error"):
+        t.add_column(col, justify="right" if col in ("plan", "actual", "variance", "error")
+                     else "left")
+    for r in table.itertuples(index=False):
+        money = r.section == "spend"
+
+        def fmt(v, money=money):
+            if v is None or v != v:
+                return "-"
+            return _usd(v) if money else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}")
+
+        err = "-" if r.forecast_error is None or r.forecast_error != r.forecast_error \
+            else f"{r.forecast_error:+.1%}"
+        t.add_row(r.section, escape(str(r.item)), r.period, r.metric, fmt(r.plan), fmt(r.actual),
+                  fmt(r.variance), err)
+    console.print(t)
+    if out is not None:
+        from tco.report.variance import write_review
+
+        write_review(table, title, out)
+        console.print(f"Review in {out}: review.html, review.xlsx, variance.csv", markup=False,
+                      highlight=False)
+
+
+def roll(
+    run_id: str = typer.Argument(..., help="Run id (or unique prefix, latest, previous)."),
+    actuals: Path = typer.Option(..., "--actuals", "-a", help="Actuals CSV of the elapsed "
+                                                              "periods."),
+    out: Path = typer.Option(..., "--out", "-o", help="The next scenario (YAML) to write."),
+    path: Path = typer.Option(DEFAULT, "--history", help=HISTORY_HELP),
+) -> None:
+    """The next period's scenario: horizon moved past the periods the actuals cover, demand
+    re-based on them with growth refitted, `existing:` filled from the plan's decisions.
+
+    Then `tco run NEXT.yaml` prints this period's orders.
+
+    Example: tco roll latest --actuals actuals.csv --out scenarios/next.yaml
+    """
+    from tco.report.atomic import write_text_atomic
+    from tco.review import read_actuals, roll_scenario, rolled_yaml
+
+    run = load_run(path, run_id)
+    rolled = roll_scenario(run.scenario, _tables(run), run.assets, run.results["periods"],
+                           read_actuals(actuals))
+    write_text_atomic(out, rolled_yaml(rolled, run.run_id))
+    ex = rolled.scenario["existing"]
+    console.print(f"{out}: starts {rolled.start} after {', '.join(rolled.elapsed)}; existing: "
+                  f"{sum(o['count'] for o in ex['owned_gpus'])} owned GPUs, "
+                  f"{sum(r['count'] for r in ex['reservations'])} reserved, "
+                  f"{ex['engineers']} engineers", markup=False, highlight=False)
+    for note in rolled.notes:
+        console.print(f"  {note}", markup=False, highlight=False)
+    console.print(f"Next: tco run {out}", markup=False, highlight=False)
+
+
+def load_run(path: Path, run_id: str):
+    """A stored run (tco.history.load), imported late so the CLI starts fast."""
+    from tco.history import load
+
+    return load(path, run_id)

@@ -171,13 +171,13 @@ def write_actuals(path: Path) -> None:
     Invented figures: each workload ran 5-15% off the plan's volume; API spend at list prices.
     """
     rows = [ACTUALS_HEADER]
-    volumes = {"support-chat": (3_150_000, 1830, 340, 0.61),
-               "meeting-summaries": (640_000, 9100, 610, 0.2),
-               "rag-assistant": (900_000, 3400, 455, 0.3),
-               "ticket-routing": (2_050_000, 705, 20, 0.5)}
+    volumes = {"support-chat": (3_150_000, 0.035, 1830, 340, 0.61),
+               "meeting-summaries": (640_000, 0.01, 9100, 610, 0.2),
+               "rag-assistant": (900_000, 0.045, 3400, 455, 0.3),
+               "ticket-routing": (2_050_000, 0.015, 705, 20, 0.5)}
     for i, month in enumerate(("2027-01", "2027-02", "2027-03")):
-        for name, (req, inp, out, share) in volumes.items():
-            r = int(req * (1 + 0.03 * i))
+        for name, (req, monthly_growth, inp, out, share) in volumes.items():
+            r = int(req * (1 + monthly_growth) ** i)
             rows.append(f"{month},{name},{r},{r * inp},{r * out},{int(r * inp * share)},,")
         rows.append(f"{month},,,,,,api,{[41000, 43500, 45200][i]}")
         rows.append(f"{month},,,,,,gpu_reserved,{[0, 0, 0][i]}")
