@@ -11,6 +11,7 @@ on-demand rates, and an engineer's cost per year.
 - rent: on-demand GPUs held in the period; cost = count x rate x the period's hours.
 - hire: engineers added over the previous period (over those employed at the start for the
   first); cost = one year of salary each.
+- train: fine-tunes the plan trains (first period only); cost = one training run.
 - route: each workload's options and shares in the period, cost = its API spend then; in a later
   period only the workloads whose options changed (`move`).
 """
@@ -83,6 +84,11 @@ def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
             pay = assets.get("engineer_usd_per_year", 0.0)
             rows.append((label, "hire", "platform engineer", added, pay, added * pay, None,
                          "USD per year each"))
+    fts = tables.get("fine_tunes")
+    if t == 0 and fts is not None and len(fts):
+        for r in fts[fts.trained.astype(bool)].itertuples(index=False):
+            rows.append((label, "train", r.fine_tune, 1, r.training_cost_usd,
+                         r.training_cost_usd, None, f"fine-tune of {r.base}"))
     alloc = tables["allocation"]
 
     def routes(tt):

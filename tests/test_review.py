@@ -61,6 +61,20 @@ def test_variance_is_exact(stored):
     assert ("gpu_residual", "usd") not in got  # credited in 2027Q4, not yet elapsed
 
 
+def test_orders_of_the_first_quarter(stored):
+    """2027Q1: buy the GPU ($30,000), hire the engineer (a year: $400,000), route chat to the
+    API ($7,200 this quarter) and hosted to our GPU ($0 of API)."""
+    _, run = stored
+    o = orders({n: run.table(n) for n in ("fleet", "staffing", "allocation", "fine_tunes")},
+               run.assets, run.results["periods"])
+    got = {(r.order, r.what): (r.count, r.cost_usd) for r in o.itertuples()}
+    assert got[("buy", "g")] == (1, pytest.approx(30_000))
+    assert got[("hire", "platform engineer")] == (1, pytest.approx(400_000))
+    assert got[("route", "chat")][1] == pytest.approx(7_200)
+    assert got[("route", "hosted")][1] == pytest.approx(0)
+    assert len(got) == 4
+
+
 def test_roll_rebases_demand_and_fills_existing(stored, tmp_path):
     _, run = stored
     rolled = roll_scenario(run.scenario, _tables(run), run.assets, run.results["periods"],

@@ -170,12 +170,12 @@ def _query(path: Path, fmt: Format, group: JsonPath | None) -> str:
     return (f"SELECT grp, hour, model, inp AS in_tok, outp AS out_tok, ok, "
             f"GROUPING(hour, model, inp, outp, ok) AS gid, count(*) AS requests, "
             f"sum(inp) AS input, sum(outp) AS output, sum(cached) AS cached "
-            f"FROM ({norm}) GROUP BY GROUPING SETS ((ok), (ok, grp, hour, model), "
+            f"FROM ({norm}) GROUP BY GROUPING SETS ((ok, grp, hour, model), "
             f"(ok, grp, inp), (ok, grp, outp))")
 
 
 def read_log(path: Path, *, fmt: Format, group: JsonPath | None, threads: int | None = None,
-             memory_limit: str = "1GB") -> Aggregates:
+             memory_limit: str = "512MB") -> Aggregates:
     """One streaming pass over a log into aggregates; malformed lines counted and located."""
     import duckdb
 
@@ -190,8 +190,9 @@ def read_log(path: Path, *, fmt: Format, group: JsonPath | None, threads: int | 
         raise LogError(f"{path}: cannot read as {fmt.name} ({str(e).splitlines()[0]})") from None
     finally:
         con.close()
-    # GROUPING(hour, model, input, output, ok) bit order: hour=16, model=8, input=4, out=2, ok=1.
-    totals = df[df.gid == 0b11110]
+    # GROUPING(hour, model, inp, outp, ok): a bit is set for each column not grouped on
+    # (hour 16, model 8, inp 4, outp 2, ok 1).
+    totals = df[df.gid == 0b00110]  # every line is in exactly one (ok, grp, hour, model) row
     good = df[df.ok == 1]
     hourly = good[good.gid == 0b00110][["grp", "hour", "model", "requests", "input", "output",
                                        "cached"]].reset_index(drop=True)
