@@ -189,6 +189,9 @@ def variance(scenario: dict, tables: dict[str, pd.DataFrame], periods: list[str]
                 p, a = float(w[key]), float(act[key]) / req
                 rows.append(("tokens per request", name, label, metric, p, a, a - p,
                              _err(p, a), ""))
+        for name in sorted(set(v.index) - set(workloads)):
+            rows.append(("volume", name, label, "requests", None, float(v.loc[name, "requests"]),
+                         None, None, "not in the plan"))
         if len(actuals.spend):
             s = actuals.spend[actuals.spend.month.isin(months)].groupby("category")[
                 "spend_usd"].sum()
@@ -275,6 +278,10 @@ def roll_scenario(scenario: dict, tables: dict[str, pd.DataFrame], assets: dict,
             notes.append(f"{w['name']}: not in the actuals, the plan's figures moved forward")
         workloads.append(w)
     s["workloads"] = workloads
+    unplanned = sorted(set(vol.workload) - {w["name"] for w in workloads})
+    if unplanned:
+        notes.append(f"in the actuals but not in the plan (add them to the scenario to plan "
+                     f"them): {', '.join(unplanned)}")
     s["existing"] = _existing(s.get("existing", {}), tables, assets, periods, k, start)
     s["description"] = (f"Rolled forward from the plan of {periods[0]}..{periods[-1]} on the "
                         f"actuals of {', '.join(periods[:k])} ({actuals.file}). "
