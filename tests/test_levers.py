@@ -10,24 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from engine_helpers import api, model, resolve_plain, scenario, workload
+from test_engine_costs import chosen, cost, solve
 
 from tco.errors import ScenarioError
-from tco.pipeline import plan
 from tco.scenario.checks import check_scenario
-
-
-def solve(s):
-    return plan(s, resolve_plain(s))
-
-
-def chosen(sol, period="2027Q1"):
-    a = sol["allocation"]
-    return dict(zip(a[a.period == period].option, a[a.period == period].share))
-
-
-def cost(sol, category):
-    c = sol["costs"]
-    return float(c[c.category == category].usd.sum())
 
 
 def cascade(stages, quality, name="triage", workloads=("w",)):
