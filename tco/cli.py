@@ -227,6 +227,98 @@ def breakeven(
         print_breakeven(console, r)
 
 
+SCHEDULER_HELP = ("Dask scheduler address, tcp://HOST:8786 (default: $TCO_DASK_SCHEDULER, "
+                  "else local processes).")
+
+
+def _solver_options(solver, time_limit, mip_gap) -> dict:
+    return {"name": solver, "time_limit_s": time_limit, "mip_rel_gap": mip_gap}
+
+
+def _write_reports(result, out: Path) -> None:
+    from tco.report.html import write_html
+    from tco.report.results_json import write_results
+    from tco.report.workbook import write_workbook
+
+    write_results(result, out)
+    write_workbook(result, out / "plan.xlsx")
+    write_html(result, out / "report.html")
+
+
+@app.command()
+def sensitivity(
+    file: Path = typer.Argument(..., help="Scenario YAML file with an uncertainty section."),
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="Output folder (default reports/<scenario file name>)."),
+    bounds: bool = typer.Option(False, "--bounds",
+                                help="Low and high at each distribution's bounds where it has "
+                                     "them, instead of P10 and P90."),
+    jobs: int = typer.Option(None, "--jobs", "-j", min=1, help=JOBS_HELP),
+    scheduler: str = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    solver: str = typer.Option(None, "--solver", help="Solver name (highs)."),
+    time_limit: float = typer.Option(None, "--time-limit", min=0.001, help="Seconds per solve."),
+    mip_gap: float = typer.Option(None, "--mip-gap", min=0, max=1, help="Relative MIP gap."),
+) -> None:
+    """Tornado: the NPV with each uncertain input at its low and high value, others as written.
+
+    Two NPVs per value: the recommended plan held fixed (its GPUs, reservations, staff and
+    fine-tunes kept; APIs and on-demand GPUs absorb the change) and the plan re-optimised.
+    Sorted by swing. Writes results.json, plan.xlsx and report.html with the tornado.
+
+    Example: tco sensitivity scenarios/enterprise-uncertain.yaml
+    """
+    from tco.uncertainty.run import run_sensitivity
+    from tco.uncertainty.terminal import print_tornado
+
+    out = out or Path("reports") / file.stem
+    result = run_sensitivity(file, bounds=bounds, jobs=jobs, scheduler=scheduler,
+                             progress=True, solver=_solver_options(solver, time_limit, mip_gap))
+    _write_reports(result, out)
+    print_tornado(console, result.sensitivity, title=f"{result.scenario.name}: sensitivity")
+    console.print(f"\nReports in [bold]{out}[/bold]: report.html, plan.xlsx, results.json")
+
+
+@app.command()
+def montecarlo(
+    file: Path = typer.Argument(..., help="Scenario YAML file with an uncertainty section."),
+    n: int = typer.Option(None, "-n", "--draws", min=1,
+                          help="Number of joint draws (default uncertainty.draws)."),
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="Output folder (default reports/<scenario file name>)."),
+    resume: bool = typer.Option(False, "--resume",
+                                help="Keep the draws already in OUT/draws and solve the rest."),
+    seed: int = typer.Option(None, "--seed", min=0, help="Seed (default uncertainty.seed)."),
+    jobs: int = typer.Option(None, "--jobs", "-j", min=1, help=JOBS_HELP),
+    scheduler: str = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    solver: str = typer.Option(None, "--solver", help="Solver name (highs)."),
+    time_limit: float = typer.Option(None, "--time-limit", min=0.001, help="Seconds per solve."),
+    mip_gap: float = typer.Option(None, "--mip-gap", min=0, max=1, help="Relative MIP gap."),
+) -> None:
+    """What each strategy, and the recommended plan held fixed, costs over N joint draws.
+
+    Mean (with its standard error), P10/P50/P90, CVaR90, probability of beating each other
+    strategy and regret against the best plan had each draw been known. Draws stream to
+    OUT/draws as Parquet, so an interrupted run continues with --resume.
+
+    \b
+    Examples:
+      tco montecarlo scenarios/enterprise-uncertain.yaml -n 1000
+      tco montecarlo scenarios/enterprise-uncertain.yaml -n 1000 --resume
+      tco montecarlo scenarios/enterprise-uncertain.yaml --scheduler tcp://10.0.0.5:8786
+    """
+    from tco.uncertainty.run import run_montecarlo
+    from tco.uncertainty.terminal import print_montecarlo
+
+    out = out or Path("reports") / file.stem
+    result = run_montecarlo(file, n, out=out, resume=resume, seed=seed, jobs=jobs,
+                            scheduler=scheduler, progress=True,
+                            solver=_solver_options(solver, time_limit, mip_gap))
+    _write_reports(result, out)
+    print_montecarlo(console, result.montecarlo)
+    console.print(f"\nReports in [bold]{out}[/bold]: report.html, plan.xlsx, results.json, "
+                  "draws/ (Parquet)")
+
+
 from tco.catalog.cli import catalog_app  # noqa: E402
 from tco.catalog.cli import tokens as _tokens_command  # noqa: E402
 

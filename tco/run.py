@@ -42,3 +42,11 @@ class RunResult:
     """Seconds per stage."""
     run_id: str = field(default_factory=new_run_id)
     """Names this run in every report of its set (results.json, run.json, plan.xlsx, HTML)."""
+    sensitivity: dict | None = None
+    """The tornado of the uncertain inputs (tco.uncertainty.sensitivity); None when not run."""
+    montecarlo: dict | None = None
+    """Monte Carlo figures per strategy (tco.uncertainty.montecarlo); None when not run."""
+    draws: pd.DataFrame | None = None
+    """The Monte Carlo's draws, one row each (inputs, NPV and status per strategy)."""
+    robust: dict | None = None
+    """The robust plan's figures: expected NPV, VSS, EVPI (tco.uncertainty.robust)."""

@@ -1,7 +1,8 @@
-"""Independent solves in parallel processes, each point solved once, with a progress bar.
+"""Independent solves in parallel, each point solved once, with a progress bar.
 
-`Evaluator` holds the scenario and its catalog data, a process pool (`jobs` workers, default
-the CPU count; `jobs=1` solves inline) and a cache of every (strategy, scale) point solved,
+`Evaluator` holds the scenario and its catalog data, a pool of the one execution layer
+(`tco.execution.Pool`: `jobs` local processes, default the CPU count, `jobs=1` inline, or a
+Dask cluster with `scheduler`) and a cache of every (strategy, scale) point solved,
 so that the comparison, the curves and the break-even searches of one run share their solves.
 Workers receive the scenario once, when they start; each task sends only a strategy and a
 scale and returns a number. HiGHS runs on one thread in each; the searches' points are solved
@@ -12,9 +13,7 @@ with the scenario's own.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -23,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tco.analysis import points
 from tco.catalog.types import Resolved
 from tco.errors import SolverError
+from tco.execution import Pool, default_jobs  # noqa: F401 - default_jobs re-exported
 from tco.scenario.schema import Scenario, Strategy
 
 
@@ -38,15 +38,6 @@ class Point:
     note: str = ""
 
 
-_WORKER: tuple[Scenario, Scenario, Resolved] | None = None
-"""In a worker process: the scenario, its search copy (`points.for_search`), the catalog data."""
-
-
-def _init_worker(scenario: Scenario, search: Scenario, resolved: Resolved) -> None:
-    global _WORKER
-    _WORKER = (scenario, search, resolved)
-
-
 def _point(scenario: Scenario, resolved: Resolved, strategy: Strategy, scale: float) -> Point:
     try:
         npv = points.npv_at(scenario, resolved, strategy, scale)
@@ -55,23 +46,15 @@ def _point(scenario: Scenario, resolved: Resolved, strategy: Strategy, scale: fl
     return Point(strategy.name, scale, npv, "ok" if npv is not None else "infeasible")
 
 
-def _point_task(strategy: Strategy, scale: float) -> Point:
-    _, search, resolved = _WORKER
+def _point_task(context: tuple[Scenario, Scenario, Resolved], strategy: Strategy,
+                scale: float) -> Point:
+    _, search, resolved = context
     return _point(search, resolved, strategy, scale)
 
 
-def _row_task(strategy: Strategy) -> dict:
-    scenario, _, resolved = _WORKER
+def _row_task(context: tuple[Scenario, Scenario, Resolved], strategy: Strategy) -> dict:
+    scenario, _, resolved = context
     return points.solve_row(scenario, resolved, strategy)
-
-
-def _noop() -> None:
-    return None
-
-
-def default_jobs() -> int:
-    """Worker processes by default: the CPU count."""
-    return os.cpu_count() or 1
 
 
 def _key(name: str, scale: float) -> tuple[str, float]:
@@ -82,7 +65,7 @@ class Evaluator:
     """Solve points and strategies, in parallel when `jobs` > 1, each point once."""
 
     def __init__(self, scenario: Scenario, resolved: Resolved, jobs: int | None = None,
-                 progress: bool = False, console: Console | None = None):
+                 progress: bool = False, console: Console | None = None, scheduler=None):
         self.scenario = scenario
         self.search = points.for_search(scenario)
         """The scenario the searches solve: one thread, a looser gap, a time limit."""
@@ -90,7 +73,7 @@ class Evaluator:
         self.jobs = max(1, jobs if jobs is not None else default_jobs())
         self.cache: dict[tuple[str, float], Point] = {}
         self.solves = 0
-        self._pool: Executor | None = None
+        self._pool = Pool((scenario, self.search, resolved), self.jobs, scheduler)
         self._progress: Progress | None = None
         if progress:
             console = console or Console(stderr=True)
@@ -101,15 +84,7 @@ class Evaluator:
 
     # -- lifetime ---------------------------------------------------------------------------
     def __enter__(self) -> Evaluator:
-        if self.jobs > 1:
-            import multiprocessing as mp
-
-            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker,
-                                             initargs=(self.scenario, self.search,
-                                                       self.resolved))
-            # start the workers now, before the progress bar's refresh thread exists
-            self._pool.submit(_noop).result()
+        self._pool.__enter__()  # workers start before the progress bar's refresh thread
         if self._progress is not None:
             self._progress.start()
         return self
@@ -117,38 +92,25 @@ class Evaluator:
     def __exit__(self, *exc) -> None:
         if self._progress is not None:
             self._progress.stop()
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        self._pool.__exit__(*exc)
 
     @property
     def width(self) -> int:
         """How many solves run at once."""
-        return self.jobs if self._pool is not None else 1
+        return self._pool.width
 
     # -- work -------------------------------------------------------------------------------
-    def _map(self, fn, inline, args: list[tuple], label: str, scenario: Scenario) -> list:
+    def _map(self, fn, args: list[tuple], label: str) -> list:
         task = None
         if self._progress is not None and args:
             task = self._progress.add_task(label, total=len(args))
         self.solves += len(args)
-        out: list = []
         try:
-            if self._pool is None:
-                for a in args:
-                    out.append(inline(scenario, self.resolved, *a))
-                    if task is not None:
-                        self._progress.advance(task)
-            else:
-                futures = [self._pool.submit(fn, *a) for a in args]
-                for f in futures:
-                    out.append(f.result())
-                    if task is not None:
-                        self._progress.advance(task)
+            return self._pool.map(fn, args, on_done=None if task is None
+                                  else lambda: self._progress.advance(task))
         finally:
             if task is not None:
                 self._progress.remove_task(task)
-        return out
 
     def points(self, wanted: Sequence[tuple[Strategy, float]],
                label: str = "solving") -> list[Point]:
@@ -158,15 +120,14 @@ class Evaluator:
             k = _key(strategy.name, scale)
             if k not in self.cache and k not in todo:
                 todo[k] = (strategy, scale)
-        solved = self._map(_point_task, _point, list(todo.values()), label, self.search)
+        solved = self._map(_point_task, list(todo.values()), label)
         for k, p in zip(todo, solved):
             self.cache[k] = p
         return [self.cache[_key(s.name, x)] for s, x in wanted]
 
     def rows(self, strategies: Sequence[Strategy], label: str = "strategies") -> list[dict]:
         """Each strategy solved at today's demand with its figures (see `points.solve_row`)."""
-        rows = self._map(_row_task, points.solve_row, [(s,) for s in strategies], label,
-                         self.scenario)
+        rows = self._map(_row_task, [(s,) for s in strategies], label)
         for s, r in zip(strategies, rows):
             self.remember(s.name, 1.0, r.get("npv_usd"), r["status"], r.get("reason", ""))
         return rows

@@ -72,6 +72,8 @@ def results_dict(run: RunResult) -> dict:
             "waterfall": run.lever_values["waterfall"],
             "levers": records(run.lever_values["levers"])},
         "timings_s": run.timings,
+        **{k: v for k, v in (("sensitivity", run.sensitivity), ("montecarlo", run.montecarlo),
+                             ("robust", run.robust)) if v is not None},
     })
 
 

@@ -263,9 +263,73 @@ def check_cascades(s: Scenario) -> list[Problem]:
     return problems
 
 
+def check_uncertainty(s: Scenario) -> list[Problem]:
+    """Uncertain inputs name what exists, factors are defined and used, values can be taken."""
+    from tco.uncertainty.distributions import support
+    from tco.uncertainty.draws import SHIFTS, TARGET_KIND, VALID
+
+    unc = s.uncertainty
+    if unc is None:
+        return []
+    names = {"workload": [w.name for w in s.workloads], "provider": sorted(providers_of(s)),
+             "gpu": [g.name for g in s.gpus], "model": [m.name for m in s.open_models],
+             "api or model": [a.id for a in s.apis] + [m.name for m in s.open_models],
+             "all": []}
+    problems = []
+    for i, inp in enumerate(unc.inputs):
+        at = ("uncertainty", "inputs", i)
+        kind = TARGET_KIND[inp.driver]
+        if inp.of != "all" and inp.of not in names[kind]:
+            listed = ", ".join(sorted(set(names[kind]))) or "none in the scenario"
+            what = "only all" if kind == "all" else f"all or one of the {kind}s: {listed}"
+            problems.append(Problem((*at, "of"), f"'{inp.of}' is not something {inp.driver}"
+                                    f" applies to{_hint(inp.of, names[kind])} (expected {what})"))
+        if inp.factor is not None and inp.factor not in unc.factors:
+            problems.append(Problem((*at, "factor"), f"unknown factor '{inp.factor}'"
+                                    f"{_hint(inp.factor, unc.factors)} "
+                                    + _known("factors under uncertainty.factors", unc.factors)))
+        if inp.dist is not None:
+            problems += _range_problems(inp, inp.driver, at, support, VALID)
+    for name, dist in unc.factors.items():
+        users = [inp.driver for inp in unc.inputs if inp.factor == name]
+        at = ("uncertainty", "factors", name)
+        if not users:
+            problems.append(Problem(at, f"factor '{name}' is used by no input (expected an"
+                                        " input with factor: " + name + ")"))
+            continue
+        if len({d in SHIFTS for d in users}) > 1:
+            problems.append(Problem(at, f"factor '{name}' drives both multipliers and shifts"
+                                        f" ({', '.join(sorted(set(users)))}): one value cannot"
+                                        " be both (expected inputs of one kind: volume, tokens,"
+                                        " prices, salary, throughput multiply; growth, price"
+                                        " trend, quality add)"))
+            continue
+        for d in sorted(set(users)):
+            problems += _range_problems(dist, d, at, support, VALID)
+    return problems
+
+
+def _range_problems(dist, driver: str, at: tuple, support, valid) -> list[Problem]:
+    lo, hi = support(dist)
+    vlo, vhi = valid[driver]
+    if dist.dist in ("normal", "lognormal"):
+        if max(lo, vlo) >= min(hi, vhi):
+            return [Problem(at, f"no value of this {dist.dist} distribution is a valid"
+                                f" {driver} (expected values within [{vlo:g}, {vhi:g}])")]
+        return []
+    if lo < vlo or hi > vhi:
+        within = f"at least {vlo:g}" if vhi == float("inf") else f"within [{vlo:g}, {vhi:g}]"
+        return [Problem(at, f"values from {lo:g} to {hi:g} are not all valid for {driver}"
+                            f" (expected {within}"
+                            + ("; a factor of 1 leaves the input as written)"
+                               if vlo >= 0 else "; a shift of 0 leaves it as written)"))]
+    return []
+
+
 SCENARIO_CHECKS = (check_unique_names, check_serving_gpus, check_fine_tune_references,
                    check_demand_lengths, check_residency, check_existing, check_strategies,
-                   check_fine_tune_tasks, check_prompt_variants, check_cascades)
+                   check_fine_tune_tasks, check_prompt_variants, check_cascades,
+                   check_uncertainty)
 
 
 def check_scenario(s: Scenario) -> None:

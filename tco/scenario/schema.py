@@ -421,6 +421,130 @@ class SolverSettings(Spec):
     """Solver threads (HiGHS's MIP search is essentially serial)."""
 
 
+Driver = Literal["volume", "growth", "tokens", "api_price", "api_price_trend", "gpu_price",
+                 "salary", "throughput", "quality"]
+
+
+class Distribution(Spec):
+    """One uncertain number: its distribution and the parameters that distribution takes.
+
+    uniform: low, high. triangular: low, mode, high. normal: mean, sd (truncated to low/high
+    when given, and always to the driver's valid range). lognormal: median, sigma (of the
+    logarithm). discrete: values with probabilities summing to 1.
+    """
+
+    dist: Literal["uniform", "triangular", "normal", "lognormal", "discrete"]
+    """Kind of distribution."""
+    low: Num | None = None
+    """Smallest value (uniform, triangular; optional truncation of normal)."""
+    high: Num | None = None
+    """Largest value (uniform, triangular; optional truncation of normal)."""
+    mode: Num | None = None
+    """Most likely value (triangular)."""
+    mean: Num | None = None
+    """Mean before truncation (normal)."""
+    sd: Positive | None = None
+    """Standard deviation before truncation (normal)."""
+    median: Positive | None = None
+    """Median (lognormal): exp of the logarithm's mean."""
+    sigma: Positive | None = None
+    """Standard deviation of the logarithm (lognormal)."""
+    values: list[Num] | None = Field(None, min_length=1, max_length=1000)
+    """Possible values (discrete)."""
+    probabilities: list[Share] | None = None
+    """Probability of each value, summing to 1 (discrete)."""
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Distribution:
+        need = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"),
+                "normal": ("mean", "sd"), "lognormal": ("median", "sigma"),
+                "discrete": ("values", "probabilities")}[self.dist]
+        allowed = set(need) | ({"low", "high"} if self.dist == "normal" else set())
+        missing = [k for k in need if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"a {self.dist} distribution needs {', '.join(missing)}"
+                             f" (expected {', '.join(need)})")
+        extra = [k for k in ("low", "high", "mode", "mean", "sd", "median", "sigma", "values",
+                             "probabilities") if getattr(self, k) is not None and k not in allowed]
+        if extra:
+            raise ValueError(f"{', '.join(extra)} does not apply to a {self.dist} distribution"
+                             f" (expected only {', '.join(sorted(allowed))})")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low {self.low:g} is above high {self.high:g} (expected low <= high)")
+        if self.dist == "triangular" and not self.low <= self.mode <= self.high:
+            raise ValueError(f"mode {self.mode:g} is outside [{self.low:g}, {self.high:g}]"
+                             " (expected low <= mode <= high)")
+        if self.dist == "discrete":
+            if len(self.probabilities) != len(self.values):
+                raise ValueError(f"{len(self.values)} values but {len(self.probabilities)}"
+                                 " probabilities (expected one probability per value)")
+            if abs(sum(self.probabilities) - 1.0) > 1e-6:
+                raise ValueError(f"probabilities sum to {sum(self.probabilities):g}"
+                                 " (expected 1)")
+        return self
+
+
+class UncertainInput(Distribution):
+    """A driver of the scenario made uncertain: its own distribution, or a shared factor's.
+
+    What a drawn value v does (a factor multiplies, a shift adds):
+    volume: requests per month x v; growth: growth_per_year + v; tokens: input and output
+    tokens per request x v; api_price: every price of the API x v; api_price_trend:
+    price_trend_per_year + v; gpu_price: on-demand, reserved and purchase prices x v;
+    salary: engineer cost x v; throughput: every serving throughput x v; quality: quality
+    scores + v points (kept within 0-100).
+    """
+
+    dist: Literal["uniform", "triangular", "normal", "lognormal", "discrete"] | None = None
+    """Kind of distribution; leave out when `factor` names a shared factor instead."""
+    name: Name | None = None
+    """Label in the tornado and the reports (default: driver and what it applies to)."""
+    driver: Driver
+    """What the value changes (see the section's description)."""
+    of: Name = "all"
+    """What it applies to: `all`, or one workload (volume, growth, tokens), API provider
+    (api_price, api_price_trend), GPU type (gpu_price), open model (throughput), API id or
+    open model (quality). Salary applies to all."""
+    factor: Name | None = None
+    """A shared factor (under `factors`) whose draw this input takes: inputs on one factor
+    move together (correlation)."""
+
+    @model_validator(mode="after")
+    def _parameters(self) -> UncertainInput:
+        if self.factor is not None:
+            if self.dist is not None:
+                raise ValueError("give either a distribution (dist) or a shared factor"
+                                 " (factor), not both")
+            return self
+        if self.dist is None:
+            raise ValueError("no distribution (expected dist: uniform | triangular | normal |"
+                             " lognormal | discrete, or factor: a shared factor's name)")
+        return Distribution._parameters(self)
+
+
+class Risk(Spec):
+    cvar_alpha: float = Field(0.9, gt=0, lt=1)
+    """The robust plan's tail: CVaR is the mean NPV over the worst 1 - alpha of the draws."""
+    weight: Share = 0.0
+    """Weight of CVaR in the robust objective: (1 - weight) x mean + weight x CVaR."""
+
+
+class Uncertainty(Spec):
+    seed: int = Field(0, ge=0)
+    """Seed of every sample: the same seed gives the same draws, whatever the machine."""
+    draws: int = Field(200, ge=1, le=1_000_000)
+    """Monte Carlo draws when `tco montecarlo` is not given -n."""
+    robust_draws: int = Field(20, ge=1, le=1000)
+    """Draws of the robust plan's two-stage program (all joint discrete scenarios instead
+    when every input is discrete and there are no more of them than this)."""
+    factors: dict[Name, Distribution] = Field(default_factory=dict)
+    """Shared factors by name: one draw each, taken by every input that names it."""
+    inputs: list[UncertainInput] = Field(min_length=1)
+    """The uncertain drivers."""
+    risk: Risk = Risk()
+    """Risk aversion of the robust plan (mean-CVaR); weight 0 = expected NPV only."""
+
+
 class Scenario(Spec):
     name: Name
     """Title of the scenario."""
@@ -456,3 +580,5 @@ class Scenario(Spec):
     """Extra strategies to compare, besides the four built in."""
     solver: SolverSettings = SolverSettings()
     """Solver control."""
+    uncertainty: Uncertainty | None = None
+    """Uncertain inputs for `tco sensitivity`, `tco montecarlo` and `tco run --robust`."""

@@ -1,0 +1,119 @@
+"""Monte Carlo: closed forms on a linear case, the same draws anywhere, resume after a stop."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from engine_helpers import api, resolve_plain, scenario, workload
+
+from tco.pipeline import plan
+from tco.uncertainty import montecarlo as mc
+from tco.uncertainty.evaluate import first_stage_of
+
+# One API-only workload: 3e6 requests a quarter x (1000 x $2 + 100 x $8) / 1e6 = $8,400 a
+# quarter, 4 quarters, no discounting: NPV = $33,600 x v for a volume factor v.
+NPV_AT_1 = 33_600.0
+
+
+def _linear(dist: dict, seed: int = 11):
+    s = scenario(workloads=[workload()], apis=[api("a/x", 2.0, 8.0)],
+                 uncertainty={"seed": seed, "inputs": [{"driver": "volume", **dist}]})
+    r = resolve_plain(s)
+    return s, r, first_stage_of(plan(s, r))
+
+
+def test_api_only_npv_is_linear_in_volume_and_matches_the_closed_form(tmp_path):
+    # v ~ uniform(0.5, 1.5): mean 1, P10 0.6, P90 1.4, sd 1/sqrt(12).
+    s, r, fs = _linear({"dist": "uniform", "low": 0.5, "high": 1.5})
+    n = 40
+    summary, df = mc.montecarlo(s, r, fs, n, tmp_path / "d", jobs=1, strategies=["api_only"])
+    assert len(df) == n and list(df["draw"]) == list(range(n))
+    # each draw exactly linear: NPV = 33,600 x v (the plan held fixed too: APIs are recourse)
+    v = df["input:volume"].to_numpy()
+    assert df["npv:api_only"].to_numpy() == pytest.approx(NPV_AT_1 * v, rel=1e-9)
+    assert df[f"npv:{mc.PLAN}"].to_numpy() == pytest.approx(NPV_AT_1 * v, rel=1e-9)
+    row = next(x for x in summary["strategies"] if x["strategy"] == "api_only")
+    # sampling error the test computes: of the mean sd/sqrt(n); of a quantile p,
+    # sqrt(p (1 - p) / n) / density, the density of uniform(0.5, 1.5) being 1 (x $33,600)
+    se_mean = NPV_AT_1 / math.sqrt(12) / math.sqrt(n)
+    se_q = NPV_AT_1 * math.sqrt(0.1 * 0.9 / n)
+    assert row["mean_usd"] == pytest.approx(NPV_AT_1, abs=4 * se_mean)
+    assert row["standard_error_usd"] == pytest.approx(se_mean, rel=0.3)
+    assert row["p10_usd"] == pytest.approx(0.6 * NPV_AT_1, abs=4 * se_q)
+    assert row["p90_usd"] == pytest.approx(1.4 * NPV_AT_1, abs=4 * se_q)
+    # CVaR90: the mean of the dearest tenth, above P90 and below the largest draw
+    assert row["p90_usd"] <= row["cvar90_usd"] <= df["npv:api_only"].max()
+    # the plan held fixed is the api_only plan here: no regret, never beaten
+    assert row["mean_regret_usd"] == pytest.approx(0.0, abs=1e-6)
+    assert row["p_beats"][mc.PLAN] == 0.0
+
+
+def test_summary_figures_by_hand():
+    # Two strategies over 4 draws, written out: a = [1, 2, 3, 10], b = [2, 1, 4, 4].
+    df = pd.DataFrame({"draw": range(4), "npv:a": [1.0, 2, 3, 10], "npv:b": [2.0, 1, 4, 4]})
+    rows = {r["strategy"]: r for r in mc.summarise(df)["strategies"]}
+    a = rows["a"]
+    assert a["mean_usd"] == 4.0
+    assert a["standard_error_usd"] == pytest.approx(np.std([1, 2, 3, 10], ddof=1) / 2)
+    assert a["p50_usd"] == 2.5
+    assert a["p90_usd"] == pytest.approx(3 + 0.7 * 7)      # numpy's linear interpolation
+    assert a["cvar90_usd"] == 10.0                         # only 10 is at or above P90
+    # perfect foresight = [1, 1, 3, 4]: regret a = [0, 1, 0, 6], b = [1, 0, 1, 0]
+    assert a["mean_regret_usd"] == 1.75 and rows["b"]["mean_regret_usd"] == 0.5
+    assert a["p_beats"]["b"] == 0.5 and rows["b"]["p_beats"]["a"] == 0.5
+
+
+def _stop_after(k: int):
+    real = mc.draw_task
+    calls = []
+
+    def task(ctx, i):
+        if len(calls) >= k:
+            raise KeyboardInterrupt  # the run is stopped after k draws
+        calls.append(i)
+        return real(ctx, i)
+    return task
+
+
+def test_resume_after_a_stopped_run_equals_an_uninterrupted_one(tmp_path, monkeypatch):
+    s, r, fs = _linear({"dist": "lognormal", "median": 1.0, "sigma": 0.4})
+    n = 8
+    whole, df_whole = mc.montecarlo(s, r, fs, n, tmp_path / "whole", jobs=1,
+                                    strategies=["api_only"])
+    monkeypatch.setattr(mc, "draw_task", _stop_after(3))
+    with pytest.raises(KeyboardInterrupt):
+        mc.montecarlo(s, r, fs, n, tmp_path / "cut", jobs=1, strategies=["api_only"],
+                      flush_rows=1)
+    monkeypatch.undo()
+    assert len(list((tmp_path / "cut").glob("part-*.parquet"))) == 3
+    resumed, df = mc.montecarlo(s, r, fs, n, tmp_path / "cut", jobs=1, resume=True,
+                                strategies=["api_only"])
+    assert resumed["resumed"] == 3
+    pd.testing.assert_frame_equal(df, df_whole)
+    for k in ("strategies", "draws"):
+        assert resumed[k] == whole[k]
+    # resuming draws made from other inputs is refused, not mixed
+    from tco.errors import ScenarioError
+    with pytest.raises(ScenarioError, match="cannot resume"):
+        mc.montecarlo(s, r, fs, n, tmp_path / "cut", jobs=1, resume=True, seed=99,
+                      strategies=["api_only"])
+
+
+def test_same_seed_same_draws_in_local_processes_and_on_a_dask_cluster(tmp_path):
+    from distributed import LocalCluster
+
+    s, r, fs = _linear({"dist": "triangular", "low": 0.5, "mode": 0.8, "high": 2.0})
+    n = 4
+    _, inline = mc.montecarlo(s, r, fs, n, tmp_path / "inline", jobs=1,
+                              strategies=["api_only", "hybrid"])
+    _, pool = mc.montecarlo(s, r, fs, n, tmp_path / "pool", jobs=2,
+                            strategies=["api_only", "hybrid"])
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        _, dask = mc.montecarlo(s, r, fs, n, tmp_path / "dask", scheduler=cluster,
+                                strategies=["api_only", "hybrid"])
+    pd.testing.assert_frame_equal(inline, pool)
+    pd.testing.assert_frame_equal(inline, dask)
