@@ -116,6 +116,12 @@ def run(
     history: Path = typer.Option(Path("reports/history.duckdb"), "--history",
                                  help="Record the run in this history (tco history, diff)."),
     no_history: bool = typer.Option(False, "--no-history", help="Do not record the run."),
+    robust: bool = typer.Option(False, "--robust",
+                                help="Also solve the robust plan over the uncertainty section's "
+                                     "draws, with its VSS and EVPI (docs/uncertainty.md)."),
+    scheduler: str = typer.Option(None, "--scheduler",
+                                  help="Dask scheduler for the robust plan's draws, "
+                                       "tcp://HOST:8786 (default $TCO_DASK_SCHEDULER)."),
 ) -> None:
     """Plan a scenario: choose per workload and period how to serve it at the lowest NPV.
 
@@ -132,6 +138,10 @@ def run(
     result = run_scenario(file, analysis=analysis, jobs=jobs, progress=True,
                           solver={"name": solver, "time_limit_s": time_limit,
                                   "mip_rel_gap": mip_gap, "threads": threads})
+    if robust:
+        from tco.uncertainty.run import add_robust
+
+        add_robust(result, jobs=jobs, scheduler=scheduler, progress=True)
     written = write_results(result, out)
     from tco.report.workbook import write_workbook
     # Cached results in every formula cell when LibreOffice is installed (readers that do not
@@ -146,6 +156,10 @@ def run(
         print_comparison(console, result.strategies)
         for be in result.breakeven:
             print_breakeven(console, be)
+    if result.robust is not None:
+        from tco.uncertainty.terminal import print_robust
+
+        print_robust(console, result.robust)
     console.print(f"\nReports in [bold]{out}[/bold]: report.html, plan.xlsx, results.json and "
                   f"{len(written) - 1} CSV tables")
     from tco.orders import assets_of, orders, print_orders

@@ -46,3 +46,13 @@ def test_sensitivity_writes_the_tornado(tmp_path):
     swings = [b["swing_fixed_usd"] for b in sens["bars"]]
     assert swings == sorted(swings, reverse=True)
     assert "demand" in r.stdout
+
+
+def test_run_robust_adds_the_robust_plan(tmp_path):
+    r = tco("run", FIXTURE, "--out", str(tmp_path), "--no-analysis", "--robust", "-j", "1")
+    assert r.returncode == 0, r.stderr
+    rb = json.loads((tmp_path / "results.json").read_text())["robust"]
+    assert rb["draws"] == 4 and not rb["enumerated"]        # robust_draws sampled draws
+    assert rb["vss_usd"] >= -1e-6 and rb["evpi_usd"] >= -1e-6
+    assert len(rb["per_draw"]) == 4
+    assert "Value of the stochastic solution" in r.stdout

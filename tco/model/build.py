@@ -87,6 +87,14 @@ def _build(data: ModelData, elastic: bool) -> Built:
     # made (none of them is garbage): the build runs several times faster. Pyomo's own
     # writers do the same.
     m = pyo.ConcreteModel(name=data.scenario.name)
+    b = add_families(m, data, elastic)
+    _objective(m, b)
+    return b
+
+
+def add_families(m: pyo.Block, data: ModelData, elastic: bool = False) -> Built:
+    """Every constraint family's variables, rows and cost terms in `m` (a model, or one block
+    of the robust plan's extensive form, tco.model.extensive), without an objective."""
     T = data.T
     n_opts = len(data.options.table)
     m.x = pyo.Var(range(n_opts * T), bounds=(0.0, 1.0))
@@ -103,12 +111,11 @@ def _build(data: ModelData, elastic: bool) -> Built:
     fine_tuning.add(m, b)
     levers.add(m, b)
     policy.add(m, b)
-    _objective(m, b)
     return b
 
 
-def _objective(m: pyo.ConcreteModel, b: Built) -> None:
-    """NPV: sum_t factor_t sum_cat cost[t, cat] (+ slack penalties in elastic mode); with
+def npv_terms(b: Built) -> tuple[list[float], list]:
+    """The NPV as coefficient and variable lists: sum_t factor_t sum_cat cost[t, cat]; with
     finance.objective cash, the categories that are not cash (expected errors) are left out."""
     coefs, variables = [], []
     df = b.data.periods.discount
@@ -119,6 +126,12 @@ def _objective(m: pyo.ConcreteModel, b: Built) -> None:
             continue
         coefs.extend(np.asarray(c) * df[t])
         variables.extend(v)
+    return coefs, variables
+
+
+def _objective(m: pyo.ConcreteModel, b: Built) -> None:
+    """The objective: `npv_terms` (+ slack penalties in elastic mode)."""
+    coefs, variables = npv_terms(b)
     for var, penalty in b.slacks.values():
         coefs.append(penalty)
         variables.append(var)

@@ -74,3 +74,22 @@ def run_montecarlo(path: str | Path, n: int | None = None, *, out: str | Path,
         jobs=jobs, scheduler=scheduler, progress=progress)
     result.timings["montecarlo"] = time.perf_counter() - t0
     return result
+
+
+def add_robust(result: RunResult, *, jobs: int | None = None, scheduler=None,
+               progress: bool = False) -> RunResult:
+    """The robust plan (tco.uncertainty.robust) next to the recommended plan of `result`."""
+    import time
+
+    from tco.uncertainty.robust import robust_plan
+
+    if result.scenario.uncertainty is None:
+        raise ScenarioError([Problem(("uncertainty",), "--robust needs an uncertainty section"
+                                     " (expected uncertainty: with inputs to vary, see"
+                                     " docs/uncertainty.md)", result.files[0], None)])
+    t0 = time.perf_counter()
+    result.robust = robust_plan(result.scenario, result.resolved,
+                                first_stage_of(result.solution), jobs=jobs,
+                                scheduler=scheduler, progress=progress)
+    result.timings["robust"] = time.perf_counter() - t0
+    return result

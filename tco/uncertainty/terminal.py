@@ -60,3 +60,29 @@ def print_montecarlo(console: Console, mc: dict) -> None:
         if p is not None:
             console.print(f"P(cheaper than the best API-only strategy) for {label}: "
                           f"{p:.0%}", markup=False, highlight=False)
+
+
+def print_robust(console: Console, rb: dict) -> None:
+    """The robust plan against the forecast's: first stage, expected NPV, CVaR, VSS, EVPI."""
+    how = "every joint discrete combination" if rb["enumerated"] else "equally likely draws"
+    t = Table(title=f"Robust plan over {rb['draws']} draws ({how})",
+              caption="Expected NPV with each plan's GPUs, reservations, staff and fine-tunes "
+                      "held and the rest re-optimised per draw",
+              box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False)
+    for col in ("plan", "expected NPV", f"CVaR{rb['risk']['cvar_alpha'] * 100:.0f}",
+                "GPUs bought", "GPUs reserved", "peak engineers hired"):
+        t.add_column(col, justify="left" if col == "plan" else "right")
+    for key, label in (("robust", "robust"), ("deterministic", "for the forecast")):
+        fs = rb["first_stage"][key]
+        npv = rb["expected_npv_usd" if key == "robust" else "deterministic_expected_npv_usd"]
+        tail = rb["cvar_usd" if key == "robust" else "deterministic_cvar_usd"]
+        t.add_row(label, _usd(npv), _usd(tail), f"{sum(r['bought'] for r in fs['gpus']):,}",
+                  f"{sum(r['reserved_1y'] + r['reserved_3y'] for r in fs['gpus']):,}",
+                  f"{max(fs['engineers_hired'], default=0):,}")
+    console.print(t)
+    sv = rb["solver"]
+    gap = f"{sv['gap']:.2%}" if sv["gap"] is not None else "-"
+    console.print(f"Value of the stochastic solution (VSS): {_usd(rb['vss_usd'])}; expected "
+                  f"value of perfect information (EVPI): {_usd(rb['evpi_usd'])}. Extensive form "
+                  f"{sv['status']}, gap {gap}, {sv['seconds']:.1f} s.",
+                  markup=False, highlight=False)

@@ -1,0 +1,88 @@
+"""The robust plan: a two-stage case solved by hand, and VSS >= 0 on generated cases."""
+
+from __future__ import annotations
+
+import pytest
+from engine_helpers import api, model, resolve_plain, scenario, workload
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tco.pipeline import plan
+from tco.uncertainty.evaluate import first_stage_of
+from tco.uncertainty.robust import robust_plan
+
+# One GPU type, bought only (no rental), life 1 year = the 4-quarter horizon (no residual),
+# utilisation 100%: a request takes 1000/1e4 + 100/1e3 = 0.2 replica-seconds, so one GPU serves
+# 2190 h x 3600 / 0.2 = 39,420,000 requests a quarter = 13,140,000 a month ("one GPU-worth").
+# The API costs 1000 x $2 + 100 x $8 per 1M requests = $0.0028 a request, so a GPU-worth of
+# demand costs A = $110,376 a quarter on the API. A GPU costs P = $150,000 (P/4 = $37,500 a
+# quarter, whenever bought: straight-line book value is credited at the end).
+#
+# Volume is 2 GPU-worths as written, times 0.5 or 1.5 with probability 1/2: 1 or 3 GPU-worths.
+# Owning the k-th GPU in a quarter saves A when both draws use it (k = 1) and A/2 when only
+# the high draw does (k = 2, 3); both beat P/4, so the robust plan owns 3 GPUs.
+#   expected NPV(n GPUs) = P n + 4A/2 (max(0, 1 - n) + max(0, 3 - n))
+#   n = 2 (the forecast's plan): 300,000 + 220,752 = 520,752;  n = 3: 450,000
+#   VSS = 520,752 - 450,000 = 70,752
+#   wait and see: low 1 GPU (150,000), high 3 GPUs (450,000): 300,000; EVPI = 150,000
+RPM = 2 * 13_140_000
+
+
+def _case(weight: float = 0.0):
+    s = scenario(
+        workloads=[workload(rpm=RPM)], apis=[api("a/x", 2.0, 8.0)], open_models=[model()],
+        gpus=[{"name": "g", "purchase": {"price_usd": 150_000, "life_years": 1}}],
+        capacity={"utilization_target": 1.0},
+        uncertainty={"robust_draws": 4, "risk": {"weight": weight},
+                     "inputs": [{"driver": "volume", "dist": "discrete", "values": [0.5, 1.5],
+                                 "probabilities": [0.5, 0.5]}]})
+    return s, resolve_plain(s)
+
+
+def owned(rows: list[dict], T: int = 4) -> list[int]:
+    """GPUs owned per quarter (every purchase lives to the horizon's end)."""
+    return [sum(r["bought"] for r in rows if r["t"] <= t) for t in range(T)]
+
+
+def test_two_equally_likely_volumes_by_hand():
+    s, r = _case()
+    det = plan(s, r)
+    assert det.npv_usd == pytest.approx(300_000)            # 2 GPUs for 2 GPU-worths
+    out = robust_plan(s, r, first_stage_of(det), jobs=1)
+    assert out["enumerated"] and out["draws"] == 2
+    assert owned(out["first_stage"]["deterministic"]["gpus"]) == [2, 2, 2, 2]
+    assert owned(out["first_stage"]["robust"]["gpus"]) == [3, 3, 3, 3]
+    assert out["expected_npv_usd"] == pytest.approx(450_000)
+    assert out["deterministic_expected_npv_usd"] == pytest.approx(520_752)
+    assert out["vss_usd"] == pytest.approx(70_752)
+    assert out["wait_and_see_npv_usd"] == pytest.approx(300_000)
+    assert out["evpi_usd"] == pytest.approx(150_000)
+    assert out["solver"]["objective"] == pytest.approx(450_000)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@given(price=st.integers(20_000, 500_000), low=st.sampled_from([0.25, 0.5, 0.8]),
+       high=st.sampled_from([1.2, 1.5, 2.5]), p_low=st.sampled_from([0.2, 0.5, 0.7]))
+def test_the_robust_plan_never_costs_more_than_the_forecasts_on_average(price, low, high,
+                                                                         p_low):
+    s, r = _case()
+    unc = s.uncertainty.model_copy(update={"inputs": [s.uncertainty.inputs[0].model_copy(
+        update={"values": [low, high], "probabilities": [p_low, 1 - p_low]})]})
+    gpu = s.gpus[0].model_copy(update={"purchase": s.gpus[0].purchase.model_copy(
+        update={"price_usd": float(price)})})
+    s = s.model_copy(update={"uncertainty": unc, "gpus": [gpu],
+                             "solver": s.solver.model_copy(update={"mip_rel_gap": 0.0})})
+    r = resolve_plain(s)
+    out = robust_plan(s, r, first_stage_of(plan(s, r)), jobs=1)
+    assert out["vss_usd"] >= -1e-6 * out["expected_npv_usd"]
+    assert out["evpi_usd"] >= -1e-6 * out["expected_npv_usd"]
+
+
+def test_cvar_weight_buys_for_the_bad_draw():
+    # Weight 1 minimises CVaR90 alone: with two draws at 1/2 the dearest 10% is the high draw,
+    # whose cost is lowest with 3 GPUs (450,000; with 2 GPUs 300,000 + 4A = 741,504).
+    s, r = _case(weight=1.0)
+    out = robust_plan(s, r, first_stage_of(plan(s, r)), jobs=1)
+    assert owned(out["first_stage"]["robust"]["gpus"]) == [3, 3, 3, 3]
+    assert out["cvar_usd"] == pytest.approx(450_000)
+    assert out["deterministic_cvar_usd"] == pytest.approx(300_000 + 4 * 110_376)
