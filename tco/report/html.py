@@ -28,6 +28,7 @@ import pandas as pd
 from tco.report.atomic import write_text_atomic
 from tco.report.headline import saving_vs_best_single
 from tco.report.limits import describe_limits
+from tco.report.risk import risk_context
 from tco.run import RunResult
 
 MAX_ROWS = 200
@@ -85,6 +86,7 @@ def report_context(run: RunResult) -> dict:
         "workloads": _workload_rows(run),
         "levers": _levers(run),
         "assumptions": _assumptions(run),
+        "risk": risk_context(run),
         "plotly_js": _plotly_js(),
     }
 
