@@ -49,7 +49,8 @@ def test_sensitivity_writes_the_tornado(tmp_path):
 
 
 def test_run_robust_adds_the_robust_plan(tmp_path):
-    r = tco("run", FIXTURE, "--out", str(tmp_path), "--no-analysis", "--robust", "-j", "1")
+    r = tco("run", FIXTURE, "--out", str(tmp_path), "--no-analysis", "--robust", "-j", "1",
+            "--no-history")
     assert r.returncode == 0, r.stderr
     rb = json.loads((tmp_path / "results.json").read_text())["robust"]
     assert rb["draws"] == 4 and not rb["enumerated"]        # robust_draws sampled draws
