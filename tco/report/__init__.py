@@ -2,3 +2,29 @@
 
 Only this package writes files.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tco.run import RunResult
+
+
+def write_report_set(run: RunResult, folder: str | Path) -> list[Path]:
+    """Write every report of `run` into `folder` (results.json, CSVs, plan.xlsx, report.html).
+
+    `tco run` calls this on a temporary folder that tco.report.run_folder swaps in whole.
+    """
+    from tco.report.html import write_html
+    from tco.report.results_json import write_results
+    from tco.report.workbook import write_workbook
+
+    folder = Path(folder)
+    written = write_results(run, folder)
+    # Cached results in every formula cell when LibreOffice is installed (readers that do not
+    # calculate, such as pandas and file previews, then see numbers).
+    written.append(write_workbook(run, folder / "plan.xlsx", cached_values=True))
+    written.append(write_html(run, folder / "report.html"))
+    return written
