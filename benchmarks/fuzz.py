@@ -180,7 +180,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=10_000, help="mutated examples (default 10,000)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--only", default=None, help="run only the edge cases whose label has this")
+    ap.add_argument("--only", default=None,
+                    help="run only the edge cases whose label has this ('none': no edge case)")
     ap.add_argument("--hang", type=float, default=5.0, help="seconds that count as a hang")
     ap.add_argument("--edge-hang", type=float, default=60.0,
                     help="seconds that count as a hang for an edge case (it is planned too)")
@@ -189,13 +190,14 @@ def main() -> int:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "base.yaml").write_text((SCENARIOS / "base.yaml").read_text())  # extended
-        run_edge_cases(Path(tmp), args.edge_hang, edges, failures, times, args.only)
+        if args.n:
+            run_mutants(args.n, args.seed, Path(tmp), args.hang, mutants, failures)
+        if args.only != "none":
+            run_edge_cases(Path(tmp), args.edge_hang, edges, failures, times, args.only)
         for label, (outcome, s, said) in times.items():
             print(f"edge case {label}: {outcome} in {s:.1f} s", flush=True)
             if outcome == "refused":
                 print("    " + "\n    ".join(said))
-        if args.n:
-            run_mutants(args.n, args.seed, Path(tmp), args.hang, mutants, failures)
     for outcome, label, text, detail in failures:
         print(f"\n=== {outcome}: {label}\n{detail}\n--- input (first 2,000 chars)\n{text}")
     total = time.perf_counter() - t0
