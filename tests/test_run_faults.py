@@ -327,6 +327,20 @@ def test_sigterm_during_the_analysis_ends_the_workers_and_keeps_the_set(previous
 
 # --- the solver -----------------------------------------------------------------------------
 
+def test_a_solver_worker_killed_during_the_analysis_keeps_the_previous_set(previous, tmp_path):
+    out, before = place(previous, tmp_path)
+    p, lines = _start(SLOW, "--out", out, "--jobs", "2", "--time-limit", "2")
+    _wait_for(lambda: len(_children(p.pid)) >= 2 or p.poll() is not None,
+              "the solver workers to start")
+    assert p.poll() is None, "".join(lines)
+    os.kill(_children(p.pid)[0], signal.SIGKILL)  # as the kernel's OOM killer would
+    assert p.wait(timeout=300) == 1, "".join(lines)
+    time.sleep(0.2)
+    said = "".join(lines)
+    assert "a solver process of the analysis died" in said and "Traceback" not in said
+    assert_kept(out, before)
+
+
 FAKE_GLPSOL = """#!/bin/sh
 # A stand-in for GLPK's glpsol: answers the version check, then dies or writes garbage.
 case "$1" in --version) echo "GLPSOL--GLPK LP/MIP Solver 5.0"; exit 0;; esac
