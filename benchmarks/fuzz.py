@@ -114,6 +114,7 @@ def run_mutants(n: int, seed: int, workdir: Path, hang_s: float, counts: Counter
         counts[outcome] += 1
         if outcome in ("traceback", "hang"):
             failures.append((outcome, f"{example} {action} {extra}", text[:2000], detail))
+            print(f"  {outcome}: {example} {action} {extra}\n{detail}", flush=True)
         progress["done"] += 1
         if progress["done"] % 500 == 0:
             rate = progress["done"] / (time.perf_counter() - progress["t0"])
