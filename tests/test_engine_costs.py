@@ -130,6 +130,11 @@ def test_min_replicas_for_interactive_serving():
     sol = solve(s)
     assert list(sol["replicas"].replicas) == [3] * 4
     assert cost(sol, "gpu_on_demand") == pytest.approx(4 * 26_280)
+    # The floor holds from min_replicas = 2 (mutation testing found 2 untested): 2 x 2 x $2 x
+    # 2190 = $17,520 a quarter.
+    s = scenario(workloads=[workload(residency="self_hosted")], gpus=[ON_DEMAND_GPU],
+                 open_models=[model(gpus=2)], capacity={"min_replicas": 2})
+    assert list(solve(s)["replicas"].replicas) == [2] * 4
     # Batch traffic has no availability floor: one replica.
     s = scenario(workloads=[workload(residency="self_hosted", latency="batch")],
                  gpus=[ON_DEMAND_GPU], open_models=[model(gpus=2)], capacity={"min_replicas": 3})
