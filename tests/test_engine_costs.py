@@ -122,6 +122,22 @@ def test_capacity_sized_for_peak_and_utilization_target(latency, peak, utilizati
     assert cost(sol, "gpu_on_demand") == pytest.approx(4 * replicas * 4_380)
 
 
+def test_replicas_are_whole_and_a_capacity_row_is_exact():
+    # Mutation testing found both untested. 1.5768e7 requests/month: 4.7304e7 a quarter x 0.2 s
+    # = 2628 replica-hours = 1.2 replicas of 2 GPUs: 2 whole replicas, 4 GPUs ($17,520 a
+    # quarter), not 2.4 -> 3 GPUs as fractional replicas would give.
+    s = scenario(workloads=[workload(rpm=1.5768e7, latency="batch", residency="self_hosted")],
+                 gpus=[ON_DEMAND_GPU], open_models=[model(gpus=2)],
+                 capacity={"utilization_target": 1.0})
+    sol = solve(s)
+    assert list(sol["replicas"].replicas) == [2] * 4
+    assert cost(sol, "gpu_on_demand") == pytest.approx(4 * 17_520)
+    # 2.6283e7 requests/month: 4380.5 replica-hours, half an hour over two replicas: 3.
+    s = scenario(workloads=[workload(rpm=2.6283e7, latency="batch", residency="self_hosted")],
+                 gpus=[ON_DEMAND_GPU], open_models=[model()], capacity={"utilization_target": 1.0})
+    assert list(solve(s)["replicas"].replicas) == [3] * 4
+
+
 def test_min_replicas_for_interactive_serving():
     # 1e6 requests/month needs 0.15 replica, but interactive serving keeps min_replicas = 3:
     # 3 replicas x 2 GPUs x $2 x 2190 h = $26,280 a quarter.
