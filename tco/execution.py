@@ -165,7 +165,6 @@ class Pool:
                 yield i, fn(self.context, *a)
             return
         from concurrent.futures import as_completed as done
-
         from concurrent.futures.process import BrokenProcessPool
 
         from tco.errors import SolverError
