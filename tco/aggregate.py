@@ -23,15 +23,22 @@ import numpy as np
 from tco.scenario.schema import Scenario, Workload
 
 
-def _key(w: Workload, fine_tunes: tuple[str, ...]) -> tuple:
+def _key(w: Workload, fine_tunes: tuple[str, ...], rules: tuple = ()) -> tuple:
     if w.prompt_variants or w.response_cache:
         return ("unmerged", w.name)
     spec = w.model_dump(exclude={"name", "requests_per_month", "prompt_variants",
                                  "response_cache"})
     spec["residency"] = (tuple(sorted(w.residency)) if isinstance(w.residency, list)
                          else w.residency)
+    spec["allow"] = tuple(sorted(w.allow)) if w.allow is not None else None
     per_period = isinstance(w.requests_per_month, list)
-    return (tuple(sorted(spec.items())), per_period, fine_tunes)
+    return (tuple(sorted(spec.items())), per_period, fine_tunes, rules)
+
+
+def _strategy_rules(scenario: Scenario, name: str) -> tuple:
+    """The pins and allows strategies set for this workload (workloads differing there differ)."""
+    return tuple((s.name, s.pin.get(name), tuple(s.allow.get(name, ())))
+                 for s in scenario.strategies if name in s.pin or name in s.allow)
 
 
 def _summed(members: list[Workload]):
@@ -53,7 +60,8 @@ def merge_identical(scenario: Scenario) -> tuple[Scenario, list[list[int]]]:
             fts[name].append("cascade:" + c.name)
     groups: dict[tuple, list[int]] = {}
     for i, w in enumerate(scenario.workloads):
-        groups.setdefault(_key(w, tuple(sorted(fts[w.name]))), []).append(i)
+        key = _key(w, tuple(sorted(fts[w.name])), _strategy_rules(scenario, w.name))
+        groups.setdefault(key, []).append(i)
     members = list(groups.values())
     if len(members) == len(scenario.workloads):
         return scenario, [[i] for i in range(len(scenario.workloads))]

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from tco.errors import TcoError
+from tco.tabular import Format, write
 
 app = typer.Typer(
     add_completion=False,
@@ -23,6 +24,12 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+
+SET_HELP = ("What-if without editing the file: FIELD=VALUE, repeatable, e.g. "
+            "--set 'apis[*].price_trend_per_year=-0.3' or "
+            "--set workloads[support-chat].requests_per_month=0.")
+SCALE_HELP = "Multiply every workload's requests by this factor (e.g. 0.5 or 2)."
+FORMAT_HELP = "table (for people), csv or json (for spreadsheets and programs)."
 
 
 @app.command()
@@ -59,6 +66,7 @@ def validate(
             code = max(code, e.exit_code)
             err_console.print(f"{f}: {e}", markup=False, highlight=False, soft_wrap=True)
             continue
+        print_warnings(prepared.warnings)
         s = prepared.scenario
         console.print(f"{f}: ok ({len(s.workloads)} workloads, {len(s.apis)} APIs, "
                       f"{len(s.open_models)} open models, {len(s.gpus)} GPU types)",
@@ -67,6 +75,12 @@ def validate(
         # SystemExit rather than typer.Exit: it ends the process with `code` whether or not the
         # app runs in click's standalone mode (outside it, click returns typer.Exit's code).
         raise SystemExit(code)
+
+
+def print_warnings(warnings) -> None:
+    """Located warnings on standard error, one a line (they do not change the exit code)."""
+    for w in warnings:
+        err_console.print(str(w), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -123,6 +137,8 @@ def run(
     scheduler: str = typer.Option(None, "--scheduler",
                                   help="Dask scheduler for the robust plan's draws, "
                                        "tcp://HOST:8786 (default $TCO_DASK_SCHEDULER)."),
+    set_: list[str] = typer.Option([], "--set", help=SET_HELP),
+    scale: float = typer.Option(1.0, "--scale", min=1e-9, help=SCALE_HELP),
 ) -> None:
     """Plan a scenario: choose per workload and period how to serve it at the lowest NPV.
 
@@ -131,7 +147,10 @@ def run(
     written beside the folder and swapped in whole: an interrupted or failed run keeps the
     previous reports. Solver options override the scenario's `solver:` section.
 
-    Example: tco run scenarios/enterprise.yaml --out reports/enterprise --time-limit 60
+    \b
+    Examples:
+      tco run scenarios/enterprise.yaml --out reports/enterprise --time-limit 60
+      tco run scenarios/startup.yaml --scale 0.5 --set 'apis[*].price_trend_per_year=-0.3'
     """
     import signal
 
@@ -159,7 +178,8 @@ def run(
                                           "mip_rel_gap": mip_gap, "threads": threads},
                                   stage=lambda words: err_console.print(
                                       f"tco: {words}", markup=False, highlight=False,
-                                      soft_wrap=True))
+                                      soft_wrap=True), overrides=set_, scale=scale)
+            print_warnings(result.warnings)
             result.run_id = run_id
             if robust:
                 from tco.uncertainty.run import add_robust
@@ -182,11 +202,12 @@ def run(
         os._exit(getattr(e, "exit_code", 130))
     print_summary(console, result)
     if result.strategies is not None:
-        from tco.analysis.terminal import print_breakeven, print_comparison
+        from tco.analysis.terminal import print_breakeven, print_comparison, print_constraint_costs
 
         print_comparison(console, result.strategies)
         for be in result.breakeven:
             print_breakeven(console, be)
+        print_constraint_costs(console, result.constraint_costs)
     if result.robust is not None:
         from tco.uncertainty.terminal import print_robust
 
@@ -212,35 +233,68 @@ def run(
 JOBS_HELP = "Parallel solver processes (default: the CPU count; 1 solves one at a time)."
 
 
+
+
 @app.command()
 def compare(
-    file: Path = typer.Argument(..., help="Scenario YAML file."),
+    files: list[Path] = typer.Argument(..., help="Scenario YAML file, or two to put side by "
+                                                 "side."),
     jobs: int = typer.Option(None, "--jobs", "-j", min=1, help=JOBS_HELP),
+    set_: list[str] = typer.Option([], "--set", help=SET_HELP),
+    scale: float = typer.Option(1.0, "--scale", min=1e-9, help=SCALE_HELP),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """Build versus buy: solve every strategy and compare NPV, cost per year and USD per 1M tokens.
 
     Strategies: api_only, api_batch_cache, self_host_only, hybrid (the optimum) and the
     scenario's own. Savings are against the cheapest single-mode strategy; a strategy that
-    cannot serve every workload says which and why.
+    cannot serve every workload says which and why. Workloads pinned by their own rules
+    (residency self_hosted, pin, allow) keep their options in every strategy.
 
-    Example: tco compare scenarios/enterprise.yaml --jobs 4
+    With two files, each strategy's NPV in both and the difference (B - A), side by side.
+
+    \b
+    Examples:
+      tco compare scenarios/enterprise.yaml --jobs 4
+      tco compare today.yaml proposal.yaml
+      tco compare scenarios/startup.yaml --scale 3 --format csv
     """
     from tco.analysis import compare as compare_strategies
-    from tco.analysis.terminal import print_comparison
+    from tco.analysis.terminal import print_comparison, print_side_by_side, side_by_side
+    from tco.errors import Problem, ScenarioError
     from tco.pipeline import prepare
 
-    p = prepare(file)
-    table = compare_strategies(p.scenario, p.resolved, jobs=jobs, progress=True)
-    print_comparison(console, table, title=f"{p.scenario.name}: strategies compared at "
-                                           "today's demand")
+    if len(files) > 2:
+        raise ScenarioError([Problem(("files",), f"{len(files)} files given (expected one, or "
+                                                 "two to compare side by side)")])
+    tables = []
+    for f in files:
+        p = prepare(f, set_, scale)
+        print_warnings(p.warnings)
+        table = compare_strategies(p.scenario, p.resolved, jobs=jobs,
+                                   progress=fmt == Format.table)
+        tables.append((p.scenario.name, table))
+    if len(tables) == 2:
+        rows = side_by_side(tables[0], tables[1])
+        if fmt == Format.table:
+            print_side_by_side(console, rows, tables[0][0], tables[1][0])
+        else:
+            write(rows, fmt)
+        return
+    name, table = tables[0]
+    if fmt == Format.table:
+        print_comparison(console, table, title=f"{name}: strategies compared at today's demand")
+    else:
+        write(table.to_dict(orient="records"), fmt, list(table.columns))
 
 
 @app.command()
 def breakeven(
     file: Path = typer.Argument(..., help="Scenario YAML file."),
     a: str = typer.Option(None, "--a", help="First strategy (default: self_host_only and "
-                                            "hybrid, each against api_only)."),
-    b: str = typer.Option(None, "--b", help="Second strategy (default api_only)."),
+                                            "hybrid, each against the cheapest API strategy)."),
+    b: str = typer.Option(None, "--b", help="Second strategy (default cheapest_api: api_only "
+                                            "or api_batch_cache, whichever costs less today)."),
     rtol: float = typer.Option(0.01, "--rtol", min=1e-6, max=1.0,
                                help="Relative tolerance on the break-even scale."),
     min_scale: float = typer.Option(0.01, "--min-scale", min=1e-9,
@@ -248,29 +302,44 @@ def breakeven(
     max_scale: float = typer.Option(1000.0, "--max-scale", min=1e-9,
                                     help="Largest demand scale searched."),
     jobs: int = typer.Option(None, "--jobs", "-j", min=1, help=JOBS_HELP),
+    set_: list[str] = typer.Option([], "--set", help=SET_HELP),
+    scale: float = typer.Option(1.0, "--scale", min=1e-9, help=SCALE_HELP),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """The demand volume at which two strategies cost the same (requests and tokens a month).
 
     All workloads' requests are scaled by one factor, searched on a log scale from --min-scale
     to --max-scale and narrowed to --rtol; when there is no crossover inside that range, says
-    which strategy is cheaper throughout.
+    which strategy is cheaper throughout. A strategy with no plan at today's demand is
+    reported at once, with why, without a search.
 
     \b
     Examples:
       tco breakeven scenarios/enterprise.yaml
       tco breakeven scenarios/enterprise.yaml --a hybrid --b api_batch_cache
+      tco breakeven scenarios/enterprise.yaml --format json
     """
     from tco.analysis import DEFAULT_PAIRS, breakeven_pairs
     from tco.analysis.terminal import print_breakeven
     from tco.pipeline import prepare
 
-    p = prepare(file)
+    p = prepare(file, set_, scale)
+    print_warnings(p.warnings)
     pairs = DEFAULT_PAIRS if a is None and b is None else (
-        (a or "self_host_only", b or "api_only"),)
-    results = breakeven_pairs(p.scenario, p.resolved, pairs, jobs=jobs, progress=True,
-                              rtol=rtol, min_scale=min_scale, max_scale=max_scale)
-    for r in results:
-        print_breakeven(console, r)
+        (a or "self_host_only", b or "cheapest_api"),)
+    results = breakeven_pairs(p.scenario, p.resolved, pairs, jobs=jobs,
+                              progress=fmt == Format.table, rtol=rtol, min_scale=min_scale,
+                              max_scale=max_scale)
+    if fmt == Format.table:
+        for r in results:
+            print_breakeven(console, r)
+        return
+    if fmt == Format.json:
+        write(results, fmt)
+        return
+    write(results, fmt, ["a", "b", "found", "kind", "scale", "scale_low", "scale_high",
+                         "requests_per_month", "tokens_per_month", "cheaper_below",
+                         "cheaper_above", "cheaper_throughout", "infeasible_today", "message"])
 
 
 SCHEDULER_HELP = ("Dask scheduler address, tcp://HOST:8786 (default: $TCO_DASK_SCHEDULER, "

@@ -77,6 +77,8 @@ class Options:
     stage_tokens: np.ndarray | None = None
     """Per row, None or ((provider, tokens per period at share 1), ...) for rows whose tokens
     several providers serve (cascades, tco.levers); None when no row has any."""
+    usable: frozenset[str] = frozenset()
+    """API ids and open model names some workload could use (before pruning by cost)."""
 
 
 def _allowed(strategy: Strategy | None, attr: str, value: str) -> bool:
@@ -149,6 +151,7 @@ def _enumerate(scenario, resolved, periods, demand, strategy) -> Options:
     req = demand.requests
     years = periods.years_from_start
     acc = _Block()
+    rules = _Rules.of(ws, strategy)
 
     variants: list[tuple[FineTune | None, np.ndarray, int]] = [(None, np.arange(W), 0)]
     for fi, ft in enumerate(scenario.fine_tunes):
@@ -165,26 +168,68 @@ def _enumerate(scenario, resolved, periods, demand, strategy) -> Options:
             if ft is not None and ft.base != api.id:
                 continue
             _api_block(acc, widx, vrank, 2 * ai, api, ft, strategy, caching, ws, task, latency,
-                       min_q, err, inp0, outp, cached_share, req, years)
+                       min_q, err, inp0, outp, cached_share, req, years, rules)
         for mi, model in enumerate(resolved.models):
             if ft is not None and ft.base != model.name:
                 continue
             _self_block(acc, widx, vrank, model_rank[mi], model, ft, strategy, ws, task,
-                        latency, min_q, err, inp0, outp, cached_share, peak, req)
+                        latency, min_q, err, inp0, outp, cached_share, peak, req, rules)
 
     table, arrays, deployments = _assemble(acc, ws, latency, periods.count)
     rejected: dict[str, list[str]] = {}
     for w, _, _, text in sorted(acc.rejected, key=lambda x: x[:3]):
         rejected.setdefault(ws[w].name, []).append(text)
+    usable = frozenset(table["api"].dropna()) | frozenset(deployments["base_model"].dropna())
     return Options(table=table, api_cost=arrays["api_cost"], error_cost=arrays["error"],
                    work=arrays["work"], tokens=arrays["tokens"], deployments=deployments,
-                   rejected=rejected, candidates=len(table))
+                   rejected=rejected, candidates=len(table), usable=usable)
 
 
 def _write_share(ws, widx) -> np.ndarray:
     """1 / cache_reuse of each workload in `widx`: the share of requests writing the prefix."""
     return np.array([1.0 / ws[w].cache_reuse if ws[w].cache_reuse else 0.0
                      for w in widx.tolist()], dtype=float)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """Per workload: the pin/allow patterns in force (None = any) and whether the strategy's
+    own restrictions are waived for it (a pinned workload keeps its forced options in every
+    strategy: residency self_hosted, a workload's pin/allow, or the strategy's pin/allow)."""
+
+    patterns: list
+    exempt: np.ndarray
+    source: list
+
+    @classmethod
+    def of(cls, ws, strategy: Strategy | None) -> _Rules:
+        patterns, exempt, source = [], [], []
+        for w in ws:
+            if strategy is not None and w.name in strategy.pin:
+                pats, src = [strategy.pin[w.name]], f"strategy {strategy.name} pins"
+            elif strategy is not None and w.name in strategy.allow:
+                pats, src = list(strategy.allow[w.name]), f"strategy {strategy.name} allows"
+            elif w.pin is not None:
+                pats, src = [w.pin], "pin"
+            else:
+                pats, src = w.allow, "allow"
+            patterns.append(pats)
+            source.append(src)
+            exempt.append(pats is not None or w.residency in ("self_hosted", []))
+        return cls(patterns, np.array(exempt, dtype=bool), source)
+
+    def keep(self, acc, sub, vrank: int, crank: int, labels: list[str], names: list[str]):
+        """The rows of `sub` whose pin/allow patterns match one of `names` (others rejected)."""
+        ok = []
+        for k, w in enumerate(sub.tolist()):
+            pats = self.patterns[w]
+            if pats is None or any(p in names for p in pats):
+                ok.append(k)
+            else:
+                shown = pats[0] if len(pats) == 1 else pats
+                acc.rejected.append((w, vrank, crank,
+                                     f"{labels[k]}: not {self.source[w]} {shown}"))
+        return sub[ok]
 
 
 def _reject(acc: _Block, widx, vrank: int, crank: int, label: str, reason) -> None:
@@ -227,7 +272,7 @@ def _checks(acc, widx, vrank, crank, label, ws, task, min_q, q, total, window):
 
 
 def _api_block(acc, widx, vrank, crank0, api: ResolvedApi, ft, strategy, caching, ws, task,
-               latency, min_q, err, inp0, outp, cached_share, req, years) -> None:
+               latency, min_q, err, inp0, outp, cached_share, req, years, rules) -> None:
     if ft is not None:
         modes = [("fine_tuned", widx)]
     else:
@@ -239,13 +284,18 @@ def _api_block(acc, widx, vrank, crank0, api: ResolvedApi, ft, strategy, caching
         kind = "api_batch" if mode == "batch" else "api"
         prefix = "ft:" + ft.name + "@" if ft else ("batch:" if mode == "batch" else "api:")
         label = prefix + api.id
+        free = ~rules.exempt[sub]
+        why = None
         if not _kind_allowed(strategy, kind, ft):
-            _reject(acc, sub, vrank, crank, label,
-                    f"strategy {strategy.name} excludes {kind}{' fine-tunes' if ft else ''}")
-            continue
-        if not _allowed(strategy, "providers", api.provider):
-            _reject(acc, sub, vrank, crank, label,
-                    f"strategy {strategy.name} excludes provider {api.provider}")
+            why = f"strategy {strategy.name} excludes {kind}{' fine-tunes' if ft else ''}"
+        elif not _allowed(strategy, "providers", api.provider):
+            why = f"strategy {strategy.name} excludes provider {api.provider}"
+        if why:
+            _reject(acc, sub[free], vrank, crank, label, why)
+            sub = sub[~free]
+        sub = rules.keep(acc, sub, vrank, crank, [label] * len(sub),
+                         [label, api.id, api.provider, kind] + ([ft.name] if ft else []))
+        if not len(sub):
             continue
         res = [_residency_reason(ws[w], api.provider) for w in sub.tolist()]
         ok = np.array([x is None for x in res], dtype=bool)
@@ -259,7 +309,7 @@ def _api_block(acc, widx, vrank, crank0, api: ResolvedApi, ft, strategy, caching
         prices = [api.prices(x, mode) for x in input_tokens.tolist()]
         has = np.array([p is not None for p in prices], dtype=bool)
         if not has.all():
-            what = "fine-tuning" if mode == "fine_tuned" else "a batch API"
+            what = "fine-tuning" if mode == "fine_tuned" else "batch API"
             _reject(acc, sub[~has], vrank, crank, label, f"the provider sells no {what}")
             sub, input_tokens = sub[has], input_tokens[has]
             prices = [p for p in prices if p is not None]
@@ -273,12 +323,12 @@ def _api_block(acc, widx, vrank, crank0, api: ResolvedApi, ft, strategy, caching
         sub, input_tokens, q = sub[keep], input_tokens[keep], q[keep]
         prices = [p for p, k in zip(prices, keep.tolist()) if k]
         p_in = np.array([p.input for p in prices], dtype=float)
-        p_cached = (np.array([p.cached_input for p in prices], dtype=float) if caching
-                    else p_in.copy())
+        use_cache = np.full(len(sub), caching) | rules.exempt[sub]
+        p_cached = np.where(use_cache, np.array([p.cached_input for p in prices], dtype=float),
+                            p_in)
         p_out = np.array([p.output for p in prices], dtype=float)
-        p_write = (np.array([p.write for p in prices], dtype=float) if caching
-                   else p_in.copy())
-        cached = cached_share[sub] if caching else np.zeros(len(sub))
+        p_write = np.where(use_cache, np.array([p.write for p in prices], dtype=float), p_in)
+        cached = np.where(use_cache, cached_share[sub], 0.0)
         w = _write_share(ws, sub)
         per_request = (input_tokens * (1 - cached) * p_in
                        + input_tokens * cached * ((1 - w) * p_cached + w * p_write)
@@ -299,7 +349,7 @@ def _api_block(acc, widx, vrank, crank0, api: ResolvedApi, ft, strategy, caching
 
 
 def _self_block(acc, widx, vrank, crank0, model: ResolvedModel, ft, strategy, ws, task, latency,
-                min_q, err, inp0, outp, cached_share, peak, req) -> None:
+                min_q, err, inp0, outp, cached_share, peak, req, rules) -> None:
     served = ft.name if ft else model.name
     interactive = latency[widx] == "interactive"
     for gi, (gpu, serving) in enumerate(model.serving.items()):
@@ -313,18 +363,24 @@ def _self_block(acc, widx, vrank, crank0, model: ResolvedModel, ft, strategy, ws
             reason = f"strategy {strategy.name} excludes model {model.name}"
         elif not _allowed(strategy, "gpus", gpu):
             reason = f"strategy {strategy.name} excludes GPU {gpu}"
-        if reason:
-            for k, w in enumerate(widx.tolist()):
-                acc.rejected.append((w, vrank, crank, f"{labels[k]}: {reason}"))
+        free = ~rules.exempt[widx] if reason else np.zeros(len(widx), dtype=bool)
+        for k in np.flatnonzero(free):
+            acc.rejected.append((int(widx[k]), vrank, crank, f"{labels[k]}: {reason}"))
+        names = [served, model.name, gpu, f"{model.name}@{gpu}", "self_hosted"] + (
+            [ft.name, "fine_tuned"] if ft else [])
+        kept = rules.keep(acc, widx[~free], vrank, crank, labels[~free].tolist(), names)
+        mask = np.isin(widx, kept)
+        w_sub, labels, inter_sub = widx[mask], labels[mask], interactive[mask]
+        if not len(w_sub):
             continue
         red = ft.input_token_reduction if ft else 0.0
-        input_tokens = inp0[widx] * (1.0 - red)
-        q = _quality_vec(model.quality, task, widx, ft)
-        keep = _checks(acc, widx, vrank, crank, labels, ws, task, min_q, q,
-                       input_tokens + outp[widx], model.context_window_tokens)
+        input_tokens = inp0[w_sub] * (1.0 - red)
+        q = _quality_vec(model.quality, task, w_sub, ft)
+        keep = _checks(acc, w_sub, vrank, crank, labels, ws, task, min_q, q,
+                       input_tokens + outp[w_sub], model.context_window_tokens)
         if not keep.any():
             continue
-        sub, it, q, inter = widx[keep], input_tokens[keep], q[keep], interactive[keep]
+        sub, it, q, inter = w_sub[keep], input_tokens[keep], q[keep], inter_sub[keep]
         pre = np.where(inter, serving.interactive.prefill_tokens_per_s,
                        serving.batch.prefill_tokens_per_s)
         dec = np.where(inter, serving.interactive.decode_tokens_per_s,
@@ -451,4 +507,5 @@ def prune_dominated(opts: Options, provider_cap: float | None,
         table=table, api_cost=opts.api_cost[idx], error_cost=opts.error_cost[idx],
         work=opts.work[idx], tokens=opts.tokens[idx], deployments=opts.deployments,
         rejected=opts.rejected, pruned=int(len(t) - len(idx)), candidates=opts.candidates,
-        stage_tokens=None if opts.stage_tokens is None else opts.stage_tokens[idx])
+        stage_tokens=None if opts.stage_tokens is None else opts.stage_tokens[idx],
+        usable=opts.usable)

@@ -15,7 +15,7 @@ from tco.aggregate import merge_identical
 from tco.catalog.types import Resolved
 from tco.errors import InfeasibleError, Problem, ScenarioError, SolverError
 from tco.errors import Path as FieldPath
-from tco.model import ModelData, build_model, marginal_duals, solve
+from tco.model import ModelData, marginal_duals
 from tco.model.data import model_data_for
 from tco.model.explain import explain_caps
 from tco.run import RunResult
@@ -32,22 +32,42 @@ class Prepared:
     locate: Callable[[FieldPath], tuple[str | None, int | None]]
     files: tuple[str, ...]
     """Every file read, the scenario first, then what it extends."""
+    warnings: tuple = ()
+    """Problems that do not stop a plan (an API no workload can use), located."""
 
 
-def prepare(path: str | Path) -> Prepared:
-    """Load, validate and resolve a scenario file; every problem raised at once, located."""
+def prepare(path: str | Path, overrides: tuple[str, ...] | list[str] = (),
+            scale: float = 1.0) -> Prepared:
+    """Load, validate and resolve a scenario file; every problem raised at once, located.
+
+    `overrides` are command-line `--set FIELD=VALUE` what-ifs (tco.scenario.overrides);
+    `scale` multiplies every workload's requests (`--scale`), as the break-even search does.
+    """
     from tco.catalog import resolve
     from tco.scenario.checks import check_resolved, check_scenario
     from tco.scenario.loader import load_scenario
+    from tco.servable import servability
 
-    loaded = load_scenario(path)
+    loaded = load_scenario(path, overrides)
+    if scale != 1.0:
+        from tco.analysis.points import scaled
+
+        if not (scale > 0 and scale < float("inf")):
+            raise ScenarioError([Problem(("--scale",), f"{scale} is not a positive number"
+                                         " (expected like 0.5 or 2)")])
+        loaded = replace(loaded, scenario=scaled(loaded.scenario, scale))
     try:
         check_scenario(loaded.scenario)
         resolved = resolve(loaded.scenario)
         check_resolved(loaded.scenario, resolved)
+        problems, warnings = servability(loaded.scenario, resolved)
+        if problems:
+            raise ScenarioError(problems)
     except ScenarioError as e:
         raise e.located(loaded.locate) from None
-    return Prepared(loaded.scenario, resolved, loaded.locate, tuple(loaded.files))
+    warnings = ScenarioError(warnings).located(loaded.locate).problems
+    return Prepared(loaded.scenario, resolved, loaded.locate, tuple(loaded.files),
+                    tuple(warnings))
 
 
 def plan(scenario: Scenario, resolved: Resolved, strategy: Strategy | None = None) -> Solution:
@@ -77,9 +97,10 @@ def plan(scenario: Scenario, resolved: Resolved, strategy: Strategy | None = Non
 def _solve(data: ModelData, strategy: Strategy | None,
            merged: dict[str, list[str]] | None = None) -> Solution:
     """Build, solve and read one model; infeasible caps explained, solver failures raised."""
+    from tco.model.lazy import build_and_solve
+
     settings = data.scenario.solver
-    built = build_model(data)
-    result = solve(built, settings)
+    built, result = build_and_solve(data, settings)
     if result.status == "infeasible":
         raise InfeasibleError(_titled(strategy, explain_caps(data, settings, merged)))
     if not result.has_plan:
@@ -108,7 +129,8 @@ def with_solver(scenario: Scenario, **overrides) -> Scenario:
 
 def run_scenario(path: str | Path, *, analysis: bool = True, jobs: int | None = None,
                  progress: bool = False, solver: dict | None = None,
-                 stage: Callable[[str], None] | None = None) -> RunResult:
+                 stage: Callable[[str], None] | None = None,
+                 overrides: tuple[str, ...] | list[str] = (), scale: float = 1.0) -> RunResult:
     """The main job: prepare the scenario and solve the recommended (hybrid) plan.
 
     With `analysis` (the default) the strategies are also compared, the break-evens found and
@@ -119,7 +141,7 @@ def run_scenario(path: str | Path, *, analysis: bool = True, jobs: int | None = 
     import time
 
     t0 = time.perf_counter()
-    prepared = prepare(path)
+    prepared = prepare(path, overrides, scale)
     if solver:
         prepared = replace(prepared, scenario=with_solver(prepared.scenario, **solver))
     t1 = time.perf_counter()
@@ -131,7 +153,8 @@ def run_scenario(path: str | Path, *, analysis: bool = True, jobs: int | None = 
     solution = plan(prepared.scenario, prepared.resolved)
     t2 = time.perf_counter()
     result = RunResult(scenario=prepared.scenario, resolved=prepared.resolved, solution=solution,
-                       files=prepared.files, timings={"prepare": t1 - t0, "plan": t2 - t1})
+                       files=prepared.files, timings={"prepare": t1 - t0, "plan": t2 - t1},
+                       warnings=prepared.warnings)
     if analysis:
         from tco.analysis import analyse
 
@@ -148,4 +171,10 @@ def run_scenario(path: str | Path, *, analysis: bool = True, jobs: int | None = 
             t3 = time.perf_counter()
             result.lever_values = lever_values(prepared.scenario, prepared.resolved, solution)
             result.timings["lever_values"] = time.perf_counter() - t3
+        from tco.analysis.constraint_costs import constraint_costs
+
+        t3 = time.perf_counter()
+        result.constraint_costs = constraint_costs(prepared.scenario, prepared.resolved,
+                                                   solution.npv_usd)
+        result.timings["constraint_costs"] = time.perf_counter() - t3
     return result

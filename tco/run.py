@@ -50,3 +50,8 @@ class RunResult:
     """The Monte Carlo's draws, one row each (inputs, NPV and status per strategy)."""
     robust: dict | None = None
     """The robust plan's figures: expected NPV, VSS, EVPI (tco.uncertainty.robust)."""
+    constraint_costs: list[dict] = field(default_factory=list)
+    """Per rule the scenario sets: the NPV without it and what it costs
+    (tco.analysis.constraint_costs)."""
+    warnings: tuple = ()
+    """Located problems that did not stop the plan (tco.servable), for every report."""

@@ -62,13 +62,20 @@ def test_api_only_pays_full_price_for_cached_input():
 
 
 def test_infeasible_strategy_says_which_workload_and_why():
-    s, r = small(residency="self_hosted")
+    # the API scores 80, below the workload's 85; only the open model (90) qualifies. (A
+    # workload pinned by residency keeps its options in every strategy instead: issue 18,
+    # tests/test_first_hour.py.)
+    s = scenario(workloads=[workload(rpm=1e6, latency="batch", min_quality=85)],
+                 apis=[api("a/x", 1.0, 4.0)], gpus=[GPU],
+                 open_models=[model(prefill=1e6, decode=1e5, quality=90)], staffing=STAFF,
+                 finance={"discount_rate": 0.0})
+    r = resolve_plain(s)
     t = compare(s, r, jobs=1).set_index("strategy")
     for name in ("api_only", "api_batch_cache"):
         assert t.at[name, "status"] == "infeasible"
         reason = t.at[name, "reason"]
         assert f"strategy '{name}': no feasible plan" in reason
-        assert "workload 'w'" in reason and "residency" in reason
+        assert "workload 'w'" in reason and "below the minimum 85" in reason
         assert t.at[name, "npv_usd"] is None or t[["npv_usd"]].loc[name].isna().all()
     assert t.at["self_host_only", "status"] == "ok" and t.at["hybrid", "status"] == "ok"
     # the only feasible single-mode strategy is the reference for savings

@@ -38,7 +38,11 @@ from tco.analysis.points import first_period_demand
 from tco.catalog.types import Resolved
 from tco.scenario.schema import Scenario
 
-DEFAULT_PAIRS = (("self_host_only", "api_only"), ("hybrid", "api_only"))
+CHEAPEST_API = "cheapest_api"
+"""Stands for whichever of api_only and api_batch_cache costs less at today's demand: what a
+team that buys would really pay, so self-hosting is not flattered by full-price APIs."""
+API_STRATEGIES = ("api_only", "api_batch_cache")
+DEFAULT_PAIRS = (("self_host_only", CHEAPEST_API), ("hybrid", CHEAPEST_API))
 PER_DECADE = 4
 
 
@@ -93,20 +97,32 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
         n = len(scales)
         return [(_sign(pts[i], pts[n + i], equal_rtol), pts[i], pts[n + i]) for i in range(n)]
 
-    grid = log_grid(min_scale, max_scale, per_decade)
-    scan = signs(grid, f"break-even {a} vs {b}: scan")
     out: dict = {"a": a, "b": b, "found": False, "kind": None, "scale": None,
                  "scale_low": None, "scale_high": None, "rtol": rtol,
                  "min_scale": min_scale, "max_scale": max_scale,
                  "requests_per_month": None, "tokens_per_month": None, "per_workload": [],
                  "npv_a_usd": None, "npv_b_usd": None, "cheaper_below": None,
-                 "cheaper_above": None, "other_changes": [],
-                 "infeasible": {a: [x for x, (_, pa, _) in zip(grid, scan) if pa.npv_usd is None],
-                                b: [x for x, (_, _, pb) in zip(grid, scan) if pb.npv_usd is None]}}
+                 "cheaper_above": None, "other_changes": [], "infeasible_today": [],
+                 "cheaper_throughout": None}
+    today = ev.points([(sa, 1.0), (sb, 1.0)], f"break-even {a} vs {b}: today's demand")
+    out["infeasible_today"] = [p.strategy for p in today if p.npv_usd is None]
+    if out["infeasible_today"]:
+        # No search: a strategy with no plan today would only be confirmed at every scale, one
+        # solve at a time; what the user needs is why it cannot serve today's workloads.
+        out["infeasible"] = {n: [1.0] for n in out["infeasible_today"]}
+        out["message"] = _infeasible_today(today)
+        return out
+    grid = log_grid(min_scale, max_scale, per_decade)
+    scan = signs(grid, f"break-even {a} vs {b}: scan")
+    out["infeasible"] = {a: [x for x, (_, pa, _) in zip(grid, scan) if pa.npv_usd is None],
+                         b: [x for x, (_, _, pb) in zip(grid, scan) if pb.npv_usd is None]}
     feasible = [(x, s, pa, pb) for x, (s, pa, pb) in zip(grid, scan) if s is not None]
     changes = [(i, i + 1) for i in range(len(feasible) - 1)
                if feasible[i][1] != feasible[i + 1][1]]
     if not changes:
+        signs_seen = {sg for _, sg, _, _ in feasible}
+        if len(signs_seen) == 1 and signs_seen != {0}:
+            out["cheaper_throughout"] = _cheaper(a, b, feasible[0][1])
         out["message"] = _no_crossover(a, b, feasible, out["infeasible"], min_scale, max_scale,
                                        scan)
         return out
@@ -162,7 +178,31 @@ def breakeven_pairs(scenario: Scenario, resolved: Resolved,
     if evaluator is None:
         with Evaluator(scenario, resolved, jobs=jobs, progress=progress) as ev:
             return breakeven_pairs(scenario, resolved, pairs, evaluator=ev, **options)
+    if any(CHEAPEST_API in pair for pair in pairs):
+        cheapest = cheapest_api(scenario, evaluator)
+        pairs = [tuple(cheapest if n == CHEAPEST_API else n for n in pair) for pair in pairs]
     return [breakeven(scenario, resolved, a, b, evaluator=evaluator, **options) for a, b in pairs]
+
+
+def cheapest_api(scenario: Scenario, evaluator: Evaluator) -> str:
+    """The API strategy with the lowest NPV at today's demand (api_only when none has a plan)."""
+    from tco.analysis.strategies import strategy_named
+
+    pts = evaluator.points([(strategy_named(scenario, n), 1.0) for n in API_STRATEGIES],
+                           "cheapest API strategy")
+    feasible = [p for p in pts if p.npv_usd is not None]
+    return min(feasible, key=lambda p: p.npv_usd).strategy if feasible else API_STRATEGIES[0]
+
+
+def _infeasible_today(today) -> str:
+    names = [p.strategy for p in today if p.npv_usd is None]
+    text = (f"No break-even searched: {' and '.join(names)} "
+            f"{'has' if len(names) == 1 else 'have'} no feasible plan at today's demand.")
+    notes = [line for p in today if p.npv_usd is None for line in p.note.splitlines()
+             if line.strip() and not line.startswith("strategy '")]
+    if notes:
+        text += " " + notes[0].rstrip(":.") + "."
+    return text
 
 
 def _cheaper(a: str, b: str, sign: int | None) -> str | None:

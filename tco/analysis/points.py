@@ -103,22 +103,27 @@ def npv_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
         except InfeasibleError:
             _REPLANNERS[key] = None
     rp = _REPLANNERS[key]
-    return None if rp is None else rp.npv_at(scale)
+    if rp is None:
+        return None
+    npv = rp.npv_at(scale)
+    if npv is not None and rp.breaks_sprawl_rule():
+        # the live model has no vendor-sprawl rows (tco.model.lazy): rare, so rebuild here
+        return _npv_rebuilt(s, resolved, strategy, scale)
+    return npv
 
 
 def _npv_rebuilt(s: Scenario, resolved: Resolved, strategy: Strategy | None,
                  scale: float) -> float | None:
     """npv_at by building the model anew at the scaled demand (any Pyomo solver)."""
     from tco.errors import SolverError
-    from tco.model import build_model, solve
     from tco.model.data import model_data_for
+    from tco.model.lazy import build_and_solve
 
     try:
         data = model_data_for(scaled(s, scale), resolved, strategy)
     except InfeasibleError:
         return None
-    built = build_model(data)
-    result = solve(built, data.scenario.solver)
+    built, result = build_and_solve(data, data.scenario.solver)
     if result.status == "infeasible":
         return None
     if not result.has_plan or result.objective is None:

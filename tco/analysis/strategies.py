@@ -9,6 +9,11 @@ Built-in strategies (restrictions of the option set, see `tco.options`):
 - `self_host_only`: open models (and their fine-tunes) on our own GPUs, any procurement.
 - `hybrid`: every option; the optimum, and the plan `tco run` recommends.
 
+Strategies restrict only the workloads free to choose: a workload pinned by its own rules
+(`residency: self_hosted`, `pin:`, `allow:`, or the strategy's own `pin:`/`allow:` for it)
+keeps its options in every strategy, so one workload that must stay on our GPUs does not make
+`api_only` infeasible; the comparison names these workloads (`attrs["pinned"]`).
+
 A scenario's `strategies:` are added after these; one named like a built-in replaces it.
 
 Figures per strategy (table columns):
@@ -62,6 +67,20 @@ def strategy_named(scenario: Scenario, name: str) -> Strategy:
                                                   f"(choose from {names})")])
 
 
+def pinned_workloads(scenario: Scenario) -> list[str]:
+    """Workloads whose own rules fix their options, so every strategy keeps them as they are
+    (tco.options waives a strategy's restrictions for them): "name (why)"."""
+    out = []
+    for w in scenario.workloads:
+        if w.pin is not None:
+            out.append(f"{w.name} (pin: {w.pin})")
+        elif w.allow is not None:
+            out.append(f"{w.name} (allow: {', '.join(w.allow)})")
+        elif w.residency in ("self_hosted", []):
+            out.append(f"{w.name} (residency: self_hosted)")
+    return out
+
+
 def comparison_table(rows: list[dict]) -> pd.DataFrame:
     """Rows from `points.solve_row` with the savings against the best single-mode strategy."""
     df = pd.DataFrame(rows, columns=[c for c in COLUMNS if not c.startswith("savings")])
@@ -111,4 +130,6 @@ def compare(scenario: Scenario, resolved: Resolved, *, jobs: int | None = None,
         else:
             row = solved[s.name]
         rows.append(row)
-    return comparison_table(rows)
+    table = comparison_table(rows)
+    table.attrs["pinned"] = pinned_workloads(scenario)
+    return table

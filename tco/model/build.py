@@ -28,6 +28,7 @@ from tco.model import (
     levers,
     policy,
     procurement,
+    sprawl,
     staffing,
 )
 from tco.model.data import ModelData
@@ -56,6 +57,11 @@ class Built:
     """(workload, prompt variant, t) -> binary: the variant is in use (tco.model.levers)."""
     cache: dict = field(default_factory=dict)
     """(workload, t) -> binary: the workload's response cache runs (tco.model.levers)."""
+    sprawl: dict = field(default_factory=dict)
+    """(workload, provider, t) -> binary: the provider serves the workload (tco.model.sprawl)."""
+    sprawl_scope: frozenset | None = None
+    """Workloads the vendor-sprawl rows are built for; None = every workload with a choice
+    (tco.model.lazy adds them only where a plan breaks the rule)."""
     demand_rows: dict = field(default_factory=dict)
     """(workload index, t) -> row of `demand` constraint."""
     slacks: dict = field(default_factory=dict)
@@ -69,37 +75,40 @@ class Built:
         out = list(self.rep.values()) + list(self.z.values()) + list(self.buy.values())
         out += list(self.commit.values()) + list(self.od.values()) + self.hosting + self.staff
         out += list(self.variant.values()) + list(self.cache.values())
-        return out + list(self.tuned.values())
+        return out + list(self.tuned.values()) + list(self.sprawl.values())
 
 
-def build_model(data: ModelData, elastic: bool = False) -> Built:
+def build_model(data: ModelData, elastic: bool = False,
+                sprawl_scope: frozenset | None = None) -> Built:
     """Create variables, add every constraint family, set the NPV objective.
 
     With `elastic`, demand, budget and share rows get penalised slack so that an infeasible
     scenario still solves and the slacks say what cannot be met and by how much.
+    `sprawl_scope` limits the vendor-sprawl rows to those workloads (tco.model.lazy).
     """
     with PauseGC():
-        return _build(data, elastic)
+        return _build(data, elastic, sprawl_scope)
 
 
-def _build(data: ModelData, elastic: bool) -> Built:
+def _build(data: ModelData, elastic: bool, sprawl_scope: frozenset | None = None) -> Built:
     # Python's cyclic garbage collector is paused while millions of expression objects are
     # made (none of them is garbage): the build runs several times faster. Pyomo's own
     # writers do the same.
     m = pyo.ConcreteModel(name=data.scenario.name)
-    b = add_families(m, data, elastic)
+    b = add_families(m, data, elastic, sprawl_scope)
     _objective(m, b)
     return b
 
 
-def add_families(m: pyo.Block, data: ModelData, elastic: bool = False) -> Built:
+def add_families(m: pyo.Block, data: ModelData, elastic: bool = False,
+                 sprawl_scope: frozenset | None = frozenset()) -> Built:
     """Every constraint family's variables, rows and cost terms in `m` (a model, or one block
     of the robust plan's extensive form, tco.model.extensive), without an objective."""
     T = data.T
     n_opts = len(data.options.table)
     m.x = pyo.Var(range(n_opts * T), bounds=(0.0, 1.0))
     b = Built(model=m, data=data, costs=Costs(), x=[m.x[i] for i in range(n_opts * T)],
-              elastic=elastic)
+              elastic=elastic, sprawl_scope=sprawl_scope)
     m.hosting = pyo.Var(range(T), domain=pyo.Binary)
     m.staff = pyo.Var(range(T), domain=pyo.NonNegativeIntegers)
     b.hosting = [m.hosting[t] for t in range(T)]
@@ -111,6 +120,7 @@ def add_families(m: pyo.Block, data: ModelData, elastic: bool = False) -> Built:
     fine_tuning.add(m, b)
     levers.add(m, b)
     policy.add(m, b)
+    sprawl.add(m, b)
     return b
 
 

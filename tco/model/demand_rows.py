@@ -1,8 +1,13 @@
 """Demand: every workload fully served in every period, and the option cost terms.
 
     sum_o x[w,o,t] = 1                                   for each workload w, period t
+                                                         with requests (= 0 when it has none)
     cost[t, api | api_batch] += api_cost[o,t] x[o,t]     (realtime and batch API spend)
     cost[t, error]           += error_cost[o,t] x[o,t]   (expected cost of bad answers)
+
+A workload-period with no requests is served by no option: its shares are all zero, so it
+needs no replica, no minimum replicas (the availability link x <= z never binds), no fine-tune
+and no staff; switching a workload off with `requests_per_month: 0` frees what it used.
 
 Elastic mode adds unserved[w,t] >= 0 to the left side, penalised, to say which workload cannot
 be served. A workload with no option at all is reported before the model is built.
@@ -34,6 +39,7 @@ def add(m: pyo.ConcreteModel, b) -> None:
         penalty = share_penalty(b)
         for i, k in enumerate(keys):
             b.slacks[("demand", k)] = (m.unserved[i], penalty)
+    requests = data.demand.requests
     for w in range(len(data.scenario.workloads)):
         opts = by_workload.get(w, [])
         for t in range(T):
@@ -42,7 +48,8 @@ def add(m: pyo.ConcreteModel, b) -> None:
             if b.elastic:
                 coefs.append(1.0)
                 variables.append(b.slacks[("demand", (w, t))][0])
-            rows.add((w, t), coefs, variables, 1.0, 1.0)
+            need = 1.0 if requests[w, t] > 0 else 0.0
+            rows.add((w, t), coefs, variables, need, need)
     index = rows.attach(m, "demand")
     b.demand_rows = {k: m.demand[i] for k, i in index.items()}
 

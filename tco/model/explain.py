@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tco.model.build import build_model
 from tco.model.data import ModelData
+from tco.model.explain_reasons import grouped, remedy
 from tco.model.solve import solve
 from tco.options import Options
 from tco.scenario.schema import Scenario, SolverSettings
@@ -22,12 +23,20 @@ def unservable(scenario: Scenario, options: Options) -> str | None:
     for w in scenario.workloads:
         if w.name in served:
             continue
-        reasons = options.rejected.get(w.name, [])
-        lines.append(f"workload '{w.name}' has no option left "
-                     f"(task {w.task}, min_quality {w.min_quality:g}, latency {w.latency}, "
-                     f"residency {w.residency}):")
-        lines += [f"  - {r}" for r in reasons] or ["  - no API, open model or fine-tune offered"]
+        lines += unservable_lines(w, options.rejected.get(w.name, []))
     return "\n".join(lines) if lines else None
+
+
+def unservable_lines(w, reasons: list[str]) -> list[str]:
+    """The heading, the grouped reasons and the remedy for one workload with no option."""
+    n = len(reasons)
+    lines = [f"workload '{w.name}' has no option left "
+             f"(task {w.task}, min_quality {w.min_quality:g}, latency {w.latency}, "
+             f"residency {w.residency}): {n} candidate{'s' if n != 1 else ''} removed"]
+    lines += [f"  - {r}" for r in grouped(reasons)] or [
+        "  - no API, open model or fine-tune offered"]
+    fix = remedy(w.task, w.residency, reasons)
+    return lines + ([f"  {fix}"] if fix else [])
 
 
 def explain_caps(data: ModelData, settings: SolverSettings,

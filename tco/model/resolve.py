@@ -85,8 +85,20 @@ class Replanner:
                      strategy: Strategy | None = None) -> Replanner:
         """Build the plan's model once (the stages of `tco.pipeline.plan`) and hand it over."""
         data = model_data_for(scenario, resolved, strategy)
-        built = build_model(data)
+        # without vendor-sprawl rows: a plan that breaks the rule is re-solved by the caller
+        built = build_model(data, sprawl_scope=frozenset())
         return cls(built, scenario.solver)
+
+    def breaks_sprawl_rule(self) -> bool:
+        """Whether the last plan splits a workload as tco.model.sprawl forbids."""
+        from tco.model.sprawl import violators
+
+        data = self.built.data
+        n, T = len(data.options.table), data.T
+        if not n:
+            return False
+        x = np.asarray(self.hm.highs.getSolution().col_value)[self.x_cols].reshape(n, T)
+        return bool(violators(data, x))
 
     def set_scale(self, k: float) -> None:
         """Update the live model to demand times k."""

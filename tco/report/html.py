@@ -57,8 +57,26 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-ser
 
 
 def write_html(run: RunResult, path: str | Path) -> Path:
-    """Render the report of `run` and write it to `path` atomically; return the path."""
+    """Render the report of `run` and write it to `path` atomically; return the path.
+
+    plotly.js (4.8 MB, the only bundle the plotly package ships) is written once beside it as
+    `plotly-<version>.min.js`, shared by every report in the folder, so the page stays offline
+    and small (well under 2 MB) and opens at once; without that file the page still shows every
+    table and says the charts need it.
+    """
+    path = Path(path)
+    script = path.parent / plotly_file_name()
+    js = _plotly_source()
+    if not script.is_file() or script.stat().st_size != len(js.encode("utf-8")):
+        write_text_atomic(script, js)
     return write_text_atomic(path, render_html(run))
+
+
+def plotly_file_name() -> str:
+    """The shared script's name, versioned so that reports of other plotly versions coexist."""
+    from plotly.offline import get_plotlyjs_version
+
+    return f"plotly-{get_plotlyjs_version()}.min.js"
 
 
 def render_html(run: RunResult) -> str:
@@ -80,6 +98,7 @@ def report_context(run: RunResult) -> dict:
         "run_id": run.run_id,
         "key_figures": _key_figures(run),
         "strategies": _strategies(run),
+        "constraint_costs": _constraint_costs(run),
         "cost_chart": _cost_chart(run),
         "cost_table": _cost_table(run),
         "capacity": _capacity(run),
@@ -88,7 +107,7 @@ def report_context(run: RunResult) -> dict:
         "levers": _levers(run),
         "assumptions": _assumptions(run),
         "risk": risk_context(run),
-        "plotly_js": _plotly_js(),
+        "plotly_src": plotly_file_name(),
     }
 
 
@@ -120,7 +139,10 @@ def num(x, digits: int = 0) -> str:
 
 def pct(x, digits: int = 0) -> str:
     """A share as a percentage."""
-    return "-" if _missing(x) else f"{float(x) * 100:.{digits}f}%"
+    if _missing(x):
+        return "-"
+    v = float(x) * 100
+    return f"{0.0 if abs(v) < 0.5 * 10 ** -digits else v:.{digits}f}%"
 
 
 def _cell(column: str, value) -> str:
@@ -309,27 +331,38 @@ def _breakeven(b: dict) -> dict:
     found = _get(b, "found", "crossover")
     found = bool(found) if found is not None and not isinstance(found, dict) else scale is not None
     message = _get(b, "message", "note", "reason", "text")
-    who = "self-hosting" if a == "self_host_only" else _strategy_name(a)
-    versus = "" if other == "api_only" and a == "self_host_only" else \
-        f" with {_strategy_name(other)}"
-    if found and req is not None:
+    who = "self-hosting" if a == "self_host_only" else (
+        "the recommended plan" if a == "hybrid" else _strategy_name(a))
+    versus = f" against {_strategy_name(other)}"
+    lo, hi = _get(b, "min_scale"), _get(b, "max_scale")
+    span = f" between {num(lo, 2)}x and {num(hi, 0)}x today's volume" if lo and hi else \
+        " in the range searched"
+    throughout = _get(b, "cheaper_throughout")
+    if _get(b, "infeasible_today"):
+        sentence = (f"no break-even of {who}{versus}: "
+                    f"{_listing([_strategy_name(n) for n in b['infeasible_today']], 2)} "
+                    "cannot serve today's workloads")
+    elif found and req is not None:
         sentence = f"{who} breaks even{versus} at {num(req)} requests per month"
     elif found and scale is not None:
         sentence = f"{who} breaks even{versus} at {num(scale, 2)}x today's volume"
+    elif throughout == a:
+        sentence = f"{who} costs less than {_strategy_name(other)} at every volume{span}"
+    elif throughout == other:
+        sentence = f"{_strategy_name(other)} costs less than {who} at every volume{span}"
     else:
-        lo, hi = _get(b, "min_scale"), _get(b, "max_scale")
-        span = f" between {num(lo, 2)}x and {num(hi, 0)}x today's volume" if lo and hi else \
-            " in the range searched"
         sentence = f"{who} does not break even{versus}{span}"
     return {"a": a, "b": other, "found": found, "scale": scale, "requests": req,
             "tokens": tok, "message": message, "sentence": sentence, "raw": b}
 
 
 def _main_breakeven(run: RunResult) -> dict | None:
+    """The break-even of the recommended plan (hybrid) against buying, else self-hosting's:
+    the plan's own comparison, so the headline cannot contradict what the plan does."""
     entries = [_breakeven(b) for b in run.breakeven or [] if isinstance(b, dict)]
-    for a in ("self_host_only", "hybrid"):
+    for a in ("hybrid", "self_host_only"):
         for e in entries:
-            if e["a"] == a and e["b"] == "api_only":
+            if e["a"] == a:
                 return e
     return entries[0] if entries else None
 
@@ -419,12 +452,16 @@ def _clean_list(values) -> list:
 def _strategies(run: RunResult) -> dict:
     df = _strategy_rows(run)
     if df is None:
-        return {"figure": None, "table": None}
+        return {"figure": None, "table": None, "pinned": ""}
     import plotly.graph_objects as go
 
     table = _frame_table(df)
+    pinned = df.attrs.get("pinned") or []
+    pinned = (f"Kept as they are in every strategy, because their own rules fix their options: "
+              f"{_listing(pinned, 8)}. The strategies differ only in the other workloads."
+              if pinned else "")
     if "npv_usd" not in df.columns:
-        return {"figure": None, "table": table}
+        return {"figure": None, "table": table, "pinned": pinned}
     names = [str(v) for v in df["strategy"]]
     npv = _clean_list(df["npv_usd"])
     ok = [_feasible(row) for _, row in df.iterrows()]
@@ -436,7 +473,20 @@ def _strategies(run: RunResult) -> dict:
                            hovertemplate="%{x}: %{text}<extra></extra>"))
     fig.update_layout(**_layout(yaxis_title="NPV (USD)", showlegend=False))
     fig.update_yaxes(tickprefix="$", separatethousands=True)
-    return {"figure": _figure(fig), "table": table}
+    return {"figure": _figure(fig), "table": table, "pinned": pinned}
+
+
+def _constraint_costs(run: RunResult) -> dict | None:
+    """What each rule of the scenario costs: the plan without it minus the plan with it."""
+    rows = run.constraint_costs or []
+    if not rows:
+        return None
+    out = [[r["constraint"], r["what"],
+            usd(r["cost_usd"]) if r["status"] == "ok" else r["status"],
+            usd(r["npv_without_usd"]) if r["npv_without_usd"] is not None else "-"]
+           for r in rows]
+    return {"header": ["constraint", "rule", "what it costs (NPV)", "NPV of the plan without it"],
+            "rows": out, "cut": 0}
 
 
 def _frame_table(df: pd.DataFrame) -> dict:
@@ -851,12 +901,8 @@ def _environment() -> jinja2.Environment:
 
 
 @lru_cache(maxsize=1)
-def _plotly_js():
-    """plotly.js from the installed plotly package, safe to inline in a <script> element."""
-    from markupsafe import Markup
+def _plotly_source() -> str:
+    """plotly.js from the installed plotly package (no download)."""
     from plotly.offline import get_plotlyjs
 
-    js = get_plotlyjs()
-    # A literal "</script" inside the bundle would end the element early.
-    js = js.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT")
-    return Markup(js)
+    return get_plotlyjs()

@@ -72,10 +72,22 @@ def results_dict(run: RunResult) -> dict:
         "lever_values": None if run.lever_values is None else {
             "waterfall": run.lever_values["waterfall"],
             "levers": records(run.lever_values["levers"])},
+        "constraint_costs": run.constraint_costs,
+        "warnings": [str(w) for w in run.warnings],
         "timings_s": run.timings,
         **{k: v for k, v in (("sensitivity", run.sensitivity), ("montecarlo", run.montecarlo),
                              ("robust", run.robust)) if v is not None},
     })
+
+
+def _no_negative_zero(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with -0.0 written as 0 (x + 0.0 is +0.0 for x = -0.0, x otherwise)."""
+    floats = df.select_dtypes(include="float").columns
+    if not len(floats):
+        return df
+    out = df.copy()
+    out[floats] = out[floats] + 0.0
+    return out
 
 
 def write_results(run: RunResult, out_dir: str | Path) -> list[Path]:
@@ -84,11 +96,12 @@ def write_results(run: RunResult, out_dir: str | Path) -> list[Path]:
     written = [write_text_atomic(out / "results.json",
                                  json.dumps(results_dict(run), indent=2, allow_nan=False) + "\n")]
     for name in TABLES:
-        df = run.solution[name]
+        df = _no_negative_zero(run.solution[name])
         written.append(write_atomic(out / f"{name}.csv",
                                     lambda p, df=df: df.to_csv(p, index=False)))
     for name, df in (("strategies", run.strategies), ("curves", run.curves)):
         if df is not None:
+            df = _no_negative_zero(df)
             written.append(write_atomic(out / f"{name}.csv",
                                         lambda p, df=df: df.to_csv(p, index=False)))
     return written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -9,8 +10,8 @@ from tco.run import RunResult
 
 
 def usd(x: float) -> str:
-    """Dollars with thousands separators, no cents."""
-    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
+    """Dollars with thousands separators, no cents; never -$0."""
+    return f"-${-x:,.0f}" if round(x) < 0 else f"${abs(x):,.0f}"
 
 
 def print_summary(console: Console, run: RunResult) -> None:
@@ -34,14 +35,15 @@ def print_summary(console: Console, run: RunResult) -> None:
     alloc = sol["allocation"]
     t = Table(title="Plan: main option per workload (first and last period)")
     for col in ("workload", sol.periods[0], sol.periods[-1], "USD / 1M tokens"):
-        t.add_column(col)
+        # fold, never cut: the GPU is at the end of a self-hosted option's name
+        t.add_column(col, overflow="fold")
     uc = sol["unit_costs"].set_index("workload")
     for w in run.scenario.workloads:
         a = alloc[alloc.workload == w.name]
         first = _main(a, sol.periods[0])
         last = _main(a, sol.periods[-1])
         u = uc.loc[w.name, "usd_per_mtok"]
-        t.add_row(w.name, first, last, f"{u:,.2f}" if u is not None else "-")
+        t.add_row(w.name, first, last, "no traffic" if u is None or pd.isna(u) else f"{u:,.2f}")
     console.print(t)
     c = sol["costs"].groupby("category")[["usd", "npv_usd"]].sum()
     c = c[c.usd.abs() > 0.005]
@@ -56,7 +58,7 @@ def print_summary(console: Console, run: RunResult) -> None:
 def _main(a, period: str) -> str:
     rows = a[a.period == period].sort_values("share", ascending=False)
     if rows.empty:
-        return "-"
+        return "no traffic"
     top = rows.iloc[0]
     more = f" (+{len(rows) - 1})" if len(rows) > 1 else ""
     return f"{top.option} {top.share:.0%}{more}"

@@ -131,13 +131,18 @@ class _GuardedLoader(_SafeBase):
             self._depth -= 1
 
 
-def load_scenario(path: str | Path) -> Loaded:
-    """Read a scenario file and what it extends, merge, and validate against the schema.
+def load_scenario(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> Loaded:
+    """Read a scenario file and what it extends, merge, apply command-line `--set` overrides
+    (tco.scenario.overrides), and validate against the schema.
 
     Raises ScenarioError with every located problem found (all schema errors at once).
     """
+    from tco.scenario.overrides import apply
+
     root, read = _compose_file(Path(path), chain=(), named_at=None)
     data, lines = _plain(root)
+    if overrides:
+        apply(data, overrides)
     files = list(dict.fromkeys(read))
     locate = _locator(lines, files[0])
     try:
@@ -462,6 +467,13 @@ def _compose_file(path: Path, chain: tuple[tuple[Path, str], ...],
     files = [str(path)]
     for rel, where in _extends_of(root):
         parent_path = Path(os.path.normpath(path.parent / rel))
+        if not parent_path.is_file():
+            # Said as the user wrote it, relative to the file that names it; where we looked
+            # after that, for when the two differ.
+            raise ScenarioError([Problem(where.path, f"file not found: '{rel}', relative to"
+                                         f" {path.name} (looked for {parent_path}; expected a"
+                                         " scenario file path relative to the file that names"
+                                         " it)", where.file, where.line)])
         parent, read = _compose_file(parent_path, (*chain, (resolved, str(path))), where)
         files += read
         merged = parent if merged is None else _merge(merged, parent)

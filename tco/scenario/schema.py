@@ -163,6 +163,19 @@ class Workload(Spec):
     """Other ways of prompting the workload; the plan adopts at most one, from some period on."""
     response_cache: ResponseCache | None = None
     """An exact or semantic response cache the plan may adopt, period by period."""
+    pin: Name | None = None
+    """Serve this workload only with what matches: an API id (openai/gpt-4.1), a provider
+    (openai), an open model (llama-3.3-70b), `model@gpu`, a fine-tune, an option label
+    (api:..., batch:..., self:...@gpu/point) or a kind (api, api_batch, self_hosted,
+    fine_tuned). A pinned workload keeps its options in every strategy compared."""
+    allow: list[Name] | None = Field(None, min_length=1)
+    """Like pin, with several entries: only options matching one of them."""
+
+    @model_validator(mode="after")
+    def _pin_or_allow(self) -> Workload:
+        if self.pin is not None and self.allow is not None:
+            raise ValueError("give pin or allow, not both (pin: X is allow: [X])")
+        return self
 
 
 class ApiPriceQuote(Spec):
@@ -387,6 +400,12 @@ class Constraints(Spec):
     """Largest share of each period's tokens any one API provider may serve."""
     budget_usd_per_period: NonNeg | None = None
     """Most the plan may spend in any one period (undiscounted)."""
+    min_share_when_used: Share | None = 0.1
+    """Smallest share of a workload's requests in a period that an API provider serves when
+    it serves any (0 or at least this): no third contract for 3% of the traffic. Applies to
+    workloads with a choice of sources; null or 0 switches it off."""
+    max_providers_per_workload: int | None = Field(None, ge=1)
+    """Most API providers serving one workload in one period; none = no limit."""
 
 
 OptionKind = Literal["api", "api_batch", "self_hosted", "fine_tuned"]
@@ -408,6 +427,11 @@ class Strategy(Spec):
     """Allowed procurement modes; none = all."""
     prompt_caching: bool = True
     """Whether cached input is priced at the cache price (false = every input token full price)."""
+    pin: dict[Name, Name] = Field(default_factory=dict)
+    """Per workload name, what it is served with in this strategy (as a workload's `pin:`);
+    a strategy pinning every workload prices "what we run now"."""
+    allow: dict[Name, list[Name]] = Field(default_factory=dict)
+    """Per workload name, the options it may use in this strategy (as a workload's `allow:`)."""
 
 
 class SolverSettings(Spec):
@@ -578,7 +602,21 @@ class Scenario(Spec):
     """Policy caps."""
     strategies: list[Strategy] = Field(default_factory=list)
     """Extra strategies to compare, besides the four built in."""
+    api_price_trend_per_year: float | None = Field(None, gt=-1, le=10)
+    """Default yearly price change of every API that sets no price_trend_per_year of its own
+    (-0.3 = 30% cheaper each year); none = prices stay as they are."""
     solver: SolverSettings = SolverSettings()
     """Solver control."""
     uncertainty: Uncertainty | None = None
     """Uncertain inputs for `tco sensitivity`, `tco montecarlo` and `tco run --robust`."""
+
+    @model_validator(mode="after")
+    def _default_price_trend(self) -> Scenario:
+        """Every API without its own price_trend_per_year takes api_price_trend_per_year."""
+        trend = self.api_price_trend_per_year
+        if trend is None or not any("price_trend_per_year" not in a.model_fields_set
+                                    for a in self.apis):
+            return self
+        apis = [a if "price_trend_per_year" in a.model_fields_set
+                else a.model_copy(update={"price_trend_per_year": trend}) for a in self.apis]
+        return self.model_copy(update={"apis": apis})
