@@ -48,9 +48,12 @@ def _summed(members: list[Workload]):
     return float(sum(m.requests_per_month for m in members))
 
 
-def merge_identical(scenario: Scenario) -> tuple[Scenario, list[list[int]]]:
+def merge_identical(scenario: Scenario,
+                    keep_apart: set[str] | frozenset[str] = frozenset()
+                    ) -> tuple[Scenario, list[list[int]]]:
     """The scenario with identical workloads merged, and per merged workload its members'
-    indices in the original (in order; the first member's name is kept)."""
+    indices in the original (in order; the first member's name is kept). Workloads named in
+    `keep_apart` are never merged (the vendor-sprawl rule binds them: tco.pipeline.plan)."""
     fts: dict[str, list[str]] = defaultdict(list)
     for ft in scenario.fine_tunes:
         for name in ft.workloads:
@@ -61,6 +64,8 @@ def merge_identical(scenario: Scenario) -> tuple[Scenario, list[list[int]]]:
     groups: dict[tuple, list[int]] = {}
     for i, w in enumerate(scenario.workloads):
         key = _key(w, tuple(sorted(fts[w.name])), _strategy_rules(scenario, w.name))
+        if w.name in keep_apart:
+            key = ("apart", w.name)
         groups.setdefault(key, []).append(i)
     members = list(groups.values())
     if len(members) == len(scenario.workloads):

@@ -74,21 +74,31 @@ def plan(scenario: Scenario, resolved: Resolved, strategy: Strategy | None = Non
     """Demand -> options -> model -> solve -> tables, for one strategy (None = everything).
 
     Workloads identical for the model are merged before the model is built and restated after
-    (tco.aggregate): the optimum is the same, the model smaller.
+    (tco.aggregate): the optimum is the same, the model smaller. The vendor-sprawl rule is not
+    linear, so a merged group that needs its rows (tco.model.lazy) is solved again apart: its
+    members may then split the traffic differently, as the unmerged model could.
     Raises InfeasibleError with the reasons in words when no plan meets every requirement.
     """
     try:
         data = model_data_for(scenario, resolved, strategy)
     except InfeasibleError as e:
         raise InfeasibleError(_titled(strategy, e.explanation)) from None
-    merged, groups = merge_identical(scenario)
-    if len(groups) == len(scenario.workloads):
-        solution = _solve(data, strategy)
-    else:
-        names = [w.name for w in scenario.workloads]
+    names = [w.name for w in scenario.workloads]
+    apart: set[str] = set()
+    while True:
+        merged, groups = merge_identical(scenario, keep_apart=apart)
+        if len(groups) == len(scenario.workloads):
+            solution = _solve(data, strategy)
+            break
         members = {names[g[0]]: [names[i] for i in g] for g in groups}
         m_data = model_data_for(merged, resolved, strategy)
-        solution = expand(_solve(m_data, strategy, members), data, groups)
+        m_solution = _solve(m_data, strategy, members)
+        ruled = {names[i] for gi in m_solution.meta.get("sprawl_scope", ())
+                 if len(groups[gi]) > 1 for i in groups[gi]}
+        if not ruled:
+            solution = expand(m_solution, data, groups)
+            break
+        apart |= ruled
     solution.meta["prices_snapshot"] = dict(resolved.prices_snapshot)
     solution.meta["strategy"] = strategy.name if strategy else "hybrid"
     return solution
@@ -106,7 +116,9 @@ def _solve(data: ModelData, strategy: Strategy | None,
     if not result.has_plan:
         raise SolverError(f"the solver found no plan (status {result.status}, "
                           f"termination {result.termination}, {result.seconds:.1f} s)")
-    return extract(built, result, marginal_duals(built))
+    solution = extract(built, result, marginal_duals(built))
+    solution.meta["sprawl_scope"] = sorted(built.sprawl_scope or ())
+    return solution
 
 
 def _titled(strategy: Strategy | None, text: str) -> str:

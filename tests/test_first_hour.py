@@ -350,3 +350,44 @@ def test_no_negative_zero_or_nan_in_tables():
     assert clean({"a": -0.0, "b": float("nan"), "c": [-0.0]}) == {"a": 0.0, "b": None,
                                                                   "c": [0.0]}
     assert str(clean(-0.0)) == "0.0"
+
+
+def test_constraint_costs_reach_both_reports():
+    from tco.report.html import render_html
+    from tco.report.workbook.index import build_workbook
+    from tco.run import RunResult
+
+    s = scenario(workloads=[workload("rag", residency="self_hosted")],
+                 apis=[api("a/x", 2.0, 8.0)], open_models=[model()], gpus=[GPU])
+    r = resolve_plain(s)
+    run = RunResult(scenario=s, resolved=r, solution=plan(s, r))
+    from tco.analysis.constraint_costs import constraint_costs
+
+    run.constraint_costs = constraint_costs(s, r, run.solution.npv_usd)
+    assert "What each constraint costs" in render_html(run)
+    assert "$10,200" in render_html(run)
+    wb = build_workbook(run)
+    ws = wb["Strategies"]
+    cells = [c.value for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=8)
+             for c in row]
+    assert "residency of rag" in cells
+    assert any(isinstance(v, int | float) and v == pytest.approx(10_200) for v in cells), cells
+
+
+def test_sprawl_rule_keeps_merging_exact():
+    # seed 1: merged, w2 and its twin (2.5x) would put 2.9% of their joint traffic on an API,
+    # which the rule forbids for the group; apart, w2 alone takes the API share (>= 10%) and
+    # the plan costs what the unmerged model says
+    import sys
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from test_aggregate import unmerged, with_twins
+
+    s = with_twins(1)
+    s = s.model_copy(update={"constraints": s.constraints.model_copy(
+        update={"min_share_when_used": 0.1})})
+    sol = solve(s)
+    assert sol.npv_usd == pytest.approx(unmerged(s).npv_usd, rel=1e-6)
+    a = sol["allocation"]
+    api_shares = a[a.provider.notna()].groupby(["workload", "t"])["share"].sum()
+    assert ((api_shares == 0) | (api_shares >= 0.1 - 1e-9)).all()

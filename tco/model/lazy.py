@@ -33,15 +33,15 @@ def shares(built: Built) -> np.ndarray:
 
 def build_and_solve(data: ModelData, settings: SolverSettings) -> tuple[Built, SolveResult]:
     """The built model and its solve, with the sprawl rule kept (see the module docstring)."""
-    scope: frozenset | None = frozenset()
-    for _ in range(MAX_ROUNDS + 1):
+    scope: frozenset = frozenset()
+    for _ in range(MAX_ROUNDS):
         built = build_model(data, sprawl_scope=scope)
         result = solve(built, settings)
-        if not result.has_plan or scope is None:
+        if not result.has_plan:
             return built, result
         bad = sprawl.violators(data, shares(built))
         if not bad:
             return built, result
         scope = scope | frozenset(bad)
-    built = build_model(data)
+    built = build_model(data, sprawl_scope=frozenset(range(len(data.scenario.workloads))))
     return built, solve(built, settings)

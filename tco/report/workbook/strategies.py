@@ -56,6 +56,11 @@ def write(ctx: Context) -> None:
     else:
         g.put(r, 1, "Break-even not computed for this run.", kind="note")
         r += 2
+    if run.constraint_costs:
+        # issue 18: what each rule of the scenario costs (tco.analysis.constraint_costs)
+        g.put(r, 1, "What each constraint costs (plan with it minus plan without it, NPV; as "
+                    f"solved on {ctx.solved_on})", kind="section")
+        r = write_frame(g, r + 1, pd.DataFrame(run.constraint_costs)) + 1
     g.put(r, 1, "Cost versus volume (NPV per strategy and demand scale)", kind="section")
     r += 1
     curves = run.curves
