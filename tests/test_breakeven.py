@@ -92,14 +92,18 @@ def test_no_crossover_says_which_is_cheaper_throughout():
 
 
 def test_strategy_infeasible_at_every_scale():
-    # Residency self_hosted: no API may serve the workload, so api_only has no plan at all.
-    s, r = closed_form()
-    s = s.model_copy(update={"workloads": [s.workloads[0].model_copy(
-        update={"residency": "self_hosted"})]})
-    res = breakeven(s, r, "self_host_only", "api_only", jobs=1, per_decade=1)
-    assert not res["found"]
-    assert "api_only has no feasible plan at any scale" in res["message"]
-    assert len(res["infeasible"]["api_only"]) == len(log_grid(0.01, 1000, 1))
+    # The API's context window (500 tokens) cannot hold a request of 1100: api_only has no plan
+    # at any scale. Said at once from today's demand, with why, without a search (issue 18; a
+    # workload pinned by residency would instead keep its options in every strategy).
+    s = scenario(workloads=[workload(rpm=1e6, latency="batch")],
+                 apis=[api("a/x", 1.0, 4.0, context_window_tokens=500)], gpus=[GPU],
+                 open_models=[model(prefill=1e6, decode=1e5)], staffing=STAFF,
+                 finance={"discount_rate": 0.10})
+    res = breakeven(s, resolve_plain(s), "self_host_only", "api_only", jobs=1, per_decade=1)
+    assert not res["found"] and res["infeasible_today"] == ["api_only"]
+    assert "api_only has no feasible plan at today's demand" in res["message"]
+    assert "context window" in res["message"]
+    assert res["infeasible"] == {"api_only": [1.0]}  # only today's point was solved
 
 
 def test_unknown_strategy_is_a_scenario_error():

@@ -46,10 +46,11 @@ def test_run_writes_every_report(tmp_path):
         assert abs(total - usd) <= 1e-6 * max(1.0, abs(usd))
 
 
-def test_unservable_workload_exits_1_with_reasons(tmp_path):
+def test_unservable_workload_exits_2_with_reasons(tmp_path):
+    # A workload nothing can serve is an input problem, found before any model (issue 18)
     r = tco("run", "tests/fixtures/infeasible/residency_quality.yaml", "--out", str(tmp_path),
             "--no-analysis")
-    assert r.returncode == 1
+    assert r.returncode == 2
     assert "Traceback" not in r.stdout + r.stderr
     assert "workload 'patient-notes' has no option left" in r.stderr
     assert "api:openai/gpt-4.1: residency: self_hosted only" in r.stderr

@@ -391,3 +391,17 @@ def test_sprawl_rule_keeps_merging_exact():
     a = sol["allocation"]
     api_shares = a[a.provider.notna()].groupby(["workload", "t"])["share"].sum()
     assert ((api_shares == 0) | (api_shares >= 0.1 - 1e-9)).all()
+
+
+def test_key_figure_break_even_says_who_wins_without_a_crossing():
+    from tco.report.html import _key_figures
+    from tco.run import RunResult
+
+    s = _pinned()
+    r = resolve_plain(s)
+    run = RunResult(scenario=s, resolved=r, solution=plan(s, r),
+                    breakeven=[{"a": "hybrid", "b": "api_only", "found": False,
+                                "cheaper_throughout": "hybrid", "min_scale": 0.01,
+                                "max_scale": 1000}])
+    fig = next(f for f in _key_figures(run) if f["label"] == "Break-even volume")
+    assert fig["value"] == "always cheaper" and "hybrid" in fig["note"]

@@ -33,7 +33,9 @@ def _built(n: int, seed: int):
     return o, build_model(make_model_data(s, r, p, d, o))
 
 
-@pytest.mark.parametrize("seed, npv", [(2, 1432888.166713408), (3, 1576911.6082449933)])
+# seed 3 moved 1,576,911.61 -> 1,576,918.20 with the default vendor-sprawl rule (issue 18): its
+# plan sent under 10% of extract-00000 to mistral in one quarter; now exactly 10%.
+@pytest.mark.parametrize("seed, npv", [(2, 1432888.166713408), (3, 1576918.2025758182)])
 def test_optimum_of_small_portfolios(seed, npv):
     s, r = portfolio(10, seed=seed, catalog="plain", mip_rel_gap=1e-6)
     sol = plan(s, r)

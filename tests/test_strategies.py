@@ -203,7 +203,7 @@ def tiny_prepare(monkeypatch):
     """`prepare` returning the small scenario, so the commands run without the catalog."""
     s, r = small()
     prepared = Prepared(s, r, lambda path: (None, None), ("tiny.yaml",))
-    monkeypatch.setattr("tco.pipeline.prepare", lambda path: prepared)
+    monkeypatch.setattr("tco.pipeline.prepare", lambda path, *a, **k: prepared)
     return prepared
 
 

@@ -110,7 +110,8 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
         # No search: a strategy with no plan today would only be confirmed at every scale, one
         # solve at a time; what the user needs is why it cannot serve today's workloads.
         out["infeasible"] = {n: [1.0] for n in out["infeasible_today"]}
-        out["message"] = _infeasible_today(today)
+        out["message"] = _infeasible_today(today, scenario, resolved,
+                                           {sa.name: sa, sb.name: sb})
         return out
     grid = log_grid(min_scale, max_scale, per_decade)
     scan = signs(grid, f"break-even {a} vs {b}: scan")
@@ -194,14 +195,20 @@ def cheapest_api(scenario: Scenario, evaluator: Evaluator) -> str:
     return min(feasible, key=lambda p: p.npv_usd).strategy if feasible else API_STRATEGIES[0]
 
 
-def _infeasible_today(today) -> str:
+def _infeasible_today(today, scenario: Scenario, resolved: Resolved, by_name: dict) -> str:
+    from tco.analysis.points import solve_row
+
     names = [p.strategy for p in today if p.npv_usd is None]
     text = (f"No break-even searched: {' and '.join(names)} "
             f"{'has' if len(names) == 1 else 'have'} no feasible plan at today's demand.")
-    notes = [line for p in today if p.npv_usd is None for line in p.note.splitlines()
+    # the why, from the point's note or, for a point solved by the search path, the plan's
+    # own explanation (one solve, usually stopped before any model by the option check)
+    why = [p.note if p.note.strip() else solve_row(scenario, resolved, by_name[p.strategy])
+           .get("reason", "") for p in today if p.npv_usd is None]
+    notes = [line.strip() for note in why for line in note.splitlines()
              if line.strip() and not line.startswith("strategy '")]
     if notes:
-        text += " " + notes[0].rstrip(":.") + "."
+        text += " " + " ".join(notes[:3]).rstrip(":.") + "."
     return text
 
 

@@ -105,11 +105,7 @@ def npv_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
     rp = _REPLANNERS[key]
     if rp is None:
         return None
-    npv = rp.npv_at(scale)
-    if npv is not None and rp.breaks_sprawl_rule():
-        # the live model has no vendor-sprawl rows (tco.model.lazy): rare, so rebuild here
-        return _npv_rebuilt(s, resolved, strategy, scale)
-    return npv
+    return rp.npv_at(scale)
 
 
 def _npv_rebuilt(s: Scenario, resolved: Resolved, strategy: Strategy | None,

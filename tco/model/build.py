@@ -79,12 +79,13 @@ class Built:
 
 
 def build_model(data: ModelData, elastic: bool = False,
-                sprawl_scope: frozenset | None = None) -> Built:
+                sprawl_scope: frozenset | None = frozenset()) -> Built:
     """Create variables, add every constraint family, set the NPV objective.
 
     With `elastic`, demand, budget and share rows get penalised slack so that an infeasible
     scenario still solves and the slacks say what cannot be met and by how much.
-    `sprawl_scope` limits the vendor-sprawl rows to those workloads (tco.model.lazy).
+    `sprawl_scope` limits the vendor-sprawl rows to those workloads (default none; None = all;
+    tco.model.lazy adds them where a plan needs them).
     """
     with PauseGC():
         return _build(data, elastic, sprawl_scope)

@@ -85,8 +85,8 @@ class Replanner:
                      strategy: Strategy | None = None) -> Replanner:
         """Build the plan's model once (the stages of `tco.pipeline.plan`) and hand it over."""
         data = model_data_for(scenario, resolved, strategy)
-        # without vendor-sprawl rows: a plan that breaks the rule is re-solved by the caller
-        built = build_model(data, sprawl_scope=frozenset())
+        # without vendor-sprawl rows: a plan that breaks the rule is re-solved (npv_at)
+        built = build_model(data)
         return cls(built, scenario.solver)
 
     def breaks_sprawl_rule(self) -> bool:
@@ -135,4 +135,24 @@ class Replanner:
         t = time.perf_counter()
         out = run_highs(self.hm, self.settings)
         self.last_run_seconds = time.perf_counter() - t
+        if out["has"] and self.breaks_sprawl_rule():
+            return self._rebuilt(scale)
         return out["objective"] if out["has"] else None
+
+    def _rebuilt(self, k: float) -> float | None:
+        """The NPV at scale k from a model built anew with the vendor-sprawl rows where the
+        plan needs them (tco.model.lazy): rare, as most plans never split a workload."""
+        from dataclasses import replace
+
+        from tco.model.lazy import build_and_solve
+
+        data = self.built.data
+        o = data.options
+        options = replace(o, api_cost=o.api_cost * k, error_cost=o.error_cost * k,
+                          work=o.work * k, tokens=o.tokens * k)
+        demand = replace(data.demand, requests=data.demand.requests * k)
+        rep_ub, gpu_ub = capacity_bounds(data.scenario, data.periods, o, data.gpus, k)
+        scaled = replace(data, options=options, demand=demand, rep_ub=rep_ub, gpu_ub=gpu_ub)
+        _, result = build_and_solve(scaled, self.settings)
+        return float(result.objective) if result.has_plan and result.objective is not None \
+            else None

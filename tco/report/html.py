@@ -333,7 +333,9 @@ def _breakeven(b: dict) -> dict:
     message = _get(b, "message", "note", "reason", "text")
     who = "self-hosting" if a == "self_host_only" else (
         "the recommended plan" if a == "hybrid" else _strategy_name(a))
-    versus = f" against {_strategy_name(other)}"
+    # "self-hosting breaks even" means against APIs at list price unless another is named
+    versus = "" if (a, other) == ("self_host_only", "api_only") else \
+        f" against {_strategy_name(other)}"
     lo, hi = _get(b, "min_scale"), _get(b, "max_scale")
     span = f" between {num(lo, 2)}x and {num(hi, 0)}x today's volume" if lo and hi else \
         " in the range searched"
@@ -343,9 +345,9 @@ def _breakeven(b: dict) -> dict:
                     f"{_listing([_strategy_name(n) for n in b['infeasible_today']], 2)} "
                     "cannot serve today's workloads")
     elif found and req is not None:
-        sentence = f"{who} breaks even{versus} at {num(req)} requests per month"
+        sentence = f"{who} breaks even at {num(req)} requests per month{versus}"
     elif found and scale is not None:
-        sentence = f"{who} breaks even{versus} at {num(scale, 2)}x today's volume"
+        sentence = f"{who} breaks even at {num(scale, 2)}x today's volume{versus}"
     elif throughout == a:
         sentence = f"{who} costs less than {_strategy_name(other)} at every volume{span}"
     elif throughout == other:
@@ -406,9 +408,16 @@ def _key_figures(run: RunResult) -> list[dict]:
     if be is not None:
         value = num(be["requests"]) if be["found"] and be["requests"] is not None else (
             f"{num(be['scale'], 2)}x" if be["found"] and be["scale"] is not None else "none")
+        versus = f"{_strategy_name(be['a'])} vs {_strategy_name(be['b'])}"
+        throughout = be["raw"].get("cheaper_throughout")
+        if not be["found"] and throughout:
+            # no crossing: say which side wins at every volume, as the headline does
+            value = "always " + ("cheaper" if throughout == be["a"] else "dearer")
+            versus = f"{_strategy_name(be['a'])} at every volume searched, vs " \
+                     f"{_strategy_name(be['b'])}"
         figs.append({"label": "Break-even volume", "value": value,
-                     "note": ("requests per month, " if be["requests"] is not None else "")
-                     + f"{_strategy_name(be['a'])} vs {_strategy_name(be['b'])}"})
+                     "note": ("requests per month, " if be["found"] and be["requests"]
+                              is not None else "") + versus})
     fleet = sol["fleet"]
     peak = int(fleet.groupby("t")["total"].sum().max()) if not fleet.empty else 0
     figs.append({"label": "Peak GPUs", "value": num(peak),
