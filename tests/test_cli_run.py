@@ -53,7 +53,10 @@ def test_unservable_workload_exits_2_with_reasons(tmp_path):
     assert r.returncode == 2
     assert "Traceback" not in r.stdout + r.stderr
     assert "workload 'patient-notes' has no option left" in r.stderr
-    assert "api:openai/gpt-4.1: residency: self_hosted only" in r.stderr
+    # grouped: one line per reason with its count, then what to change (issue 18)
+    assert "2 candidates: residency: self_hosted only: api:openai/gpt-4.1" in r.stderr
+    assert "residency_quality.yaml:6: workloads[0]:" in r.stderr
+    assert "to fix: lower min_quality" in r.stderr
     assert "quality: 66 below the minimum 85" in r.stderr
     assert not (tmp_path / "results.json").exists()
 
