@@ -38,4 +38,7 @@ def write_report_set(run: RunResult, folder: str | Path,
             warn("plan.xlsx is written without cached values (readers that do not calculate "
                  f"see empty cells): {str(e).splitlines()[0]}")
     written.append(write_html(run, folder / "report.html"))
+    from tco.report.html import plotly_file_name
+
+    written.append(folder / plotly_file_name())  # the page's shared script, beside it
     return written

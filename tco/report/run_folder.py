@@ -229,7 +229,8 @@ def claimed(target: str | Path, run_id: str) -> Iterator[RunFolder]:
 
 
 def _report_name(name: str) -> bool:
-    return name in REPORT_NAMES or (name.endswith(".csv") and "/" not in name)
+    return name in REPORT_NAMES or (name.endswith(".csv") and "/" not in name) or (
+        name.startswith("plotly-") and name.endswith(".min.js"))  # report.html's script
 
 
 def _fsync(path: Path) -> None:
