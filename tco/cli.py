@@ -7,6 +7,7 @@ only a bug in tco itself shows a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -125,30 +126,60 @@ def run(
 ) -> None:
     """Plan a scenario: choose per workload and period how to serve it at the lowest NPV.
 
-    Writes results.json, one CSV per table, plan.xlsx and report.html into the output folder
-    and prints a summary. Solver options override the scenario's `solver:` section.
+    Writes results.json, one CSV per table, plan.xlsx, report.html and run.json (the manifest:
+    run id and every file's sha256) into the output folder and prints a summary. The set is
+    written beside the folder and swapped in whole: an interrupted or failed run keeps the
+    previous reports. Solver options override the scenario's `solver:` section.
 
     Example: tco run scenarios/enterprise.yaml --out reports/enterprise --time-limit 60
     """
+    import signal
+
+    from tco.errors import Interrupted
     from tco.pipeline import run_scenario
-    from tco.report.results_json import write_results
+    from tco.report import write_report_set
+    from tco.report.run_folder import claimed
     from tco.report.summary import print_summary
+    from tco.run import new_run_id
 
     out = out or Path("reports") / file.stem
-    result = run_scenario(file, analysis=analysis, jobs=jobs, progress=True,
-                          solver={"name": solver, "time_limit_s": time_limit,
-                                  "mip_rel_gap": mip_gap, "threads": threads})
-    if robust:
-        from tco.uncertainty.run import add_robust
+    run_id = new_run_id()
 
-        add_robust(result, jobs=jobs, scheduler=scheduler, progress=True)
-    written = write_results(result, out)
-    from tco.report.workbook import write_workbook
-    # Cached results in every formula cell when LibreOffice is installed (readers that do not
-    # calculate, such as pandas and file previews, then see numbers).
-    write_workbook(result, out / "plan.xlsx", cached_values=True)
-    from tco.report.html import write_html
-    write_html(result, out / "report.html")
+    def terminated(signum, frame):
+        raise Interrupted(signum)
+
+    signal.signal(signal.SIGTERM, terminated)  # like Ctrl-C: every cleanup runs
+    folder = None
+    try:
+        # The folder is claimed (locked, checked) before the solve, so a wrong --out is said
+        # at once; the reports are written beside it and swapped in whole at the end.
+        with claimed(out, run_id) as folder:
+            result = run_scenario(file, analysis=analysis, jobs=jobs, progress=True,
+                                  solver={"name": solver, "time_limit_s": time_limit,
+                                          "mip_rel_gap": mip_gap, "threads": threads},
+                                  stage=lambda words: err_console.print(
+                                      f"tco: {words}", markup=False, highlight=False,
+                                      soft_wrap=True))
+            result.run_id = run_id
+            if robust:
+                from tco.uncertainty.run import add_robust
+
+                add_robust(result, jobs=jobs, scheduler=scheduler, progress=True)
+            note = lambda words: err_console.print(  # noqa: E731
+                f"tco: {words}", markup=False, highlight=False, soft_wrap=True)
+            written = folder.publish(lambda d: write_report_set(result, d, warn=note),
+                                     {"scenario": result.scenario.name,
+                                      "scenario_files": list(result.files)})
+    except KeyboardInterrupt as e:
+        kept = (f"previous reports kept in {out}" if folder is not None and folder.had_previous
+                else f"nothing written to {out}")
+        err_console.print(f"interrupted, {kept}", markup=False, highlight=False, soft_wrap=True)
+        # Everything of ours is cleaned up (temporary folder, lock, solver workers). Leave now,
+        # without the interpreter's teardown: a solver interrupted mid-run may still have
+        # threads of its own, and tearing down its objects under them can crash at exit.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(getattr(e, "exit_code", 130))
     print_summary(console, result)
     if result.strategies is not None:
         from tco.analysis.terminal import print_breakeven, print_comparison
@@ -160,8 +191,9 @@ def run(
         from tco.uncertainty.terminal import print_robust
 
         print_robust(console, result.robust)
-    console.print(f"\nReports in [bold]{out}[/bold]: report.html, plan.xlsx, results.json and "
-                  f"{len(written) - 1} CSV tables")
+    n_csv = sum(p.suffix == ".csv" for p in written)
+    console.print(f"\nReports in [bold]{out}[/bold] (run {run_id}): report.html, plan.xlsx, "
+                  f"results.json, run.json and {n_csv} CSV tables")
     from tco.orders import assets_of, orders, print_orders
 
     print_orders(console, orders(result.solution.tables, assets_of(result),

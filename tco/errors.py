@@ -1,7 +1,8 @@
 """The exceptions tco raises; the CLI maps each to a message and an exit code, never a traceback.
 
 Exit codes: 2 for bad input (`ScenarioError`), 1 for a well-formed scenario with no feasible plan
-(`InfeasibleError`) or a solver failure (`SolverError`).
+(`InfeasibleError`) or a solver failure (`SolverError`); `OutputError` says which; 130 after
+Ctrl-C (SIGINT) and 143 after SIGTERM (`Interrupted`), the previous reports kept.
 """
 
 from __future__ import annotations
@@ -70,3 +71,23 @@ class InfeasibleError(TcoError):
 
 class SolverError(TcoError):
     """The solver failed or returned no usable plan."""
+
+
+class OutputError(TcoError):
+    """The reports cannot be written where asked (see tco.report.run_folder).
+
+    Exit code 2 when the output folder is wrong for the job (a file, not writable, holding files
+    tco did not write), 1 when the writing failed (full disk, file-size limit, another run).
+    """
+
+    def __init__(self, message: str, exit_code: int = 1):
+        self.exit_code = exit_code
+        super().__init__(message)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so every `finally` runs; exit code 128 + the signal."""
+
+    def __init__(self, signum: int):
+        self.exit_code = 128 + signum
+        super().__init__(f"signal {signum}")

@@ -51,6 +51,12 @@ def scheduler_from_env(given: str | None) -> str | None:
 
 def _init(context: Any) -> None:
     global _CONTEXT
+    # Ctrl-C reaches the whole process group: the parent alone handles it and ends the workers;
+    # SIGTERM ends a worker at once (a forked worker would inherit `tco run`'s handler).
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _CONTEXT = context
 
 
@@ -128,6 +134,10 @@ class Pool:
 
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
+            if exc and exc[0] is not None:
+                # Interrupted or failed: end the workers now rather than wait for their solves.
+                for proc in list(getattr(self._pool, "_processes", {}).values()):
+                    proc.terminate()
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
         if self._client is not None and self._own_client:
@@ -155,11 +165,20 @@ class Pool:
                 yield i, fn(self.context, *a)
             return
         from concurrent.futures import as_completed as done
+        from concurrent.futures.process import BrokenProcessPool
+
+        from tco.errors import SolverError
 
         futures = {self._pool.submit(_call_local, fn, tuple(a)): i for i, a in enumerate(args)}
         try:
             for f in done(futures):
-                yield futures[f], f.result()
+                try:
+                    result = f.result()
+                except BrokenProcessPool:
+                    raise SolverError("a solver process of the analysis died (killed, or out "
+                                      "of memory); no reports were written: run again, with "
+                                      "fewer --jobs, or with --no-analysis") from None
+                yield futures[f], result
         finally:
             for f in futures:
                 f.cancel()

@@ -107,12 +107,14 @@ def with_solver(scenario: Scenario, **overrides) -> Scenario:
 
 
 def run_scenario(path: str | Path, *, analysis: bool = True, jobs: int | None = None,
-                 progress: bool = False, solver: dict | None = None) -> RunResult:
+                 progress: bool = False, solver: dict | None = None,
+                 stage: Callable[[str], None] | None = None) -> RunResult:
     """The main job: prepare the scenario and solve the recommended (hybrid) plan.
 
     With `analysis` (the default) the strategies are also compared, the break-evens found and
     the cost-versus-volume curves drawn (tco.analysis), in `jobs` parallel processes (default
-    the CPU count), with a progress bar on the terminal when `progress`.
+    the CPU count), with a progress bar on the terminal when `progress`. `stage(words)` is told
+    when the solve and the analysis start.
     """
     import time
 
@@ -121,6 +123,11 @@ def run_scenario(path: str | Path, *, analysis: bool = True, jobs: int | None = 
     if solver:
         prepared = replace(prepared, scenario=with_solver(prepared.scenario, **solver))
     t1 = time.perf_counter()
+    if stage:
+        s = prepared.scenario
+        n = len(s.workloads)
+        stage(f"solving the plan: {n} workload{'s' if n != 1 else ''}, "
+              f"{s.horizon.periods} periods")
     solution = plan(prepared.scenario, prepared.resolved)
     t2 = time.perf_counter()
     result = RunResult(scenario=prepared.scenario, resolved=prepared.resolved, solution=solution,
@@ -128,6 +135,8 @@ def run_scenario(path: str | Path, *, analysis: bool = True, jobs: int | None = 
     if analysis:
         from tco.analysis import analyse
 
+        if stage:
+            stage("comparing strategies, break-evens and curves")
         found = analyse(prepared.scenario, prepared.resolved, solution, jobs=jobs,
                         progress=progress)
         result.strategies, result.breakeven, result.curves = (found.strategies, found.breakeven,

@@ -59,9 +59,14 @@ def test_known_ids_match_snapshot(api_id):
 
 
 def test_pinned_example_gpt41():
-    """One pinned example, valid for the snapshot version asserted."""
-    if snapshot_info()["version"] != "0.2.3":
-        pytest.skip("pinned to genai-prices 0.2.3")
+    """One pinned example, valid for the snapshot version in requirements.lock.
+
+    Never skipped: installs come from the lock, so another version means the lock was
+    refreshed (`make lock`) and this example must be re-checked against the new snapshot.
+    """
+    assert snapshot_info()["version"] == "0.2.3", (
+        "genai-prices is not the locked 0.2.3: re-check this example's prices against the new "
+        "snapshot and update it with requirements.lock")
     assert snapshot_info()["date"] == "2026-11-04"
     api = resolve(scenario(apis=[{"id": "openai/gpt-4.1"}])).apis[0]
     rt, bt = api.prices(1000), api.prices(1000, "batch")

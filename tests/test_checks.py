@@ -79,6 +79,23 @@ def test_requests_list_must_match_horizon_periods() -> None:
     assert "2 figures given (expected one per period: 3" in p.message
 
 
+def test_demand_beyond_a_trillion_requests_a_month_is_refused() -> None:
+    # 1e12 is allowed; 1e15 is not; 1e9 growing 1,000% a year for 2.75 years (12 quarters)
+    # reaches 1e9 x 11^2.75 = 7.2e11: allowed; at 3,000% a year 1e9 x 31^2.75 = 1.26e13: not.
+    s = scenario(horizon={"periods": 12},
+                 workloads=[{**WORKLOAD, "requests_per_month": 1e12},
+                            {**WORKLOAD, "name": "huge", "requests_per_month": 1e15},
+                            {**WORKLOAD, "name": "ok", "requests_per_month": 1e9,
+                             "growth_per_year": 10},
+                            {**WORKLOAD, "name": "grows", "requests_per_month": 1e9,
+                             "growth_per_year": 30},
+                            {**WORKLOAD, "name": "list", "requests_per_month": [1] * 11 + [2e12]}])
+    found = checks.check_demand_scale(s)
+    assert paths(found) == [("workloads", i, "requests_per_month") for i in (1, 3, 4)]
+    assert found[0].message.startswith("1e+15 requests a month (expected at most 1e+12 in any")
+    assert found[1].message.startswith("grows to 1.26e+13 requests a month by the last period")
+
+
 def test_residency_names_unknown_provider() -> None:
     s = scenario(apis=[{"id": "openai/gpt-4.1"}],
                  workloads=[{**WORKLOAD, "residency": ["openai", "mistral"]}])

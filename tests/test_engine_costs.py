@@ -100,6 +100,44 @@ def test_integer_replicas_round_up():
     assert cost(sol, "gpu_on_demand") == pytest.approx(4 * 43_800)
 
 
+@pytest.mark.parametrize("latency, peak, utilization, replicas", [
+    # 3e7 requests/month at 0.2 s: 5000 replica-hours a quarter on average; a replica gives
+    # 2190 h x utilization. Interactive and standard traffic is sized for its peak:
+    ("interactive", 1.0, 1.0, 3),   # 5000 / 2190 = 2.28 -> 3
+    ("interactive", 3.0, 1.0, 7),   # 15,000 / 2190 = 6.85 -> 7
+    ("standard", 3.0, 1.0, 7),      # the same peak sizing
+    ("interactive", 2.0, 0.5, 10),  # 10,000 / (2190 x 0.5 = 1095) = 9.13 -> 10
+    ("interactive", 2.0, 0.8, 6),   # 10,000 / (2190 x 0.8 = 1752) = 5.71 -> 6
+    ("batch", 3.0, 1.0, 3),         # batch waits: no peak factor, 5000 / 2190 -> 3
+    ("batch", 3.0, 0.5, 5),         # 5000 / 1095 = 4.57 -> 5
+])
+def test_capacity_sized_for_peak_and_utilization_target(latency, peak, utilization, replicas):
+    # One GPU a replica at $2 x 2190 h = $4,380 a quarter.
+    s = scenario(workloads=[workload(rpm=3e7, peak_to_average=peak, latency=latency,
+                                     residency="self_hosted")],
+                 gpus=[ON_DEMAND_GPU], open_models=[model()],
+                 capacity={"utilization_target": utilization})
+    sol = solve(s)
+    assert list(sol["replicas"].replicas) == [replicas] * 4
+    assert cost(sol, "gpu_on_demand") == pytest.approx(4 * replicas * 4_380)
+
+
+def test_replicas_are_whole_and_a_capacity_row_is_exact():
+    # Mutation testing found both untested. 1.5768e7 requests/month: 4.7304e7 a quarter x 0.2 s
+    # = 2628 replica-hours = 1.2 replicas of 2 GPUs: 2 whole replicas, 4 GPUs ($17,520 a
+    # quarter), not 2.4 -> 3 GPUs as fractional replicas would give.
+    s = scenario(workloads=[workload(rpm=1.5768e7, latency="batch", residency="self_hosted")],
+                 gpus=[ON_DEMAND_GPU], open_models=[model(gpus=2)],
+                 capacity={"utilization_target": 1.0})
+    sol = solve(s)
+    assert list(sol["replicas"].replicas) == [2] * 4
+    assert cost(sol, "gpu_on_demand") == pytest.approx(4 * 17_520)
+    # 2.6283e7 requests/month: 4380.5 replica-hours, half an hour over two replicas: 3.
+    s = scenario(workloads=[workload(rpm=2.6283e7, latency="batch", residency="self_hosted")],
+                 gpus=[ON_DEMAND_GPU], open_models=[model()], capacity={"utilization_target": 1.0})
+    assert list(solve(s)["replicas"].replicas) == [3] * 4
+
+
 def test_min_replicas_for_interactive_serving():
     # 1e6 requests/month needs 0.15 replica, but interactive serving keeps min_replicas = 3:
     # 3 replicas x 2 GPUs x $2 x 2190 h = $26,280 a quarter.
@@ -108,6 +146,11 @@ def test_min_replicas_for_interactive_serving():
     sol = solve(s)
     assert list(sol["replicas"].replicas) == [3] * 4
     assert cost(sol, "gpu_on_demand") == pytest.approx(4 * 26_280)
+    # The floor holds from min_replicas = 2 (mutation testing found 2 untested): 2 x 2 x $2 x
+    # 2190 = $17,520 a quarter.
+    s = scenario(workloads=[workload(residency="self_hosted")], gpus=[ON_DEMAND_GPU],
+                 open_models=[model(gpus=2)], capacity={"min_replicas": 2})
+    assert list(solve(s)["replicas"].replicas) == [2] * 4
     # Batch traffic has no availability floor: one replica.
     s = scenario(workloads=[workload(residency="self_hosted", latency="batch")],
                  gpus=[ON_DEMAND_GPU], open_models=[model(gpus=2)], capacity={"min_replicas": 3})
@@ -207,6 +250,27 @@ def test_staffing_step_makes_self_hosting_lose_at_low_volume():
     assert chosen(sol) == {"self:m@g/batch": 1.0}
     assert sol.npv_usd == pytest.approx(4 * 135_040)
     assert list(sol["staffing"].engineers_hired) == [1] * 4
+
+
+@pytest.mark.parametrize("gpus_per_engineer, engineers, quarter_usd", [
+    (8, 1, 135_040),  # 8 GPUs / 8 = 1 engineer (the platform team): $35,040 + $100,000
+    (7, 2, 235_040),  # 8 / 7 = 1.14 -> 2 engineers: $35,040 + $200,000, which beats 7 GPUs
+                      # + 1 engineer + 1/8 of the demand on the API ($30,660 + $100,000 +
+                      # $883,008 / 8 = $241,036)
+])
+def test_staffing_step_at_gpus_per_engineer(gpus_per_engineer, engineers, quarter_usd):
+    # 1.0512e8 requests/month: 3.1536e8 a quarter x 0.2 s = 17,520 replica-hours = 8 GPUs at
+    # utilization 1 ($4,380 each: $35,040). The API would cost 3.1536e8 x (1000 x $2 + 100 x
+    # $8) / 1e6 = $883,008 a quarter. An engineer costs $100,000 a quarter.
+    s = scenario(workloads=[workload(rpm=1.0512e8, latency="batch")],
+                 apis=[api("a/x", 2.0, 8.0)], gpus=[ON_DEMAND_GPU], open_models=[model()],
+                 staffing={**STAFFED, "gpus_per_engineer": gpus_per_engineer},
+                 capacity={"utilization_target": 1})
+    sol = solve(s)
+    assert chosen(sol) == {"self:m@g/batch": 1.0}
+    assert list(sol["fleet"].on_demand) == [8] * 4
+    assert list(sol["staffing"].engineers_hired) == [engineers] * 4
+    assert sol.npv_usd == pytest.approx(4 * quarter_usd)
 
 
 def test_existing_engineers_are_committed_not_hired():

@@ -214,3 +214,49 @@ def test_mutated_examples_load_or_raise_scenario_error(workdir: Path, example: s
     except ScenarioError as e:
         assert e.problems and all(p.message and str(p) for p in e.problems)
     assert time.perf_counter() - start < SECONDS
+
+
+# --- tco's limits in tco's words, whichever YAML parser runs ---------------------------------
+
+@pytest.fixture(params=["libyaml", "python"])
+def parser(request, monkeypatch):
+    """The loader on libyaml's C parser (when PyYAML has it) and on PyYAML's pure-Python one,
+    so each limit below is shown to be tco's own, not a parser's."""
+    import importlib
+    import sys
+
+    if request.param == "python":
+        monkeypatch.setitem(sys.modules, "yaml.cyaml", None)  # as if built without libyaml
+        importlib.reload(loader)
+        assert loader._CParser is None
+    yield request.param
+    monkeypatch.undo()
+    importlib.reload(loader)
+
+
+LIMIT_CASES = {
+    "flow nesting": ("name: x\nw: " + "[" * 60 + "]" * 60 + "\n",
+                     "nesting deeper than 50 levels (expected a shallow scenario document)"),
+    "block mapping nesting": ("name: x\nw:\n" + "".join("  " * (i + 1) + f"k{i}:\n"
+                                                       for i in range(70)) + "  " * 71 + "v: 1\n",
+                              "nesting deeper than 50 levels (expected a shallow scenario "
+                              "document)"),
+    "block sequence nesting": ("name: x\nw:\n" + "".join(" " * (i + 1) + "-\n"
+                                                        for i in range(1000)) + " " * 1001
+                               + "1\n", "nesting deeper than 50 levels (expected a shallow "
+                                        "scenario document)"),
+    "alias count": ("name: x\na: &a 1\nb: [" + ", ".join(["*a"] * 150) + "]\n",
+                    "more than 100 aliases (*name): refused as a possible alias bomb"),
+    "alias expansion": ("name: x\n" + "".join(
+        f"z{i}: &z{i} [{', '.join([f'*z{i - 1}'] * 9) if i else 'x'}]\n" for i in range(9)),
+        "document expands to more than 1000000"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LIMIT_CASES))
+def test_limits_are_tco_own_on_every_parser(parser: str, case: str, tmp_path: Path) -> None:
+    text, words = LIMIT_CASES[case]
+    f = tmp_path / "limit.yaml"
+    f.write_text(text)
+    message = refusal(f)
+    assert message.startswith(f"{f}:") and words in message, message

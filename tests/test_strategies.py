@@ -3,9 +3,7 @@ curves, tco run's analysis and the compare / breakeven commands."""
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
 import random
 from pathlib import Path
 
@@ -156,22 +154,11 @@ def test_hybrid_costs_no_more_than_any_strategy(seed):
     _assert_hybrid_cheapest(table, slack=2 * s.solver.mip_rel_gap)
 
 
-def _catalog():
-    """The catalog's resolve, or skip (never under CI) while it is still being written."""
-    try:
-        return importlib.import_module("tco.catalog").resolve
-    except (ImportError, AttributeError):
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip("tco.catalog.resolve is not available yet")
-
-
 EXAMPLES = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if p.name != "base.yaml")
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_hybrid_costs_no_more_on_examples(path):
-    _catalog()
     from tco.pipeline import prepare
 
     p = prepare(path)
@@ -268,7 +255,6 @@ FIXTURE = ROOT / "tests" / "fixtures" / "analysis" / "tiny.yaml"
 
 
 def test_cli_on_a_scenario_file():
-    _catalog()
     from tco.cli import app
 
     for args in (["compare", str(FIXTURE), "--jobs", "1"],

@@ -310,7 +310,7 @@ def run_highs(hm: HighsModel, settings: SolverSettings) -> dict:
     h.setOptionValue("time_limit", float(settings.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(settings.mip_rel_gap))
     h.setOptionValue("threads", int(settings.threads))
-    h.run()
+    _run_interruptibly(h)
     ms = h.getModelStatus()
     info = h.getInfo()
     has = info.primal_solution_status == 2  # kSolutionStatusFeasible
@@ -324,6 +324,8 @@ def run_highs(hm: HighsModel, settings: SolverSettings) -> dict:
     else:
         status = "no_plan_in_time" if ms == S.kTimeLimit else "error"
     obj = float(info.objective_function_value) if has else None
+    if obj is not None and not np.isfinite(obj):  # never report a plan whose cost is not a number
+        status, obj = "error", None
     if hm.mat.integer.any():
         bound = float(info.mip_dual_bound)
     else:
@@ -333,6 +335,34 @@ def run_highs(hm: HighsModel, settings: SolverSettings) -> dict:
         gap = abs(obj - bound) / max(abs(obj), 1e-9)
     return dict(status=status, termination=h.modelStatusToString(ms), objective=obj,
                 bound=bound, gap=gap, solver="highs " + hm.version, has=has)
+
+
+def _run_interruptibly(h) -> None:
+    """`h.run()` in a thread, so that Ctrl-C or SIGTERM reach Python during a long solve.
+
+    HiGHS runs in C and Python handles a signal only between bytecodes of the main thread, so
+    a solve run on the main thread would hold off `tco run`'s interruption until it ended. On
+    an interruption HiGHS is asked to stop (its interrupt callbacks, highspy's cancelSolve),
+    waited for, and the interruption raised again.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        h.run()
+        return
+    h.HandleUserInterrupt = True
+    try:
+        thread = h.startSolve()
+        try:
+            while thread.is_alive():
+                thread.join(0.05)
+        except BaseException:
+            h.cancelSolve()
+            thread.join()
+            raise
+        h.wait(0)  # reset highspy's record of the finished solve
+    finally:
+        h.HandleUserInterrupt = False
 
 
 def load_values(hm: HighsModel) -> None:
@@ -375,7 +405,11 @@ def _solve_legacy(built: Built, settings: SolverSettings) -> dict:
     opt = pyo.SolverFactory(settings.name)
     if not opt.available(exception_flag=False):
         raise SolverError(f"solver '{settings.name}' is not installed or not licensed")
-    res = opt.solve(built.model, load_solutions=False)
+    try:
+        res = opt.solve(built.model, load_solutions=False)
+    except Exception as e:  # the solver process died, or wrote what Pyomo cannot read
+        raise SolverError(f"solver '{settings.name}' failed: {type(e).__name__}: {e} (no plan;"
+                          " try --solver highs, shipped with tco)") from None
     tc = res.solver.termination_condition
     ok = res.solver.status in (SolverStatus.ok, SolverStatus.warning) and len(res.solution) > 0
     if ok:
@@ -437,7 +471,7 @@ def _highs_duals(built: Built, hm: HighsModel) -> dict[tuple[int, int], float] |
             h.changeColsIntegrality(len(ints), ints, np.zeros(len(ints), dtype=np.uint8))
             h.changeColsBounds(len(ints), ints, fixed, fixed)
         h.setOptionValue("time_limit", float("inf"))
-        h.run()
+        _run_interruptibly(h)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         row_dual = h.getSolution().row_dual

@@ -78,6 +78,7 @@ def report_context(run: RunResult) -> dict:
         "recommendation": recommendation(run),
         "optimal": sol.result.status == "optimal",
         "solver_line": solver_line(run),
+        "run_id": run.run_id,
         "key_figures": _key_figures(run),
         "strategies": _strategies(run),
         "cost_chart": _cost_chart(run),

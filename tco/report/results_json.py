@@ -47,6 +47,7 @@ def results_dict(run: RunResult) -> dict:
     r = sol.result
     return _clean({
         "tco_version": __version__,
+        "run_id": run.run_id,
         "scenario": run.scenario.name,
         "files": list(run.files),
         "periods": sol.periods,

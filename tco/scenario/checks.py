@@ -97,6 +97,37 @@ def check_demand_lengths(s: Scenario) -> list[Problem]:
     return problems
 
 
+MAX_REQUESTS_PER_MONTH = 1e12
+"""About 385,000 requests a second, over ten times the busiest public LLM service's reported
+traffic (assumption); beyond it the model's numbers outgrow what the solver handles in
+reasonable time (a 1e15 workload ran for minutes without an answer: benchmarks/RESULTS.md)."""
+
+
+def check_demand_scale(s: Scenario) -> list[Problem]:
+    """No workload may reach more than MAX_REQUESTS_PER_MONTH in any period, growth included."""
+    problems = []
+    per_year = 4 if s.horizon.period == "quarter" else 12
+    last_year = (s.horizon.periods - 1) / per_year
+    for i, w in enumerate(s.workloads):
+        rpm = w.requests_per_month
+        if isinstance(rpm, list):
+            peak = max(rpm, default=0.0)
+            grown = False
+        else:
+            try:
+                peak = rpm * max(1.0, (1.0 + w.growth_per_year) ** last_year)
+            except OverflowError:
+                peak = float("inf")
+            grown = peak > rpm
+        if peak > MAX_REQUESTS_PER_MONTH:
+            how = (f"grows to {peak:.3g} requests a month by the last period" if grown
+                   else f"{peak:.3g} requests a month")
+            problems.append(Problem(("workloads", i, "requests_per_month"),
+                                    f"{how} (expected at most {MAX_REQUESTS_PER_MONTH:.0e}"
+                                    " in any period: state volumes in requests, not tokens)"))
+    return problems
+
+
 def check_residency(s: Scenario) -> list[Problem]:
     """Residency must name providers some API belongs to; self-hosting needs models and GPUs."""
     providers = providers_of(s)
@@ -327,9 +358,9 @@ def _range_problems(dist, driver: str, at: tuple, support, valid) -> list[Proble
 
 
 SCENARIO_CHECKS = (check_unique_names, check_serving_gpus, check_fine_tune_references,
-                   check_demand_lengths, check_residency, check_existing, check_strategies,
-                   check_fine_tune_tasks, check_prompt_variants, check_cascades,
-                   check_uncertainty)
+                   check_demand_lengths, check_demand_scale, check_residency, check_existing,
+                   check_strategies, check_fine_tune_tasks, check_prompt_variants,
+                   check_cascades, check_uncertainty)
 
 
 def check_scenario(s: Scenario) -> None:

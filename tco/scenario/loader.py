@@ -167,17 +167,47 @@ def _read_text(path: Path, named_at: Problem | None) -> str:
                                          " file)", named_at.file, named_at.line)])
         raise ScenarioError([Problem((), "file not found (expected a scenario YAML file)",
                                      where)])
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError([Problem((), f"file is {size} bytes (expected at most"
-                                     f" {MAX_FILE_BYTES})", where)])
-    raw = path.read_bytes()
+    raw = _read_whole(path, where)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise ScenarioError([Problem((), f"byte 0x{raw[e.start]:02x} is not UTF-8 (expected"
                                      " a UTF-8 text file)", where, line)]) from None
+
+
+READ_ATTEMPTS = 3
+
+
+def _read_whole(path: Path, where: str) -> bytes:
+    """The file's bytes as one version: read again when it changed while being read.
+
+    An editor or a sync tool saving the file during the read could hand the parser half of
+    it, which may still be valid YAML (a list cut short). The file's identity, size and
+    modification time are compared before and after the read; after READ_ATTEMPTS changes in
+    a row it is refused. Reads at most MAX_FILE_BYTES + 1 bytes, whatever the size said.
+    """
+    for _ in range(READ_ATTEMPTS):
+        with open(path, "rb") as f:
+            before = os.fstat(f.fileno())
+            if before.st_size > MAX_FILE_BYTES:
+                raise ScenarioError([Problem((), f"file is {before.st_size} bytes (expected at"
+                                             f" most {MAX_FILE_BYTES})", where)])
+            raw = f.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ScenarioError([Problem((), f"file is over {MAX_FILE_BYTES} bytes (expected at"
+                                         f" most {MAX_FILE_BYTES})", where)])
+        try:
+            after = os.stat(path)
+        except OSError:
+            continue
+        same = (before.st_ino, before.st_size, before.st_mtime_ns) == (
+            after.st_ino, after.st_size, after.st_mtime_ns)
+        if same and len(raw) == before.st_size:
+            return raw
+    raise ScenarioError([Problem((), f"file changed while it was read, {READ_ATTEMPTS} times in"
+                                 " a row (expected a file that stays the same while tco reads"
+                                 " it: run again once it is saved)", where)])
 
 
 def _reader_error(e: yaml.reader.ReaderError, text: str, where: str) -> ScenarioError:

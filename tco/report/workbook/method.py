@@ -63,6 +63,7 @@ def write(ctx: Context) -> None:
         ("API price snapshot", f"{snap.get('source', '-')} version {snap.get('version', '-')}"
          f", dated {snap.get('date', '-')}"),
         ("Scenario files", ", ".join(ctx.run.files) or "(given in memory)"),
+        ("Run id", f"{ctx.run.run_id} (the same in results.json, run.json and report.html)"),
         ("Price sources", "Each API price row names its source on the Assumptions sheet; GPU "
          "prices and throughputs come from the scenario or tco's catalog."),
         ("Solver", f"{sol.result.solver}: status {sol.result.status}, termination "
