@@ -30,6 +30,7 @@ from tco.model import (
     procurement,
     staffing,
     switching,
+    tariffs,
 )
 from tco.model.data import ModelData
 from tco.model.terms import CATEGORIES, NOT_CASH, Costs, linear
@@ -59,6 +60,10 @@ class Built:
     """(workload, t) -> binary: the workload's response cache runs (tco.model.levers)."""
     dest_on: dict = field(default_factory=dict)
     """(workload, destination, t) -> binary: the destination serves the workload (switching)."""
+    tariffs: dict = field(default_factory=dict)
+    """Tariff name -> its variables (tco.model.tariffs)."""
+    tariff_ints: list = field(default_factory=list)
+    """Integer and binary variables of the tariffs."""
     demand_rows: dict = field(default_factory=dict)
     """(workload index, t) -> row of `demand` constraint."""
     slacks: dict = field(default_factory=dict)
@@ -72,7 +77,8 @@ class Built:
         out = list(self.rep.values()) + list(self.z.values()) + list(self.buy.values())
         out += list(self.commit.values()) + list(self.od.values()) + self.hosting + self.staff
         out += list(self.variant.values()) + list(self.cache.values())
-        return out + list(self.tuned.values()) + list(self.dest_on.values())
+        return (out + list(self.tuned.values()) + list(self.dest_on.values())
+                + self.tariff_ints)
 
 
 def build_model(data: ModelData, elastic: bool = False) -> Built:
@@ -114,6 +120,7 @@ def add_families(m: pyo.Block, data: ModelData, elastic: bool = False) -> Built:
     fine_tuning.add(m, b)
     levers.add(m, b)
     switching.add(m, b)
+    tariffs.add(m, b)  # before policy: budgets see tariff spend
     policy.add(m, b)
     return b
 
