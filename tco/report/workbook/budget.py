@@ -16,10 +16,11 @@
 from __future__ import annotations
 
 from tco.model.terms import CATEGORIES, NOT_CASH
+from tco.report.workbook.columns import CATEGORY_LABELS, COSTS_COL
 from tco.report.workbook.columns import COSTS as CO
-from tco.report.workbook.columns import COSTS_COL
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import SHARE, USD, col, local, ref, rng
+from tco.solution import SHARED
 
 BUDGET = "Budget"
 CAPEX = ("gpu_capex", "gpu_residual")
@@ -73,12 +74,12 @@ def write(ctx: Context) -> None:
                 f"{api}+{shared_pv}/{dfs})", USD)
         g.f(r, 3 + ny, f"=SUM({local(r, 3)}:{local(r, 2 + ny)})", USD)
     last_w = r
-    for label, cat in (("Fine-tuning (not attributed)", "fine_tuning"),
-                       ("Levers (not attributed)", "levers")):
-        if cat not in CATEGORIES:
-            continue
+    # The workload rows carry API spend and the shared GPU and staff costs (Plan sheet); every
+    # other cash category (fine-tuning, levers, migrations, tariffs, ...) is a row of its own.
+    attributed = {"api", "api_batch", *SHARED}
+    for cat in [k for k in CATEGORIES if k not in NOT_CASH and k not in attributed]:
         r += 1
-        g.put(r, 1, label)
+        g.put(r, 1, f"{CATEGORY_LABELS[cat]} (not attributed)")
         for i, y in enumerate(years):
             g.f(r, 3 + i, _by_year(ctx, [cat], y), USD)
         g.f(r, 3 + ny, f"=SUM({local(r, 3)}:{local(r, 2 + ny)})", USD)
