@@ -71,8 +71,12 @@ def discounted_tokens(scenario: Scenario) -> float:
     return float((demand.tokens.sum(axis=0) * periods.discount).sum())
 
 
-_REPLANNERS: dict[tuple[str, str], object] = {}
-"""Per process: one live model per (scenario, strategy), re-solved at each scale asked."""
+def _replanners() -> dict:
+    """Per worker (process and thread, tco.execution.worker_cache): one live model per
+    (scenario, strategy), re-solved at each scale asked; never shared by two threads."""
+    from tco.execution import worker_cache
+
+    return worker_cache().setdefault("replanners", {})
 
 
 def npv_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
@@ -92,6 +96,7 @@ def npv_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
     from tco.model import Replanner
 
     key = (s.model_dump_json(), strategy.name if strategy else "")
+    _REPLANNERS = _replanners()
     if key not in _REPLANNERS:
         if any(k[0] != key[0] for k in _REPLANNERS):
             _REPLANNERS.clear()  # a new scenario: free the previous one's models

@@ -21,6 +21,7 @@ from tco.report.workbook import (
     levers,
     method,
     plan,
+    risk,
     signoff,
     strategies,
     summary,
@@ -58,6 +59,8 @@ def build_workbook(run: RunResult, solved_on: str | None = None) -> Workbook:
     scratch.title = "_styles"
     styles = Styles(scratch)
     sheets = {name: Grid(wb.create_sheet(name), styles) for name in SHEETS}
+    if risk.wanted(run):  # only when the run has an uncertainty analysis
+        sheets[risk.SHEET] = Grid(wb.create_sheet(risk.SHEET), styles)
     ctx = Context(run, wb, sheets, solved_on=solved_on or date.today().isoformat())
     assumptions.write(ctx)
     levers.write_inputs(ctx)
@@ -69,6 +72,8 @@ def build_workbook(run: RunResult, solved_on: str | None = None) -> Workbook:
     strategies.write(ctx)
     summary.write(ctx)
     method.write(ctx)
+    if risk.SHEET in sheets:
+        risk.write(ctx)
     signoff.write(ctx)  # last: it logs every input the other sheets wrote
     headers_and_footers(ctx)
     wb.remove(scratch)
