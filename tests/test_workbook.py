@@ -35,7 +35,7 @@ def rich_scenario(**over):
         workloads=[
             workload("chat", rpm=2e7, inp=1500, out=300, growth_per_year=0.6,
                      cached_input_share=0.5, peak_to_average=1.5, error_cost_usd=0.001,
-                     min_quality=80),
+                     min_quality=80, cache_reuse=4),
             workload("batch-sum", rpm=1e6, inp=3000, out=200, latency="batch",
                      cached_input_share=0.3, min_quality=88, cache_reuse=8),
             workload(INJECT, rpm=2e5, inp=800, out=150, cached_input_share=0.4,
