@@ -147,7 +147,8 @@ def write(ctx: Context) -> None:
     ctx.name("cost_per_year", rng(CO, r_year + 1, 4, r_year + len(years), 4))
 
     chart = category_chart(ctx, "Cost by category per period (USD)")
-    g.ws.add_chart(chart, f"{col(COSTS_COL['Tokens'] + 2)}2")
+    # Below every block of the sheet: a chart never covers a table, on screen or on paper.
+    g.chart_below(chart, r_next + 1)
     g.finish(freeze="B2", filter_ref=f"A1:{col(len(COSTS_HEAD))}{last}")
     _fill_ft_refs(ctx)
 

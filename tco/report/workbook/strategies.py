@@ -79,7 +79,7 @@ def write(ctx: Context) -> None:
             chart.height, chart.width = 9, 18
             show_axes(chart)
             # Below the table, never over it (a chart beside it would print on another page).
-            g.ws.add_chart(chart, f"A{r + 1}")
+            g.chart_below(chart, r + 1)
     g.width(1, 24)
     g.finish(freeze="A2")
 
@@ -177,6 +177,7 @@ def _side_by_side(ctx: Context, g, r: int, df: pd.DataFrame) -> int:
         chart.height, chart.width = 7, 16
         chart.legend = None
         show_axes(chart)
-        g.ws.add_chart(chart, f"A{best_r + 3}")
+        chart.y_axis.scaling.min = 0  # bars from zero: a cut axis exaggerates differences
+        g.chart_below(chart, best_r + 3)
         return best_r + 3 + 15
     return best_r + 3
