@@ -30,6 +30,7 @@ import pandas as pd
 
 from tco.model.build import Built
 from tco.model.data import TERM_KEY, whole_periods
+from tco.model.escalation import factor, running_usd
 from tco.model.solve import SolveResult
 from tco.model.terms import CATEGORIES, NOT_CASH
 from tco.objective import objective_of
@@ -278,7 +279,8 @@ def _staffing(built: Built, labels) -> pd.DataFrame:
         rows.append(dict(period=label, t=t, hosting=bool(round(_val(built.hosting[t]))),
                          engineers_employed=employed, engineers_hired=hired,
                          engineers_total=employed + hired,
-                         hired_cost_usd=hired * s.cost_usd_per_year / data.periods.per_year))
+                         hired_cost_usd=hired * s.cost_usd_per_year / data.periods.per_year
+                         * factor(data.scenario, "salaries", t, data.periods.per_year)))
     return pd.DataFrame(rows)
 
 
@@ -295,9 +297,8 @@ def committed_costs(data, labels) -> pd.DataFrame:
         life = whole_periods(o.life_years, data.periods.per_year)
         if g is not None and g.purchase is not None:
             p = g.purchase
-            run = p.power_kw * (p.facility_usd_per_kw_month * data.periods.months
-                                + p.electricity_usd_per_kwh * p.pue * H)
             for t in range(max(0, start), min(T, start + life)):
+                run = running_usd(s, p, t, data.periods)
                 usd[(t, "power_facility")] = usd.get((t, "power_facility"), 0.0) + run * o.count
         book = o.price_usd * data.residual_share(start, life) * o.count
         if book > 0:
@@ -314,7 +315,8 @@ def committed_costs(data, labels) -> pd.DataFrame:
     if s.existing.engineers:
         for t in range(T):
             usd[(t, "staff")] = (s.existing.engineers * s.staffing.cost_usd_per_year
-                                 / data.periods.per_year)
+                                 / data.periods.per_year
+                                 * factor(s, "salaries", t, data.periods.per_year))
     rows = [(labels[t], t, cat, v, float(df[t]), v * float(df[t]), True)
             for (t, cat), v in sorted(usd.items())]
     return pd.DataFrame(rows, columns=["period", "t", "category", "usd", "discount_factor",

@@ -31,12 +31,15 @@ def rich_scenario(**over):
         m["serving"][gname] = {"gpus_per_replica": 1, "interactive": point, "batch": point}
     sections = dict(
         horizon={"start": "2027Q1", "periods": 6, "period": "quarter"},
-        finance={"discount_rate": 0.1},
+        # Escalation and contingency set so the workbook's formulas are checked against the
+        # engine with them (tests/test_workbook_libreoffice.py).
+        finance={"discount_rate": 0.1, "contingency_share": 0.1,
+                 "escalation_per_year": {"salaries": 0.05, "power": 0.03, "facility": 0.02}},
         workloads=[
             workload("chat", rpm=2e7, inp=1500, out=300, growth_per_year=0.6,
                      cached_input_share=0.5, peak_to_average=1.5, error_cost_usd=0.001,
-                     min_quality=80, cache_reuse=4),
-            workload("batch-sum", rpm=1e6, inp=3000, out=200, latency="batch",
+                     min_quality=80, cache_reuse=4, cost_centre="support"),
+            workload("batch-sum", rpm=1e6, inp=3000, out=200, latency="batch", cost_centre="ops",
                      cached_input_share=0.3, min_quality=88, cache_reuse=8),
             workload(INJECT, rpm=2e5, inp=800, out=150, cached_input_share=0.4,
                      min_quality=88, error_cost_usd=0.002),

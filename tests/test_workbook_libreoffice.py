@@ -271,3 +271,30 @@ def test_an_edit_moves_every_derived_cell_and_says_run_again(recalculated):
               for r in range(5, 25)}["Saved against the best single-mode strategy (USD)"]
     assert saving[0] == pytest.approx(4000.0)
     assert saving[1] != pytest.approx(saving[0])
+
+
+def test_budget_as_finance_keeps_it(recalculated):
+    """Nominal cash by workload and year adds up to the Costs sheet's cash; cost centres,
+    capex and opex, contingency on top (rich: 10%, escalation of salaries, power, facility)."""
+    run, wb = recalculated["runs"]["rich"], recalculated["books"]["rich"]
+    ws = wb["Budget"]
+    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(3, 6)]
+            for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value}
+    costs = run.solution.tables["costs"]
+    cash = costs[costs.category != "error"].assign(year=lambda d: d.t // 4 + 1)
+    by_year = cash.groupby("year").usd.sum()
+    spend = rows["Cash spend"]
+    assert spend[:2] == pytest.approx([by_year[1], by_year[2]], rel=REL)
+    assert spend[2] == pytest.approx(float(cash.usd.sum()), rel=REL)
+    assert rows["Check: cash spend on the Costs sheet"] == pytest.approx(spend, rel=REL)
+    assert rows["Contingency"] == pytest.approx([0.1 * x for x in spend], rel=REL)
+    assert rows["Budget (cash spend + contingency)"] == pytest.approx(
+        [1.1 * x for x in spend], rel=REL)
+    capex = cash[cash.category.isin(["gpu_capex", "gpu_residual"])].usd.sum()
+    assert rows["Capex: GPU purchases less residual value"][2] == pytest.approx(capex, rel=REL)
+    # Workload rows by cost centre: support (chat) and ops (batch-sum) and the rest.
+    assert rows["support"] == pytest.approx(rows["chat"], rel=REL)
+    assert rows["ops"] == pytest.approx(rows["batch-sum"], rel=REL)
+    named = sum(rows[w][2] for w in ("support", "ops", "(none)"))
+    assert named + rows["Fine-tuning (not attributed)"][2] + \
+        rows["Levers (not attributed)"][2] == pytest.approx(spend[2], rel=REL)

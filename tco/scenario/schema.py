@@ -70,6 +70,15 @@ class Horizon(Spec):
         return self
 
 
+class Escalation(Spec):
+    salaries: float = Field(0.0, gt=-0.5, le=1)
+    """Yearly change of the cost of an engineer (0.04 = +4% a year). Default 0."""
+    power: float = Field(0.0, gt=-0.5, le=1)
+    """Yearly change of the electricity price (USD per kWh). Default 0."""
+    facility: float = Field(0.0, gt=-0.5, le=1)
+    """Yearly change of the facility price (USD per kW-month). Default 0."""
+
+
 class Finance(Spec):
     currency: Literal["USD"] = "USD"
     """Currency of every amount. Prices in the catalogs are USD."""
@@ -81,6 +90,12 @@ class Finance(Spec):
     discount rate, i.e. its price less the value of the annuity payments after the horizon;
     a reservation for the periods inside the horizon). conservative: every commitment in
     full (whole reservation terms, purchase price) with no residual credit."""
+    contingency_share: Share = 0.0
+    """Reserve added on top of the cash spend in the workbook's Budget sheet (0.1 = 10%);
+    not a cost: the plan and its NPV do not include it. Default 0."""
+    escalation_per_year: Escalation = Escalation()
+    """Yearly escalation of salaries, electricity and facility prices, compounded per period
+    from the first period like the API price trend. Default 0 (today's prices throughout)."""
     objective: Literal["cash", "quality_adjusted"] | None = None
     """What the plan minimises. cash: what finance pays (APIs, GPUs, power, staff,
     training); quality_adjusted: cash plus the expected cost of bad answers (not cash).
@@ -163,6 +178,9 @@ class Workload(Spec):
     """Other ways of prompting the workload; the plan adopts at most one, from some period on."""
     response_cache: ResponseCache | None = None
     """An exact or semantic response cache the plan may adopt, period by period."""
+    cost_centre: Name | None = None
+    """Cost centre that carries the workload's spend in the workbook's Budget sheet (reporting
+    only; the plan does not depend on it). None = "(none)"."""
 
 
 class ApiPriceQuote(Spec):

@@ -93,8 +93,8 @@ def write(ctx: Context) -> None:
         f["power_facility"] = gpu_sum(8)
         f["gpu_residual"] = at_end(9)
         sr = ctx.staff_row.get(t)
-        f["staff"] = (f"={ref(CA, sr, 5)}*staff_cost_per_year/periods_per_year" if sr
-                      else "=0")
+        f["staff"] = (f"={ref(CA, sr, 5)}*staff_cost_per_year/periods_per_year"
+                      f"*{escalated('salary_escalation', tt)}" if sr else "=0")
         pc = PERIOD_COL0 + t  # fine-tune detail uses the same period columns as Assumptions
         f["fine_tuning"] = (f"=SUM({local(ft_first, pc, True)}:{local(ft_last, pc, True)})"
                             if ft_last >= ft_first else "=0")
@@ -166,7 +166,7 @@ def _gpu_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
         fr = ctx.fleet_row[(row.gpu, int(row.t))]
         ar = ctx.gpu_row[row.gpu]
         q = {k: ref(CA, fr, FC[k]) for k in FC}
-        price, life, od, r1, r3, run = (ref(A, ar, c) for c in (5, 7, 2, 3, 4, 12))
+        price, life, od, r1, r3 = (ref(A, ar, c) for c in (5, 7, 2, 3, 4))
         g.put(rr, 1, row.gpu)
         g.put(rr, 2, row.period)
         g.put(rr, 3, int(row.t), COUNT, role="label")
@@ -177,7 +177,7 @@ def _gpu_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
                    f"*{r3})*hours_per_period", USD)
         g.f(rr, 7, "=" + reserved_after(q['Reserved 1y signed (GPUs)'], r1,
                                         q['Reserved 3y signed (GPUs)'], r3, t), USD)
-        g.f(rr, 8, f"={q['Owned alive (GPUs)']}*{run}", USD)
+        g.f(rr, 8, f"={q['Owned alive (GPUs)']}*{running(ar, t)}", USD)
         g.f(rr, 9, f"=IF({life}>0,-{q['Bought (GPUs)']}*{price}*{residual_share(t, life)},0)",
             USD)
     last = first + len(fleet) - 1
@@ -248,7 +248,7 @@ def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
             start, life, count = (ref(A, orow, c) for c in (4, 7, 2))
             if ar is not None and gpus[gname].purchase is not None:
                 power.append(f"IF(AND({tt}>={start},{tt}<{start}+{life}),{count}*"
-                             f"{ref(A, ar, 12)},0)")
+                             f"{running(ar, tt)},0)")
             residual.append(f"{count}*{ref(A, orow, 5)}*{residual_share(start, life)}")
         for rrow in ctx.reservation_rows:
             reserved.append(f"IF({tt}<={ref(A, rrow, 4)},{ref(A, rrow, 2)}*{ref(A, rrow, 5)}"
@@ -258,7 +258,8 @@ def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
         g.f(rr, 3, "=" + ("+".join(power) or "0"), USD)
         g.f(rr, 4, "=" + ("+".join(reserved) or "0"), USD)
         g.f(rr, 5, f"=IF({tt}=horizon_periods-1,-({'+'.join(residual) or '0'}),0)", USD)
-        g.f(rr, 6, "=existing_engineers*staff_cost_per_year/periods_per_year", USD)
+        g.f(rr, 6, f"=existing_engineers*staff_cost_per_year/periods_per_year"
+                   f"*{escalated('salary_escalation', tt)}", USD)
         g.f(rr, 7, f"=IF({tt}=horizon_periods-1,end_of_horizon_conservative*"
                    f"({'+'.join(after) or '0'}),0)", USD)
         g.f(rr, 8, f"=SUM(C{rr}:G{rr})", USD)
@@ -283,3 +284,16 @@ def _fill_ft_refs(ctx: Context) -> None:
         fr = ctx.ft_cost_row[ft]
         tok = ref(CO, fr, 3)
         g.f(r, c, f"=IF({tok}>0,{local(r, PC['Tokens'])}/{tok}*{ref(CO, fr, 4)},0)", USD)
+
+
+def escalated(name: str, t: str) -> str:
+    """(1 + escalation)^(years from start) of period `t` (tco.model.escalation)."""
+    return f"(1+{name})^({t}/periods_per_year)"
+
+
+def running(ar: int, t: str) -> str:
+    """Power and facility of one owned GPU (Assumptions row `ar`) in period `t`, escalated:
+    power_kw x (facility x months x esc_facility + kWh price x PUE x hours x esc_power)."""
+    kw, fac, kwh, pue = (ref(A, ar, c) for c in (8, 9, 10, 11))
+    return (f"{kw}*({fac}*months_per_period*{escalated('facility_escalation', t)}"
+            f"+{kwh}*{pue}*hours_per_period*{escalated('power_escalation', t)})")

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from tco.report.atomic import write_atomic
 from tco.report.workbook import (
     assumptions,
+    budget,
     cached,
     capacity,
     costs,
@@ -31,7 +32,7 @@ from tco.report.workbook.context import Context
 from tco.report.workbook.layout import Grid, Styles
 from tco.run import RunResult
 
-SHEETS = ("Summary", "Sign-off", "Assumptions", "Levers", "Plan", "Capacity", "Costs",
+SHEETS = ("Summary", "Sign-off", "Assumptions", "Levers", "Plan", "Capacity", "Costs", "Budget",
           "Strategies", "Unit economics", "Method")
 """Tab order."""
 
@@ -69,6 +70,7 @@ def build_workbook(run: RunResult, solved_on: str | None = None) -> Workbook:
     capacity.write(ctx)
     costs.write(ctx)
     unit_economics.write(ctx)
+    budget.write(ctx)
     strategies.write(ctx)
     summary.write(ctx)
     method.write(ctx)
