@@ -69,7 +69,9 @@ def test_every_sheet_prints_with_headers_footers_and_a_sane_page_count(printed):
         assert sheet is not None, f"page {i} has no header naming its sheet"
         counts[sheet] = counts.get(sheet, 0) + 1
         head = next(line for line in page.splitlines() if line.strip())
-        assert run.scenario.name in head and "solved" in head, head
+        assert run.scenario.name in head and "solved 20" in head, head
+        if getattr(run, "run_id", None):
+            assert f"run {run.run_id}" in head, head
         assert f"Page {i} of {len(pages)}" in page, f"page {i} has no page number"
     assert set(counts) == set(SHEETS), counts
     for sheet, most in MAX_PAGES.items():

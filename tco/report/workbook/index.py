@@ -88,7 +88,8 @@ def headers_and_footers(ctx: Context) -> None:
     """Every printed page names the scenario, the sheet, the run and its date, and its number."""
     run = ctx.run
     run_id = getattr(run, "run_id", None)
-    right = f"run {run_id}, {ctx.solved_on}" if run_id else f"solved {ctx.solved_on}"
+    right = (f"run {run_id}, solved {ctx.solved_on}" if run_id
+             else f"solved {ctx.solved_on}")
     for name, grid in ctx.sheets.items():
         ws = grid.ws
         for hf in (ws.oddHeader, ws.evenHeader):
