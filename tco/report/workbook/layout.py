@@ -45,7 +45,7 @@ PRINT_FIT_CHARS = 200
 """Widest sheet (sum of column widths, characters) fitted to one landscape page width: at
 that width the text prints at about 65% of its size, still readable."""
 
-_KINDS = ("plain", "header", "section", "title", "note", "total", "wrap", "field")
+_KINDS = ("plain", "header", "section", "title", "note", "total", "wrap", "field", "indent")
 UNSAFE_START = ("=", "+", "-", "@")
 
 
@@ -114,6 +114,8 @@ class Styles:
                 cell.alignment = Alignment(wrap_text=False, vertical="top")
             elif kind == "wrap":
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+            elif kind == "indent":
+                cell.alignment = Alignment(indent=2, vertical="top")
             elif kind == "field":
                 cell.border = Border(bottom=THIN)
             elif kind == "total":

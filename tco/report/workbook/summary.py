@@ -123,7 +123,7 @@ def _as_solved(ctx: Context, g, r: int) -> int:
     r += 1
     g.put(r, 1, "The plan minimised")
     g.put(r, 2, "cash TCO" if sol.meta.get("objective") == "cash"
-          else "quality-adjusted cost (NPV of the plan)")
+          else "quality-adjusted cost (NPV of the plan)", kind="wrap")
     g.put(r, 3, str(sol.meta.get("objective_why", "")), kind="note")
     run_id = getattr(run, "run_id", None)
     if run_id:
@@ -200,7 +200,7 @@ def _orders(ctx: Context, g, r: int) -> int:
         g.put(r, 1, what, kind="wrap")
         if qty:
             g.f(r, 2, qty, COUNT)
-        g.put(r, 3, labels[t])
+        g.put(r, 3, labels[t], kind="indent")
     if not items:
         r += 1
         g.put(r, 1, "No orders: nothing to buy, reserve, rent, hire, train or sign.",
