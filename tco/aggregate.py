@@ -23,8 +23,12 @@ import numpy as np
 from tco.scenario.schema import Scenario, Workload
 
 
-def _key(w: Workload, fine_tunes: tuple[str, ...]) -> tuple:
+def _key(w: Workload, fine_tunes: tuple[str, ...], migration: float = 0.0) -> tuple:
     if w.prompt_variants or w.response_cache:
+        return ("unmerged", w.name)
+    if migration > 0:
+        # A move costs a fixed amount per workload, not in proportion to requests: merged
+        # workloads would pay it once for all. Such workloads are kept apart.
         return ("unmerged", w.name)
     spec = w.model_dump(exclude={"name", "requests_per_month", "prompt_variants",
                                  "response_cache"})
@@ -53,7 +57,9 @@ def merge_identical(scenario: Scenario) -> tuple[Scenario, list[list[int]]]:
             fts[name].append("cascade:" + c.name)
     groups: dict[tuple, list[int]] = {}
     for i, w in enumerate(scenario.workloads):
-        groups.setdefault(_key(w, tuple(sorted(fts[w.name]))), []).append(i)
+        migration = (w.migration_cost_usd if w.migration_cost_usd is not None
+                     else scenario.switching.migration_cost_usd)
+        groups.setdefault(_key(w, tuple(sorted(fts[w.name])), migration), []).append(i)
     members = list(groups.values())
     if len(members) == len(scenario.workloads):
         return scenario, [[i] for i in range(len(scenario.workloads))]

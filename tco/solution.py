@@ -13,6 +13,8 @@ Tables (columns in docs/results.md):
 - unit_costs: per workload, levelised USD per 1M tokens and per 1k requests.
 - marginal: per workload and period, the marginal cost of one more request.
 - levers: per workload, lever (prompt variant or response cache) and period: in use, its cost.
+- moves: each destination (API, or served model and GPU type) that starts serving a workload,
+  with the migration cost paid (tco.model.switching).
 
 Unit costs are levelised: the NPV of the costs a workload causes over the NPV of its tokens.
 API and error costs belong to the workload that incurs them; each period's GPU, power and
@@ -101,6 +103,7 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"], tables["levers"])
     tables["marginal"] = _marginal(data, duals, labels)
     tables["fine_tunes"] = _fine_tunes(built)
+    tables["moves"] = moves(data, x, labels)
     npv = float(costs["npv_usd"].sum())
     objective, why = objective_of(data.scenario)
     return Solution(result=result, npv_usd=npv, periods=labels, tables=tables, data=data, x=x,
@@ -138,10 +141,49 @@ def expand(merged: Solution, data, groups: list[list[int]]) -> Solution:
         marginal = marginal.sort_values(["workload", "t"], key=lambda c: c.map(order)
                                         if c.name == "workload" else c, ignore_index=True)
     tables["marginal"] = marginal
+    tables["moves"] = moves(data, x, labels)
     meta = {**merged.meta, "workloads": len(data.scenario.workloads),
             "workloads_merged": len(groups)}
     return Solution(result=merged.result, npv_usd=merged.npv_usd, periods=labels, tables=tables,
                     meta=meta, data=data, x=x)
+
+
+def moves(data, x: np.ndarray, labels) -> pd.DataFrame:
+    """Per workload and period: each destination that starts serving it (its share from zero,
+    or from before the horizon, to above zero) and the migration cost paid
+    (tco.model.switching); `from` is empty in the first period."""
+    from tco.model.switching import destination, migration_cost
+
+    cols = ["workload", "period", "t", "to", "from", "share", "migration_cost_usd"]
+    t_ = data.options.table
+    if t_.empty:
+        return pd.DataFrame(columns=cols)
+    dest = [destination(r) for r in t_[["api", "model", "gpu", "fine_tune"]]
+            .to_dict("records")]
+    share: dict[tuple[int, tuple], np.ndarray] = {}
+    for o, w in enumerate(t_["workload"].to_numpy()):
+        key = (int(w), dest[o])
+        share[key] = share.get(key, np.zeros(data.T)) + x[o]
+    rows = []
+    # Half the model's smallest share of a destination in use: a share below is float noise.
+    eps = 5e-5
+    for w, spec in enumerate(data.scenario.workloads):
+        mine = {k: v for (ww, k), v in share.items() if ww == w}
+        cost = migration_cost(data.scenario, w)
+        for t in range(data.T):
+            before = sorted(k for k, v in mine.items() if t and v[t - 1] > eps)
+            for k in sorted(mine):
+                if mine[k][t] > eps and (t == 0 or mine[k][t - 1] <= eps):
+                    rows.append(dict(workload=spec.name, period=labels[t], t=t, to=_label(k),
+                                     **{"from": ", ".join(_label(j) for j in before)},
+                                     share=float(mine[k][t]), migration_cost_usd=cost))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _label(k: tuple) -> str:
+    name, gpu, ft = k
+    out = f"{name}@{gpu}" if gpu else name
+    return f"{out} ({ft})" if ft else out
 
 
 def _costs(built: Built, labels, df) -> pd.DataFrame:

@@ -56,6 +56,7 @@ def rich_scenario(**over):
               {"name": "g_res", "reserved_usd_per_hour": {"1y": 2.5, "3y": 1.0}, "max_gpus": 2},
               {"name": "g_od", "on_demand_usd_per_hour": 4.0}],
         staffing={"platform_engineers": 1, "cost_usd_per_year": 200000, "gpus_per_engineer": 8},
+        switching={"migration_cost_usd": 20},
         fine_tunes=[{"name": "ft-small", "base": "prov/small", "workloads": ["ft-work"],
                      "training_cost_usd": 2000, "retrain_every_periods": 4,
                      "quality_uplift": {"chat": 20}, "input_token_reduction": 0.5}],

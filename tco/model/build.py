@@ -29,6 +29,7 @@ from tco.model import (
     policy,
     procurement,
     staffing,
+    switching,
 )
 from tco.model.data import ModelData
 from tco.model.terms import CATEGORIES, NOT_CASH, Costs, linear
@@ -56,6 +57,8 @@ class Built:
     """(workload, prompt variant, t) -> binary: the variant is in use (tco.model.levers)."""
     cache: dict = field(default_factory=dict)
     """(workload, t) -> binary: the workload's response cache runs (tco.model.levers)."""
+    dest_on: dict = field(default_factory=dict)
+    """(workload, destination, t) -> binary: the destination serves the workload (switching)."""
     demand_rows: dict = field(default_factory=dict)
     """(workload index, t) -> row of `demand` constraint."""
     slacks: dict = field(default_factory=dict)
@@ -69,7 +72,7 @@ class Built:
         out = list(self.rep.values()) + list(self.z.values()) + list(self.buy.values())
         out += list(self.commit.values()) + list(self.od.values()) + self.hosting + self.staff
         out += list(self.variant.values()) + list(self.cache.values())
-        return out + list(self.tuned.values())
+        return out + list(self.tuned.values()) + list(self.dest_on.values())
 
 
 def build_model(data: ModelData, elastic: bool = False) -> Built:
@@ -110,6 +113,7 @@ def add_families(m: pyo.Block, data: ModelData, elastic: bool = False) -> Built:
     staffing.add(m, b)
     fine_tuning.add(m, b)
     levers.add(m, b)
+    switching.add(m, b)
     policy.add(m, b)
     return b
 

@@ -15,6 +15,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 
 CATEGORIES = ("api", "api_batch", "gpu_on_demand", "gpu_reserved", "gpu_reserved_after_horizon",
               "gpu_capex", "gpu_residual", "power_facility", "staff", "fine_tuning", "levers",
+              "migration",
               "error")
 # Not cash spent inside the period: left out of per-period budget caps.
 NOT_IN_BUDGET = ("gpu_reserved_after_horizon", "gpu_residual", "error")

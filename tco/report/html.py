@@ -40,13 +40,14 @@ CATEGORY_LABELS = {
     "gpu_capex": "GPU purchases", "gpu_residual": "GPU residual value",
     "power_facility": "power and facility", "staff": "platform staff",
     "fine_tuning": "fine-tuning", "levers": "levers (caches, prompts)",
+    "migration": "migration (moves)",
     "error": "expected error cost",
 }
 CATEGORY_COLORS = {
     "api": "#4C78A8", "api_batch": "#9ECAE9", "gpu_on_demand": "#F58518",
     "gpu_reserved": "#FFBF79", "gpu_reserved_after_horizon": "#E4C9A8", "gpu_capex": "#E45756",
     "gpu_residual": "#FF9D98", "power_facility": "#B279A2", "staff": "#54A24B",
-    "fine_tuning": "#EECA3B", "levers": "#72B7B2", "error": "#9D755D",
+    "fine_tuning": "#EECA3B", "levers": "#72B7B2", "migration": "#4C9F70", "error": "#9D755D",
 }
 FLEET_MODES = (("owned", "owned"), ("existing_owned", "owned (existing)"),
                ("reserved_3y", "reserved 3y"), ("reserved_1y", "reserved 1y"),

@@ -163,6 +163,9 @@ class Workload(Spec):
     """Other ways of prompting the workload; the plan adopts at most one, from some period on."""
     response_cache: ResponseCache | None = None
     """An exact or semantic response cache the plan may adopt, period by period."""
+    migration_cost_usd: NonNeg | None = None
+    """Cost of moving this workload to another option (integration, evaluation, rollout);
+    None = switching.migration_cost_usd."""
 
 
 class ApiPriceQuote(Spec):
@@ -259,6 +262,14 @@ class Gpu(Spec):
     """Owning: price, life, power and facility; none = not bought."""
     max_gpus: int | None = Field(None, ge=0)
     """Most GPUs of this type obtainable in any period (all procurement modes together)."""
+
+
+class Switching(Spec):
+    migration_cost_usd: NonNeg = 0.0
+    """Cost of each move of a workload to another API, model or GPU type (engineering and
+    evaluation), paid in the period it starts there; realtime versus batch and operating points
+    of the same model are not moves. 0 = moves are free (an assumption to override: a move
+    typically takes engineer-weeks of integration and evaluation)."""
 
 
 class Staffing(Spec):
@@ -566,6 +577,8 @@ class Scenario(Spec):
     """GPU types that may be used."""
     staffing: Staffing = Staffing()
     """People needed to self-host."""
+    switching: Switching = Switching()
+    """What moving a workload between options costs."""
     capacity: Capacity = Capacity()
     """Serving headroom and redundancy."""
     fine_tunes: list[FineTune] = Field(default_factory=list)

@@ -27,6 +27,7 @@ CATEGORY_LABELS = {
     "staff": "Staff",
     "fine_tuning": "Fine-tuning",
     "levers": "Levers (caches, prompts)",
+    "migration": "Migration",
     "error": "Expected errors",
 }
 

@@ -39,6 +39,7 @@ from tco.report.workbook.layout import (
     ref,
     rng,
 )
+from tco.report.workbook.moves import migration_formula, moves_block
 from tco.solution import SHARED
 
 GPU_DETAIL = ["GPU", "Period", "t", "Purchases (USD)", "On demand (USD)", "Reserved (USD)",
@@ -60,6 +61,7 @@ def write(ctx: Context) -> None:
     gpu_first, gpu_last, r_next = _gpu_detail(ctx, g, r_detail)
     ft_first, ft_last, r_next = _ft_detail(ctx, g, r_next + 1)
     committed_first, r_next = _committed(ctx, g, r_next + 1)
+    moves_first, moves_last, r_next = moves_block(ctx, g, r_next + 1)
 
     tcol, total_c, df_c, pv_c = 2, COSTS_COL["Total (USD)"], COSTS_COL["Discount factor"], \
         COSTS_COL["Present value (USD)"]
@@ -77,6 +79,7 @@ def write(ctx: Context) -> None:
                        f"{plan_kind},\"{kind}\")")
         f["levers"] = levers.costs_formula(ctx, tt)
         f["error"] = f"=SUMIFS({ctx.plan_range('Error cost (USD)')},{plan_t},{tt})"
+        f["migration"] = migration_formula(moves_first, moves_last, tt)
 
         def gpu_sum(k: int) -> str:
             return (f"=SUMIFS({local(gpu_first, k, True)}:{local(gpu_last, k, True)},"
