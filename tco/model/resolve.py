@@ -78,6 +78,8 @@ class Replanner:
             for (d, t), c in zip(keys, m.hosting_link.values()):
                 self.link.append((d, t, mat.row_of[id(c)], int(host[t])))
         self.last_run_seconds = 0.0
+        self.last_gap: float | None = None
+        """Relative MIP gap of the last re-solve's plan (what its NPV is proven to)."""
         self.scale = 1.0
 
     @classmethod
@@ -123,4 +125,5 @@ class Replanner:
         t = time.perf_counter()
         out = run_highs(self.hm, self.settings)
         self.last_run_seconds = time.perf_counter() - t
+        self.last_gap = out["gap"] if out["has"] else None
         return out["objective"] if out["has"] else None

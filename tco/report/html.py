@@ -436,7 +436,15 @@ def _strategies(run: RunResult) -> dict:
                            hovertemplate="%{x}: %{text}<extra></extra>"))
     fig.update_layout(**_layout(yaxis_title="NPV (USD)", showlegend=False))
     fig.update_yaxes(tickprefix="$", separatethousands=True)
-    return {"figure": _figure(fig), "table": table}
+    return {"figure": _figure(fig), "table": table, "gap_note": _gap_note(run)}
+
+
+def _gap_note(run: RunResult) -> str | None:
+    """The MIP gap the ranking holds to (issue 16), when the comparison says it."""
+    from tco.analysis.strategies import ranking_note
+
+    gap = getattr(run.strategies, "attrs", {}).get("mip_rel_gap")
+    return ranking_note(gap) if gap is not None else None
 
 
 def _frame_table(df: pd.DataFrame) -> dict:

@@ -67,6 +67,8 @@ def results_dict(run: RunResult) -> dict:
                   if k.startswith("options") or k == "deployments"},
         **{name: records(sol[name]) for name in TABLES},
         "strategies": records(run.strategies),
+        "strategies_mip_rel_gap": (run.strategies.attrs.get("mip_rel_gap")
+                                   if run.strategies is not None else None),
         "breakeven": run.breakeven,
         "curves": records(run.curves),
         "lever_values": None if run.lever_values is None else {

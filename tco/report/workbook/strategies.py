@@ -166,6 +166,11 @@ def _side_by_side(ctx: Context, g, r: int, df: pd.DataFrame) -> int:
                              "the plan's saving.", kind="note")
     else:
         g.put(best_r, 2, "none feasible: no saving is claimed")
+    gap = df.attrs.get("mip_rel_gap")
+    if gap is not None:
+        from tco.analysis.strategies import ranking_note
+
+        g.put(best_r + 2, 1, ranking_note(gap), kind="note")
     if len(df) > 1:
         chart = BarChart()
         chart.type = "bar"
