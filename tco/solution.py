@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from tco.model import tariffs
 from tco.model.build import Built
 from tco.model.data import TERM_KEY, whole_periods
 from tco.model.escalation import factor, running_usd
@@ -35,6 +36,9 @@ from tco.model.solve import SolveResult
 from tco.model.terms import CATEGORIES, NOT_CASH
 from tco.objective import objective_of
 
+TARIFF_CATEGORIES = ("tariff_fee", "tariff_units", "tariff_discount", "tariff_shortfall",
+                     "tariff_after_horizon")
+"""Attributed to workloads by their list spend with the providers that have tariffs."""
 SHARED = ("gpu_on_demand", "gpu_reserved", "gpu_reserved_after_horizon", "gpu_capex",
           "gpu_residual", "power_facility", "staff")
 
@@ -102,6 +106,9 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"], tables["levers"])
     tables["marginal"] = _marginal(data, duals, labels)
     tables["fine_tunes"] = _fine_tunes(built)
+    tables["tariffs"] = tariffs.plan_table(built, x, labels)
+    tables["tariff_providers"] = tariffs.provider_table(data, x, tables["tariffs"], labels)
+    tables["tariff_breakeven"] = tariffs.breakeven_table(data, x)
     npv = float(costs["npv_usd"].sum())
     objective, why = objective_of(data.scenario)
     return Solution(result=result, npv_usd=npv, periods=labels, tables=tables, data=data, x=x,
@@ -382,6 +389,7 @@ def _unit_costs(data, x: np.ndarray, costs: pd.DataFrame, replicas: pd.DataFrame
         if basis.sum() > 0:
             attributed[:, t] += shared.iat[t] * basis / basis.sum()
     _attribute_fine_tunes(data, x, attributed, widx)
+    _attribute_tariffs(data, x, by, attributed, widx)
     index = {w.name: i for i, w in enumerate(data.scenario.workloads)}
     if levers is not None:
         for r in levers.itertuples(index=False):
@@ -405,6 +413,22 @@ def _unit_costs(data, x: np.ndarray, costs: pd.DataFrame, replicas: pd.DataFrame
                          requests=float(data.demand.requests[w].sum()),
                          tokens=float(tokens[w].sum())))
     return pd.DataFrame(rows)
+
+
+def _attribute_tariffs(data, x, by: pd.DataFrame, attributed, widx) -> None:
+    """Tariff fees, discounts, shortfalls and units shared among the workloads in proportion to
+    their list API spend with providers that have a tariff, per period."""
+    cats = [c for c in TARIFF_CATEGORIES if c in by.columns]
+    if not cats or not len(data.options.table):
+        return
+    quoted = {t.provider for t in data.tariffs}
+    sel = data.options.table["provider"].isin(quoted).to_numpy()
+    spend = np.zeros_like(attributed)
+    np.add.at(spend, widx[sel], data.options.api_cost[sel] * x[sel])
+    total = by[cats].sum(axis=1).reindex(range(data.T), fill_value=0.0)
+    for t in range(data.T):
+        if spend[:, t].sum() > 0:
+            attributed[:, t] += total.iat[t] * spend[:, t] / spend[:, t].sum()
 
 
 def _attribute_fine_tunes(data, x, attributed, widx) -> None:

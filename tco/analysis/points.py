@@ -110,7 +110,9 @@ def npv_gap_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None
     with its (not proven optimal) NPV; a solver failure raises SolverError.
     """
     s = single_threaded(scenario)
-    if s.solver.name not in ("highs", "appsi_highs"):
+    if s.solver.name not in ("highs", "appsi_highs") or s.tariffs:
+        # Tariff thresholds (fees, tiers, commitments, unit minimums) do not scale with demand,
+        # so a model with tariffs is rebuilt at each scale rather than rescaled in place.
         return _npv_rebuilt(s, resolved, strategy, scale), None
     from tco.model import Replanner
 

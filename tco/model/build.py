@@ -29,6 +29,7 @@ from tco.model import (
     policy,
     procurement,
     staffing,
+    tariffs,
 )
 from tco.model.data import ModelData
 from tco.model.terms import CATEGORIES, NOT_CASH, Costs, linear
@@ -56,6 +57,10 @@ class Built:
     """(workload, prompt variant, t) -> binary: the variant is in use (tco.model.levers)."""
     cache: dict = field(default_factory=dict)
     """(workload, t) -> binary: the workload's response cache runs (tco.model.levers)."""
+    tariffs: dict = field(default_factory=dict)
+    """Tariff name -> its variables (tco.model.tariffs)."""
+    tariff_ints: list = field(default_factory=list)
+    """Integer and binary variables of the tariffs."""
     demand_rows: dict = field(default_factory=dict)
     """(workload index, t) -> row of `demand` constraint."""
     slacks: dict = field(default_factory=dict)
@@ -69,7 +74,7 @@ class Built:
         out = list(self.rep.values()) + list(self.z.values()) + list(self.buy.values())
         out += list(self.commit.values()) + list(self.od.values()) + self.hosting + self.staff
         out += list(self.variant.values()) + list(self.cache.values())
-        return out + list(self.tuned.values())
+        return out + list(self.tuned.values()) + self.tariff_ints
 
 
 def build_model(data: ModelData, elastic: bool = False) -> Built:
@@ -110,6 +115,7 @@ def add_families(m: pyo.Block, data: ModelData, elastic: bool = False) -> Built:
     staffing.add(m, b)
     fine_tuning.add(m, b)
     levers.add(m, b)
+    tariffs.add(m, b)  # before policy: budgets see tariff spend
     policy.add(m, b)
     return b
 

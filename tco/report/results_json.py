@@ -14,7 +14,8 @@ from tco.report.atomic import write_atomic, write_text_atomic
 from tco.run import RunResult
 
 TABLES = ("allocation", "fleet", "replicas", "staffing", "costs", "cost_views", "committed",
-          "unit_costs", "marginal", "fine_tunes", "levers")
+          "unit_costs", "marginal", "fine_tunes", "levers", "tariffs", "tariff_providers",
+          "tariff_breakeven")
 
 
 def _clean(value):

@@ -181,6 +181,9 @@ class Workload(Spec):
     cost_centre: Name | None = None
     """Cost centre that carries the workload's spend in the workbook's Budget sheet (reporting
     only; the plan does not depend on it). None = "(none)"."""
+    needs_priority: bool = False
+    """The standard API tier's latency is not good enough: served through an API only at a
+    provider's priority tier (tariffs of kind service_tier), at its prices."""
 
 
 class ApiPriceQuote(Spec):
@@ -407,6 +410,71 @@ class Constraints(Spec):
     """Most the plan may spend in any one period (undiscounted)."""
 
 
+TariffTerm = Literal["1h", "1w", "1m", "3m", "6m", "1y", "3y"]
+TERM_HOURS = {"1h": 1, "1w": 168, "1m": 730, "3m": 2190, "6m": 4380, "1y": 8760, "3y": 26280}
+"""Hours of each tariff term (a month is 730 hours, as a period is)."""
+
+
+class TariffTier(Spec):
+    above_usd_per_month: NonNeg
+    """Monthly spend at list prices from which this tier's discount applies to the spend above
+    it (marginal: the spend below keeps the lower tiers' prices)."""
+    discount: Share
+    """Discount on list prices of the spend in this tier (0.2 = 20% off)."""
+
+
+class Tariff(Spec):
+    """A vendor's offer besides pay-as-you-go list prices; the plan picks per period whether to
+    take it. Fields apply by `kind`; a `name` matching a shipped reference tariff (`tco catalog
+    tariffs`) fills every field left out."""
+
+    name: Name
+    """Unique name of the tariff (or a shipped reference tariff's name)."""
+    kind: Literal["two_part", "commit", "provisioned", "service_tier"] | None = None
+    """two_part: fee + discounted token prices; commit: committed spend at a discount;
+    provisioned: capacity units; service_tier: priority or flex prices per token."""
+    provider: Name | None = None
+    """The API provider the tariff is sold by (the part of an API id before the slash)."""
+    term: TariffTerm | None = None
+    """Length of the commitment: 1h, 1w, 1m, 3m, 6m, 1y, 3y. A term longer than a period
+    binds every period it covers (default 1m for two_part, 1y for commit)."""
+    fee_usd_per_month: NonNeg | None = None
+    """two_part: fixed fee per month while on the tariff."""
+    discount: Share | None = None
+    """two_part, commit: discount on the provider's list token prices (0.15 = 15% off)."""
+    prices: dict[Name, ApiPriceQuote] | None = None
+    """two_part: per API id, realtime token prices that replace the list prices."""
+    tiers: list[TariffTier] | None = None
+    """two_part: volume tiers by monthly list spend with their marginal discounts."""
+    commit_usd_per_month: NonNeg | None = None
+    """commit: spend committed per month; spend below it is paid all the same (shortfall)."""
+    api: Name | None = None
+    """provisioned: the API id (model) the capacity units serve."""
+    usd_per_unit_term: NonNeg | None = None
+    """provisioned: price of one unit for one term."""
+    min_units: int | None = Field(None, ge=1)
+    """provisioned: fewest units a deployment may have."""
+    unit_step: int | None = Field(None, ge=1)
+    """provisioned: units are added in steps of this many above the minimum."""
+    max_units: int | None = Field(None, ge=1)
+    """provisioned: most units obtainable (none = as many as needed)."""
+    input_tokens_per_minute_per_unit: Positive | None = None
+    """provisioned: throughput of one unit in input tokens per minute."""
+    output_token_weight: Positive | None = None
+    """provisioned: input tokens of capacity one output token uses (gpt-4.1 on Azure: 4)."""
+    cached_tokens_count: bool | None = None
+    """provisioned: whether cached input tokens use capacity (Azure: no)."""
+    tier: Literal["priority", "flex"] | None = None
+    """service_tier: which tier."""
+    price_multiplier: Positive | None = None
+    """service_tier: the tier's token prices over the standard realtime prices (1.75, 0.5)."""
+    latencies: list[Literal["interactive", "standard", "batch"]] | None = None
+    """service_tier: workload latencies that may use the tier (default: flex standard and
+    batch; priority interactive and standard, used only by workloads that need priority)."""
+    source: str | None = None
+    """Where the figures come from (a quote and its date, a price page), or `assumption: ...`."""
+
+
 OptionKind = Literal["api", "api_batch", "self_hosted", "fine_tuned"]
 Procurement = Literal["owned", "reserved_1y", "reserved_3y", "on_demand"]
 
@@ -594,6 +662,9 @@ class Scenario(Spec):
     """Assets already owned or signed, for re-planning."""
     constraints: Constraints = Constraints()
     """Policy caps."""
+    tariffs: list[Tariff] = Field(default_factory=list)
+    """Vendor offers besides list prices: two-part tariffs, commitments, provisioned units,
+    service tiers (`tco catalog tariffs` lists the shipped ones)."""
     strategies: list[Strategy] = Field(default_factory=list)
     """Extra strategies to compare, besides the four built in."""
     solver: SolverSettings = SolverSettings()

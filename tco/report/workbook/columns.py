@@ -28,6 +28,11 @@ CATEGORY_LABELS = {
     "fine_tuning": "Fine-tuning",
     "levers": "Levers (caches, prompts)",
     "error": "Expected errors",
+    "tariff_fee": "Tariff fees",
+    "tariff_units": "Provisioned units",
+    "tariff_discount": "Tariff discounts",
+    "tariff_shortfall": "Commitment shortfall",
+    "tariff_after_horizon": "Tariffs after horizon",
 }
 
 PLAN_COLUMNS = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tco.model.terms import CATEGORIES
 from tco.report.workbook import levers
+from tco.report.workbook import tariffs as tariff_sheet
 from tco.report.workbook.charts import category_chart
 from tco.report.workbook.columns import (
     ASSUMPTIONS as A,
@@ -98,6 +99,7 @@ def write(ctx: Context) -> None:
         pc = PERIOD_COL0 + t  # fine-tune detail uses the same period columns as Assumptions
         f["fine_tuning"] = (f"=SUM({local(ft_first, pc, True)}:{local(ft_last, pc, True)})"
                             if ft_last >= ft_first else "=0")
+        f.update(tariff_sheet.cost_formulas(ctx, tt))
         for k in CATEGORIES:
             g.f(r, COSTS_COL[k], f[k], USD)
         g.f(r, total_c, f"=SUM({local(r, 4)}:{local(r, 3 + len(CATEGORIES))})", USD)

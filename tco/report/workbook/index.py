@@ -26,14 +26,15 @@ from tco.report.workbook import (
     signoff,
     strategies,
     summary,
+    tariffs,
     unit_economics,
 )
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import Grid, Styles
 from tco.run import RunResult
 
-SHEETS = ("Summary", "Sign-off", "Assumptions", "Levers", "Plan", "Capacity", "Costs", "Budget",
-          "Strategies", "Unit economics", "Method")
+SHEETS = ("Summary", "Sign-off", "Assumptions", "Levers", "Plan", "Capacity", "Tariffs",
+          "Costs", "Budget", "Strategies", "Unit economics", "Method")
 """Tab order."""
 
 
@@ -68,6 +69,7 @@ def build_workbook(run: RunResult, solved_on: str | None = None) -> Workbook:
     plan.write(ctx)
     levers.write_costs(ctx)
     capacity.write(ctx)
+    tariffs.write(ctx)
     costs.write(ctx)
     unit_economics.write(ctx)
     budget.write(ctx)
