@@ -59,12 +59,13 @@ def write(ctx: Context) -> None:
         g.put(rr, 2, k.kind)
         g.put(rr, 3, k.provider)
         g.put(rr, 4, k.api)
-        g.put(rr, 5, k.term_hours, NUMBER, is_input=True)
+        src = f"tariff {name}: {k.source}"
+        g.put(rr, 5, k.term_hours, NUMBER, is_input=True, source=src)
         g.f(rr, 6, f"=IF(E{rr}<=hours_per_period,1,ROUNDUP(E{rr}/hours_per_period,0))", COUNT)
-        g.put(rr, 7, k.fee_usd_per_month, USD, is_input=True)
-        g.put(rr, 8, k.discount, SHARE, is_input=True)
-        g.put(rr, 9, k.commit_usd_per_month, USD, is_input=True)
-        g.put(rr, 10, k.usd_per_unit_term, USD, is_input=True)
+        g.put(rr, 7, k.fee_usd_per_month, USD, is_input=True, source=src)
+        g.put(rr, 8, k.discount, SHARE, is_input=True, source=src)
+        g.put(rr, 9, k.commit_usd_per_month, USD, is_input=True, source=src)
+        g.put(rr, 10, k.usd_per_unit_term, USD, is_input=True, source=src)
         pay = {"two_part": f"=G{rr}*months_per_period", "commit": f"=I{rr}*months_per_period",
                "provisioned": f"=J{rr}*hours_per_period/E{rr}"}[k.kind]
         g.f(rr, 11, pay, USD)
@@ -79,8 +80,9 @@ def write(ctx: Context) -> None:
         for name in names:
             for above, disc in tariffs[name].tiers:
                 g.put(r, 1, name)
-                g.put(r, 2, above, USD, is_input=True)
-                g.put(r, 3, disc, SHARE, is_input=True)
+                src = f"tariff {name}: {tariffs[name].source}"
+                g.put(r, 2, above, USD, is_input=True, source=src)
+                g.put(r, 3, disc, SHARE, is_input=True, source=src)
                 tier_rows.setdefault(name, []).append(r)
                 r += 1
         r += 1
@@ -102,11 +104,11 @@ def write(ctx: Context) -> None:
         t = int(row.t)
         g.put(rr, 1, row.tariff)
         g.put(rr, 2, row.period)
-        g.put(rr, 3, t, COUNT)
-        g.put(rr, 4, int(bool(row.taken)), COUNT)
+        g.put(rr, 3, t, COUNT, role="label")
+        g.put(rr, 4, int(bool(row.taken)), COUNT, role="solved")
         g.put(rr, 5, None if row.units is None or row.units != row.units else int(row.units),
-              COUNT)
-        g.put(rr, 6, int(row.started), COUNT)
+              COUNT, role="solved")
+        g.put(rr, 6, int(row.started), COUNT, role="solved")
         spend = "+".join(f"SUMIFS({plan_cost},{plan_t},{t},{plan_api},\"{a}\")"
                          for a in api_ids.get(k.provider, [])) or "0"
         served_here = [rows_of[(n, t)] for n in provisioned
@@ -118,7 +120,7 @@ def write(ctx: Context) -> None:
         if k.kind == "provisioned":
             std = f"SUMIFS({plan_cost},{plan_t},{t},{plan_opt},\"api:{k.api}\")"
             share = _served_share(ctx, row, k)
-            g.put(rr, 8, share, SHARE)
+            g.put(rr, 8, share, SHARE, role="solved")
             g.f(rr, 9, f"={local(rr, 8)}*{std}", USD)
             g.f(rr, 11, f"={local(rr, 5)}*{ref(SHEET, tr, 10)}*hours_per_period"
                         f"/{ref(SHEET, tr, 5)}", USD)
@@ -128,7 +130,7 @@ def write(ctx: Context) -> None:
             g.f(rr, 10, f"={taken}*{ref(SHEET, tr, 7)}*months_per_period", USD)
             d = ref(SHEET, tr, 8)
             if k.kind == "two_part" and k.prices:
-                g.put(rr, 12, float(row.discount_usd), USD)
+                g.put(rr, 12, float(row.discount_usd), USD, role="solved")
             elif k.kind == "two_part" and k.tiers:
                 g.f(rr, 12, f"={taken}*({_tiered(S, d, tier_rows[row.tariff])})", USD)
             else:
