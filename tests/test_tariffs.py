@@ -336,3 +336,14 @@ def test_reports_show_the_tariffs(tmp_path):
     # Without tariffs the section is absent.
     assert 'id="tariffs"' not in render_html(run_of(scenario(
         workloads=[workload()], apis=[api("a/x", 2.0, 8.0)])))
+
+
+def test_replanner_rebuilds_a_model_with_tariffs_at_other_scales():
+    # Fees and break-evens do not scale with demand: at 0.8x the two-part tariff of
+    # test_two_part_break_even_volume no longer pays, so the NPV is 4 x 6,720, not 0.8 x 32,880.
+    from tco.model import Replanner
+
+    s = scenario(workloads=[workload()], apis=[api("a/x", 2.0, 8.0)], tariffs=[TWO_PART])
+    rp = Replanner.for_scenario(s, resolve_plain(s))
+    assert rp.npv_at(0.8) == pytest.approx(4 * 6_720)
+    assert rp.npv_at(1.0) == pytest.approx(4 * 8_220)

@@ -88,7 +88,30 @@ class Replanner:
         """Build the plan's model once (the stages of `tco.pipeline.plan`) and hand it over."""
         data = model_data_for(scenario, resolved, strategy)
         built = build_model(data)
-        return cls(built, scenario.solver)
+        rp = cls(built, scenario.solver)
+        rp.source = (scenario, resolved, strategy)
+        return rp
+
+    def _rebuilt(self, scale: float) -> float | None:
+        """A model with tariffs is built anew at each scale: fees, tier starts, commitments and
+        unit minimums do not scale with demand, so rescaling coefficients would be wrong."""
+        from tco.analysis.points import scaled
+        from tco.errors import InfeasibleError
+        from tco.model.solve import solve
+
+        if getattr(self, "source", None) is None:
+            raise ValueError("a model with tariffs re-solves at other scales only when made "
+                             "by Replanner.for_scenario")
+        scenario, resolved, strategy = self.source
+        try:
+            data = model_data_for(scaled(scenario, scale), resolved, strategy)
+        except InfeasibleError:
+            return None
+        t = time.perf_counter()
+        result = solve(build_model(data), self.settings)
+        self.last_run_seconds = time.perf_counter() - t
+        return float(result.objective) if result.has_plan and result.objective is not None \
+            else None
 
     def set_scale(self, k: float) -> None:
         """Update the live model to demand times k."""
@@ -121,6 +144,8 @@ class Replanner:
 
     def npv_at(self, scale: float) -> float | None:
         """The optimal NPV with every workload's demand times `scale`; None without a plan."""
+        if self.built.tariffs and scale != 1.0:
+            return self._rebuilt(scale)
         self.set_scale(scale)
         t = time.perf_counter()
         out = run_highs(self.hm, self.settings)
