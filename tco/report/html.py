@@ -17,7 +17,6 @@ they are.
 
 from __future__ import annotations
 
-import json
 import math
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +25,8 @@ import jinja2
 import pandas as pd
 
 from tco.report.atomic import write_text_atomic
+from tco.report.figures import figure as _figure
+from tco.report.figures import layout as _layout
 from tco.report.headline import saving_vs_best_single
 from tco.report.limits import describe_limits
 from tco.report.risk import risk_context
@@ -59,7 +60,6 @@ FLEET_MODES = (("owned", "owned"), ("existing_owned", "owned (existing)"),
                ("existing_reserved", "reserved (existing)"), ("on_demand", "on demand"))
 STRATEGY_LABELS = {"api_only": "APIs only", "api_batch_cache": "APIs with batch and caching",
                    "self_host_only": "self-hosting only", "hybrid": "hybrid (recommended)"}
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 
 
 def write_html(run: RunResult, path: str | Path) -> Path:
@@ -406,17 +406,6 @@ def _key_figures(run: RunResult) -> list[dict]:
 
 # ---------------------------------------------------------------- charts
 
-def _layout(**extra) -> dict:
-    layout = dict(template="plotly_white", font={"family": FONT, "size": 12},
-                  margin={"l": 70, "r": 20, "t": 30, "b": 50}, height=380,
-                  legend={"orientation": "h", "y": -0.18}, hovermode="closest")
-    layout.update(extra)
-    return layout
-
-
-def _figure(fig) -> dict:
-    """A plotly figure as plain JSON data (no NaN: it is not JSON)."""
-    return json.loads(fig.to_json())
 
 
 def _clean_list(values) -> list:
