@@ -23,8 +23,13 @@ import numpy as np
 from tco.scenario.schema import Scenario, Workload
 
 
-def _key(w: Workload, fine_tunes: tuple[str, ...], rules: tuple = ()) -> tuple:
+def _key(w: Workload, fine_tunes: tuple[str, ...], rules: tuple = (),
+         migration: float = 0.0) -> tuple:
     if w.prompt_variants or w.response_cache:
+        return ("unmerged", w.name)
+    if migration > 0:
+        # A move costs a fixed amount per workload, not in proportion to requests: merged
+        # workloads would pay it once for all. Such workloads are kept apart.
         return ("unmerged", w.name)
     spec = w.model_dump(exclude={"name", "requests_per_month", "prompt_variants",
                                  "response_cache"})
@@ -63,7 +68,9 @@ def merge_identical(scenario: Scenario,
             fts[name].append("cascade:" + c.name)
     groups: dict[tuple, list[int]] = {}
     for i, w in enumerate(scenario.workloads):
-        key = _key(w, tuple(sorted(fts[w.name])), _strategy_rules(scenario, w.name))
+        migration = (w.migration_cost_usd if w.migration_cost_usd is not None
+                     else scenario.switching.migration_cost_usd)
+        key = _key(w, tuple(sorted(fts[w.name])), _strategy_rules(scenario, w.name), migration)
         if w.name in keep_apart:
             key = ("apart", w.name)
         groups.setdefault(key, []).append(i)

@@ -8,6 +8,11 @@ the model's context window holds the request (input + output tokens). Kinds:
 - `self_hosted`: an open model on a GPU type. Interactive workloads use the model's interactive
   operating point; standard and batch workloads its batch (saturated) point.
 - Each of these with a fine-tune where one applies (`fine_tune` column set).
+- Service tiers a provider sells (scenario `tariffs` of kind service_tier): `flex:` lanes at the
+  flex multiplier of the realtime prices for the latencies the tier allows; a workload that
+  `needs_priority` is served through an API only at the provider's priority tier (`priority:`
+  lanes at the priority multiplier), and not by providers without one. Column `tier`:
+  standard, priority or flex.
 
 Unit costs per period at a share of 1 (the whole workload), undiscounted:
 
@@ -54,7 +59,8 @@ class Options:
 
     table: pd.DataFrame
     """Columns: workload (index), workload_name, option (label), kind, fine_tune, api, provider,
-    model, gpu, point, deployment (index into `deployments`, -1 for APIs), quality,
+    model, gpu, point, deployment (index into `deployments`, -1 for APIs), tier (standard,
+    priority, flex; None for self-hosted), quality,
     input_tokens (after any fine-tune reduction), p_input, p_cached, p_output, p_cache_write
     (USD per 1M, before trend), price_trend."""
     api_cost: np.ndarray
@@ -121,16 +127,20 @@ def enumerate_options(
         opts = levers.fold_variants(opts, scenario, ext, origin, variant, ext_demand)
         opts = levers.cache_options(opts, scenario, demand)
         opts = levers.with_lever_columns(opts)
+        quoted = frozenset(t.provider for t in getattr(resolved, "tariffs", ())
+                           if t.kind != "service_tier")
         return prune_dominated(opts, provider_cap=scenario.constraints.max_share_per_provider,
-                               with_errors=objective_of(scenario)[0] != "cash")
+                               with_errors=objective_of(scenario)[0] != "cash", exempt=quoted)
 
 
 class _Block:
     """Kept rows of one candidate (API mode or model on a GPU) for a set of workloads."""
 
-    def __init__(self):
+    def __init__(self, service_tiers: dict | None = None):
         self.parts: list[dict] = []
         self.rejected: list[tuple[int, int, int, str]] = []
+        self.service_tiers = service_tiers or {}
+        """(provider, tier) -> the resolved service_tier tariff."""
 
 
 def _enumerate(scenario, resolved, periods, demand, strategy) -> Options:
@@ -150,7 +160,8 @@ def _enumerate(scenario, resolved, periods, demand, strategy) -> Options:
     cached_share, peak = demand.cached_share, demand.peak_to_average
     req = demand.requests
     years = periods.years_from_start
-    acc = _Block()
+    acc = _Block({(t.provider, t.tier): t for t in getattr(resolved, "tariffs", ())
+                  if t.kind == "service_tier"})
     rules = _Rules.of(ws, strategy)
 
     variants: list[tuple[FineTune | None, np.ndarray, int]] = [(None, np.arange(W), 0)]
@@ -158,7 +169,7 @@ def _enumerate(scenario, resolved, periods, demand, strategy) -> Options:
         idx = np.array([index_of[n] for n in ft.workloads if n in index_of], dtype=np.int64)
         variants.append((ft, idx, 1 + fi))
     n_api = len(resolved.apis)
-    model_rank, r = [], 2 * n_api
+    model_rank, r = [], 3 * n_api
     for model in resolved.models:
         model_rank.append(r)
         r += len(model.serving)
@@ -167,7 +178,7 @@ def _enumerate(scenario, resolved, periods, demand, strategy) -> Options:
         for ai, api in enumerate(resolved.apis):
             if ft is not None and ft.base != api.id:
                 continue
-            _api_block(acc, widx, vrank, 2 * ai, api, ft, strategy, caching, ws, task, latency,
+            _api_block(acc, widx, vrank, 3 * ai, api, ft, strategy, caching, ws, task, latency,
                        min_q, err, inp0, outp, cached_share, req, years, rules)
         for mi, model in enumerate(resolved.models):
             if ft is not None and ft.base != model.name:
@@ -183,6 +194,20 @@ def _enumerate(scenario, resolved, periods, demand, strategy) -> Options:
     return Options(table=table, api_cost=arrays["api_cost"], error_cost=arrays["error"],
                    work=arrays["work"], tokens=arrays["tokens"], deployments=deployments,
                    rejected=rejected, candidates=len(table), usable=usable)
+
+
+def _times(prices, multiplier: float):
+    """Token prices times a service tier's multiplier (None stays None: not sold)."""
+    if prices is None or multiplier == 1.0:
+        return prices
+    from dataclasses import replace
+
+    return replace(prices, input=prices.input * multiplier,
+                   cached_input=prices.cached_input * multiplier,
+                   output=prices.output * multiplier,
+                   cache_write=None if prices.cache_write is None
+                   else prices.cache_write * multiplier,
+                   source=f"{prices.source}; service tier x{multiplier:g}")
 
 
 def _write_share(ws, widx) -> np.ndarray:
@@ -273,17 +298,45 @@ def _checks(acc, widx, vrank, crank, label, ws, task, min_q, q, total, window):
 
 def _api_block(acc, widx, vrank, crank0, api: ResolvedApi, ft, strategy, caching, ws, task,
                latency, min_q, err, inp0, outp, cached_share, req, years, rules) -> None:
+    prio = np.array([ws[w].needs_priority for w in widx.tolist()], dtype=bool)
+    priority = acc.service_tiers.get((api.provider, "priority"))
+    flex = acc.service_tiers.get((api.provider, "flex"))
     if ft is not None:
-        modes = [("fine_tuned", widx)]
+        modes = [("fine_tuned", widx[~prio], "standard", 0), ("fine_tuned", widx[prio],
+                                                                "priority", 0)]
     else:
-        modes = [("realtime", widx), ("batch", widx[latency[widx] == "batch"])]
-    for mi, (mode, sub) in enumerate(modes):
+        flexible = np.isin(latency[widx], list(flex.latencies)) if flex else np.zeros(
+            len(widx), dtype=bool)
+        modes = [("realtime", widx[~prio], "standard", 0), ("realtime", widx[prio], "priority", 0),
+                 ("batch", widx[(latency[widx] == "batch") & ~prio], "standard", 1),
+                 ("flex", widx[flexible & ~prio], "flex", 2)]
+    for mode, sub, tier, mi in modes:
         if not len(sub):
             continue
         crank = crank0 + mi
         kind = "api_batch" if mode == "batch" else "api"
         prefix = "ft:" + ft.name + "@" if ft else ("batch:" if mode == "batch" else "api:")
+        if tier != "standard":
+            prefix = tier + ":" + (prefix if ft else "")
         label = prefix + api.id
+        multiplier = 1.0
+        if tier == "priority":
+            allowed = priority is not None and np.isin(latency[sub], list(priority.latencies))
+            if priority is None:
+                _reject(acc, sub, vrank, crank, label, "the workload needs priority processing "
+                                                       f"and {api.provider} sells no priority "
+                                                       "tier (tariffs: kind service_tier)")
+                continue
+            if not allowed.all():
+                _reject(acc, sub[~allowed], vrank, crank, label,
+                        f"the {api.provider} priority tier serves only "
+                        f"{', '.join(priority.latencies)} latency")
+                sub = sub[allowed]
+                if not len(sub):
+                    continue
+            multiplier = priority.price_multiplier
+        elif tier == "flex":
+            multiplier = flex.price_multiplier
         free = ~rules.exempt[sub]
         why = None
         if not _kind_allowed(strategy, kind, ft):
@@ -306,7 +359,8 @@ def _api_block(acc, widx, vrank, crank0, api: ResolvedApi, ft, strategy, caching
             continue
         red = ft.input_token_reduction if ft else 0.0
         input_tokens = inp0[sub] * (1.0 - red)
-        prices = [api.prices(x, mode) for x in input_tokens.tolist()]
+        prices = [_times(api.prices(x, "realtime" if mode == "flex" else mode), multiplier)
+                  for x in input_tokens.tolist()]
         has = np.array([p is not None for p in prices], dtype=bool)
         if not has.all():
             what = "fine-tuning" if mode == "fine_tuned" else "batch API"
@@ -340,7 +394,7 @@ def _api_block(acc, widx, vrank, crank0, api: ResolvedApi, ft, strategy, caching
             w=sub, vrank=vrank, crank=crank, option=[label] * n, kind=[kind] * n,
             fine_tune=[ft.name if ft else None] * n, api=[api.id] * n,
             provider=[api.provider] * n, model=[None] * n, gpu=[None] * n, point=[None] * n,
-            dep_key=None, quality=q, input_tokens=input_tokens, p_input=p_in,
+            tier=[tier] * n, dep_key=None, quality=q, input_tokens=input_tokens, p_input=p_in,
             p_cached=p_cached, p_output=p_out, p_cache_write=p_write,
             price_trend=np.full(n, api.price_trend_per_year),
             api_cost=r * per_request[:, None] * trend[None, :],
@@ -393,7 +447,7 @@ def _self_block(acc, widx, vrank, crank0, model: ResolvedModel, ft, strategy, ws
         acc.parts.append(dict(
             w=sub, vrank=vrank, crank=crank, option=labels[keep].tolist(),
             kind=["self_hosted"] * n, fine_tune=[ft.name if ft else None] * n, api=[None] * n,
-            provider=[None] * n, model=[served] * n, gpu=[gpu] * n, point=points,
+            provider=[None] * n, model=[served] * n, gpu=[gpu] * n, point=points, tier=[None] * n,
             dep_key=(served, model.name, gpu, serving.gpus_per_replica,
                      ft.name if ft else None),
             quality=q, input_tokens=it, p_input=np.zeros(n), p_cached=np.zeros(n),
@@ -407,7 +461,7 @@ def _assemble(acc: _Block, ws, latency, n_t: int):
     """Rows of every block in (workload, variant, candidate) order; deployments numbered in
     order of first use."""
     parts = acc.parts
-    obj_cols = ["option", "kind", "fine_tune", "api", "provider", "model", "gpu", "point"]
+    obj_cols = ["option", "kind", "fine_tune", "api", "provider", "model", "gpu", "point", "tier"]
     num_cols = ["quality", "input_tokens", "p_input", "p_cached", "p_output", "p_cache_write",
                 "price_trend"]
     mat_cols = ["api_cost", "error", "work", "tokens"]
@@ -452,7 +506,7 @@ def _assemble(acc: _Block, ws, latency, n_t: int):
 
 
 _COLUMNS = ["workload", "workload_name", "option", "kind", "fine_tune", "api", "provider",
-            "model", "gpu", "point", "deployment", "quality", "input_tokens", "p_input",
+            "model", "gpu", "point", "deployment", "tier", "quality", "input_tokens", "p_input",
             "p_cached", "p_output", "p_cache_write", "price_trend"]
 _DEPLOY_COLUMNS = ["served", "base_model", "gpu", "point", "gpus_per_replica",
                    "needs_min_replicas", "fine_tune"]
@@ -465,11 +519,14 @@ def _quality_reason(quality: float | None, w: Workload) -> str:
 
 
 def prune_dominated(opts: Options, provider_cap: float | None,
-                    with_errors: bool = True) -> Options:
+                    with_errors: bool = True,
+                    exempt: frozenset[str] = frozenset()) -> Options:
     """Drop API options another API option of the same workload dominates in every period.
 
     Two options are comparable only when interchangeable under every coupling constraint:
     the same fine-tune (or none), and the same provider when a provider share cap applies.
+    Options of `exempt` providers (those with price plans or provisioned units, whose prices
+    the plan decides) are neither pruned nor used to prune.
     Ties keep the first option in scenario order, so the result is deterministic. Costs are
     what the plan minimises: API spend, plus expected error cost unless the objective is cash.
     """
@@ -477,7 +534,8 @@ def prune_dominated(opts: Options, provider_cap: float | None,
     if t.empty:
         return opts
     cost = opts.api_cost + opts.error_cost if with_errors else opts.api_cost
-    is_api = t["kind"].isin(["api", "api_batch"]).to_numpy()
+    is_api = t["kind"].isin(["api", "api_batch"]).to_numpy() & ~t["provider"].isin(
+        list(exempt)).to_numpy()
     group_provider = t["provider"] if provider_cap is not None else pd.Series("", index=t.index)
     # Rows of another prompt variant or with a cache are gated by other adoption decisions
     # (tco.model.levers), so they are interchangeable only among themselves.

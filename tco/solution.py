@@ -13,6 +13,8 @@ Tables (columns in docs/results.md):
 - unit_costs: per workload, levelised USD per 1M tokens and per 1k requests.
 - marginal: per workload and period, the marginal cost of one more request.
 - levers: per workload, lever (prompt variant or response cache) and period: in use, its cost.
+- moves: each destination (API, or served model and GPU type) that starts serving a workload,
+  with the migration cost paid (tco.model.switching).
 
 Unit costs are levelised: the NPV of the costs a workload causes over the NPV of its tokens.
 API and error costs belong to the workload that incurs them; each period's GPU, power and
@@ -28,12 +30,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from tco.model import tariffs
 from tco.model.build import Built
 from tco.model.data import TERM_KEY, whole_periods
+from tco.model.escalation import factor, running_usd
 from tco.model.solve import SolveResult
 from tco.model.terms import CATEGORIES, NOT_CASH
 from tco.objective import objective_of
 
+TARIFF_CATEGORIES = ("tariff_fee", "tariff_units", "tariff_discount", "tariff_shortfall",
+                     "tariff_after_horizon")
+"""Attributed to workloads by their list spend with the providers that have tariffs."""
 SHARED = ("gpu_on_demand", "gpu_reserved", "gpu_reserved_after_horizon", "gpu_capex",
           "gpu_residual", "power_facility", "staff")
 
@@ -101,6 +108,10 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"], tables["levers"])
     tables["marginal"] = _marginal(data, duals, labels)
     tables["fine_tunes"] = _fine_tunes(built)
+    tables["moves"] = moves(data, x, labels)
+    tables["tariffs"] = tariffs.plan_table(built, x, labels)
+    tables["tariff_providers"] = tariffs.provider_table(data, x, tables["tariffs"], labels)
+    tables["tariff_breakeven"] = tariffs.breakeven_table(data, x)
     npv = float(costs["npv_usd"].sum())
     objective, why = objective_of(data.scenario)
     return Solution(result=result, npv_usd=npv, periods=labels, tables=tables, data=data, x=x,
@@ -138,10 +149,49 @@ def expand(merged: Solution, data, groups: list[list[int]]) -> Solution:
         marginal = marginal.sort_values(["workload", "t"], key=lambda c: c.map(order)
                                         if c.name == "workload" else c, ignore_index=True)
     tables["marginal"] = marginal
+    tables["moves"] = moves(data, x, labels)
     meta = {**merged.meta, "workloads": len(data.scenario.workloads),
             "workloads_merged": len(groups)}
     return Solution(result=merged.result, npv_usd=merged.npv_usd, periods=labels, tables=tables,
                     meta=meta, data=data, x=x)
+
+
+def moves(data, x: np.ndarray, labels) -> pd.DataFrame:
+    """Per workload and period: each destination that starts serving it (its share from zero,
+    or from before the horizon, to above zero) and the migration cost paid
+    (tco.model.switching); `from` is empty in the first period."""
+    from tco.model.switching import destination, migration_cost
+
+    cols = ["workload", "period", "t", "to", "from", "share", "migration_cost_usd"]
+    t_ = data.options.table
+    if t_.empty:
+        return pd.DataFrame(columns=cols)
+    dest = [destination(r) for r in t_[["api", "model", "gpu", "fine_tune"]]
+            .to_dict("records")]
+    share: dict[tuple[int, tuple], np.ndarray] = {}
+    for o, w in enumerate(t_["workload"].to_numpy()):
+        key = (int(w), dest[o])
+        share[key] = share.get(key, np.zeros(data.T)) + x[o]
+    rows = []
+    # Half the model's smallest share of a destination in use: a share below is float noise.
+    eps = 5e-5
+    for w, spec in enumerate(data.scenario.workloads):
+        mine = {k: v for (ww, k), v in share.items() if ww == w}
+        cost = migration_cost(data.scenario, w)
+        for t in range(data.T):
+            before = sorted(k for k, v in mine.items() if t and v[t - 1] > eps)
+            for k in sorted(mine):
+                if mine[k][t] > eps and (t == 0 or mine[k][t - 1] <= eps):
+                    rows.append(dict(workload=spec.name, period=labels[t], t=t, to=_label(k),
+                                     **{"from": ", ".join(_label(j) for j in before)},
+                                     share=float(mine[k][t]), migration_cost_usd=cost))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _label(k: tuple) -> str:
+    name, gpu, ft = k
+    out = f"{name}@{gpu}" if gpu else name
+    return f"{out} ({ft})" if ft else out
 
 
 def _costs(built: Built, labels, df) -> pd.DataFrame:
@@ -278,7 +328,8 @@ def _staffing(built: Built, labels) -> pd.DataFrame:
         rows.append(dict(period=label, t=t, hosting=bool(round(_val(built.hosting[t]))),
                          engineers_employed=employed, engineers_hired=hired,
                          engineers_total=employed + hired,
-                         hired_cost_usd=hired * s.cost_usd_per_year / data.periods.per_year))
+                         hired_cost_usd=hired * s.cost_usd_per_year / data.periods.per_year
+                         * factor(data.scenario, "salaries", t, data.periods.per_year)))
     return pd.DataFrame(rows)
 
 
@@ -295,9 +346,8 @@ def committed_costs(data, labels) -> pd.DataFrame:
         life = whole_periods(o.life_years, data.periods.per_year)
         if g is not None and g.purchase is not None:
             p = g.purchase
-            run = p.power_kw * (p.facility_usd_per_kw_month * data.periods.months
-                                + p.electricity_usd_per_kwh * p.pue * H)
             for t in range(max(0, start), min(T, start + life)):
+                run = running_usd(s, p, t, data.periods)
                 usd[(t, "power_facility")] = usd.get((t, "power_facility"), 0.0) + run * o.count
         book = o.price_usd * data.residual_share(start, life) * o.count
         if book > 0:
@@ -314,7 +364,8 @@ def committed_costs(data, labels) -> pd.DataFrame:
     if s.existing.engineers:
         for t in range(T):
             usd[(t, "staff")] = (s.existing.engineers * s.staffing.cost_usd_per_year
-                                 / data.periods.per_year)
+                                 / data.periods.per_year
+                                 * factor(s, "salaries", t, data.periods.per_year))
     rows = [(labels[t], t, cat, v, float(df[t]), v * float(df[t]), True)
             for (t, cat), v in sorted(usd.items())]
     return pd.DataFrame(rows, columns=["period", "t", "category", "usd", "discount_factor",
@@ -380,6 +431,7 @@ def _unit_costs(data, x: np.ndarray, costs: pd.DataFrame, replicas: pd.DataFrame
         if basis.sum() > 0:
             attributed[:, t] += shared.iat[t] * basis / basis.sum()
     _attribute_fine_tunes(data, x, attributed, widx)
+    _attribute_tariffs(data, x, by, attributed, widx)
     index = {w.name: i for i, w in enumerate(data.scenario.workloads)}
     if levers is not None:
         for r in levers.itertuples(index=False):
@@ -403,6 +455,22 @@ def _unit_costs(data, x: np.ndarray, costs: pd.DataFrame, replicas: pd.DataFrame
                          requests=float(data.demand.requests[w].sum()),
                          tokens=float(tokens[w].sum())))
     return pd.DataFrame(rows)
+
+
+def _attribute_tariffs(data, x, by: pd.DataFrame, attributed, widx) -> None:
+    """Tariff fees, discounts, shortfalls and units shared among the workloads in proportion to
+    their list API spend with providers that have a tariff, per period."""
+    cats = [c for c in TARIFF_CATEGORIES if c in by.columns]
+    if not cats or not len(data.options.table):
+        return
+    quoted = {t.provider for t in data.tariffs}
+    sel = data.options.table["provider"].isin(quoted).to_numpy()
+    spend = np.zeros_like(attributed)
+    np.add.at(spend, widx[sel], data.options.api_cost[sel] * x[sel])
+    total = by[cats].sum(axis=1).reindex(range(data.T), fill_value=0.0)
+    for t in range(data.T):
+        if spend[:, t].sum() > 0:
+            attributed[:, t] += total.iat[t] * spend[:, t] / spend[:, t].sum()
 
 
 def _attribute_fine_tunes(data, x, attributed, widx) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 
+from tco.catalog.tariffs import resolve_tariffs
 from tco.catalog.types import (
     OperatingPoint,
     PriceTier,
@@ -87,8 +88,10 @@ def resolve_plain(s: Scenario) -> Resolved:
                 OperatingPoint(sv.batch.prefill_tokens_per_s, sv.batch.decode_tokens_per_s))
         models.append(ResolvedModel(m.name, dict(m.quality), m.context_window_tokens or 128000,
                                     serving))
+    tariffs, problems = resolve_tariffs(s)
+    assert not problems, problems
     return Resolved(tuple(apis), tuple(models), tuple(gpus),
-                    {"source": "test", "version": "-", "date": "-"})
+                    {"source": "test", "version": "-", "date": "-"}, tariffs)
 
 
 def api(id: str, inp: float, out: float, cached: float | None = None, quality: float = 80,

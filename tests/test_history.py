@@ -80,3 +80,12 @@ def test_unknown_run_and_missing_history_are_clear(two_runs, tmp_path):
     r = subprocess.run([sys.executable, "-m", "tco", "history", "--history", str(two_runs)],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and "2 runs" in r.stdout
+
+
+def test_no_history_records_nothing(tmp_path):
+    history = tmp_path / "h.duckdb"
+    r = subprocess.run([sys.executable, "-m", "tco", "run", str(STARTUP), "--out",
+                        str(tmp_path / "out"), "--no-analysis", "--no-history", "--history",
+                        str(history)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "Recorded as run" not in r.stdout and not history.exists()

@@ -146,3 +146,22 @@ def test_bad_actuals_are_located(tmp_path):
     assert msgs[0].startswith(f"{bad}:2: month: '2027-13' is not a month")
     assert msgs[1].startswith(f"{bad}:3: requests: '-1'")
     assert msgs[2].startswith(f"{bad}:4: category: 'fuel'")
+
+
+def test_actuals_beyond_the_plan_are_said_not_dropped(stored, tmp_path):
+    """A workload the plan does not know shows in the variance and in the roll's notes; actuals
+    with no complete plan period are refused, located at the file."""
+    _, run = stored
+    extra = tmp_path / "a.csv"
+    extra.write_text((HERE / "actuals.csv").read_text()
+                     + "".join(f"2027-0{m},new-bot,500,,,,,\n" for m in (1, 2, 3)))
+    a = read_actuals(extra)
+    v = variance(run.scenario, _tables(run), run.results["periods"], a)
+    row = v[v["item"] == "new-bot"].iloc[0]
+    assert (row.actual, row.note) == (1500, "not in the plan") and pd.isna(row.plan)
+    rolled = roll_scenario(run.scenario, _tables(run), run.assets, run.results["periods"], a)
+    assert any("new-bot" in n and "not in the plan" in n for n in rolled.notes)
+    partial = tmp_path / "p.csv"
+    partial.write_text("month,workload,requests\n2027-01,chat,5\n2027-02,chat,5\n")
+    with pytest.raises(ScenarioError, match=r"p.csv: month: no complete plan period.*2027-03"):
+        variance(run.scenario, _tables(run), run.results["periods"], read_actuals(partial))

@@ -48,6 +48,8 @@ def test_comparison_figures_by_hand():
     assert t.at["self_host_only", "savings_vs_best_single_pct"] == pytest.approx(
         -100_720 / 16_800 * 100)
     assert t.attrs["best_single"] in ("api_only", "api_batch_cache")
+    # The ranking holds to the plan's gap (every solve here is exact, so no larger one).
+    assert t.attrs["mip_rel_gap"] == s.solver.mip_rel_gap
 
 
 def test_api_only_pays_full_price_for_cached_input():

@@ -31,12 +31,15 @@ def rich_scenario(**over):
         m["serving"][gname] = {"gpus_per_replica": 1, "interactive": point, "batch": point}
     sections = dict(
         horizon={"start": "2027Q1", "periods": 6, "period": "quarter"},
-        finance={"discount_rate": 0.1},
+        # Escalation and contingency set so the workbook's formulas are checked against the
+        # engine with them (tests/test_workbook_libreoffice.py).
+        finance={"discount_rate": 0.1, "contingency_share": 0.1,
+                 "escalation_per_year": {"salaries": 0.05, "power": 0.03, "facility": 0.02}},
         workloads=[
             workload("chat", rpm=2e7, inp=1500, out=300, growth_per_year=0.6,
                      cached_input_share=0.5, peak_to_average=1.5, error_cost_usd=0.001,
-                     min_quality=80),
-            workload("batch-sum", rpm=1e6, inp=3000, out=200, latency="batch",
+                     min_quality=80, cache_reuse=4, cost_centre="support"),
+            workload("batch-sum", rpm=1e6, inp=3000, out=200, latency="batch", cost_centre="ops",
                      cached_input_share=0.3, min_quality=88, cache_reuse=8),
             workload(INJECT, rpm=2e5, inp=800, out=150, cached_input_share=0.4,
                      min_quality=88, error_cost_usd=0.002),
@@ -56,6 +59,7 @@ def rich_scenario(**over):
               {"name": "g_res", "reserved_usd_per_hour": {"1y": 2.5, "3y": 1.0}, "max_gpus": 2},
               {"name": "g_od", "on_demand_usd_per_hour": 4.0}],
         staffing={"platform_engineers": 1, "cost_usd_per_year": 200000, "gpus_per_engineer": 8},
+        switching={"migration_cost_usd": 20},
         fine_tunes=[{"name": "ft-small", "base": "prov/small", "workloads": ["ft-work"],
                      "training_cost_usd": 2000, "retrain_every_periods": 4,
                      "quality_uplift": {"chat": 20}, "input_token_reduction": 0.5}],
@@ -65,6 +69,36 @@ def rich_scenario(**over):
                                     "usd_per_hour": 2.0}],
                   "engineers": 1},
     )
+    sections.update(over)
+    return scenario(**sections)
+
+
+def tariffed_scenario(**over):
+    """API tariffs: provisioned units, a tiered two-part tariff, a commitment with a
+    shortfall, a flex tier, cache writes, conservative end of horizon."""
+    big = api("a/big", 3.0, 12.0, cached=0.3, quality=90, batch_discount=0.5)
+    big["price"]["cache_write_usd_per_mtok"] = 3.75
+    sections = dict(
+        finance={"discount_rate": 0.08, "end_of_horizon": "conservative"},
+        workloads=[workload("chat", rpm=2e6, inp=1500, out=300, peak_to_average=2.0,
+                            cached_input_share=0.5, cache_reuse=10, min_quality=88),
+                   workload("docs", rpm=1e6, inp=3000, out=200, latency="standard",
+                            min_quality=80),
+                   workload("nightly", rpm=[2e5, 5e5, 1e6, 2e6], inp=2000, out=500,
+                            latency="batch", min_quality=80)],
+        apis=[big, api("b/small", 0.5, 2.0, quality=85)],
+        tariffs=[
+            {"name": "a-ptu", "kind": "provisioned", "provider": "a", "api": "a/big",
+             "term": "1y", "usd_per_unit_term": 8_000, "min_units": 5, "unit_step": 5,
+             "max_units": 5, "input_tokens_per_minute_per_unit": 20_000,
+             "output_token_weight": 4},
+            {"name": "a-tiers", "kind": "two_part", "provider": "a", "fee_usd_per_month": 200,
+             "discount": 0.05, "tiers": [{"above_usd_per_month": 5_000, "discount": 0.15},
+                                         {"above_usd_per_month": 10_000, "discount": 0.3}]},
+            {"name": "b-commit", "kind": "commit", "provider": "b", "commit_usd_per_month": 2_700,
+             "discount": 0.2, "term": "6m"},
+            {"name": "b-flex", "kind": "service_tier", "provider": "b", "tier": "flex",
+             "price_multiplier": 0.6}])
     sections.update(over)
     return scenario(**sections)
 
@@ -159,10 +193,12 @@ def conservative_scenario():
 def test_every_cost_category_is_exercised(rich):
     # The rich scenario is only useful if each category the formulas restate is non-zero;
     # reservations after the horizon are charged only under the conservative rule, levers in
-    # levers_scenario (test_levers_scenario_uses_every_lever).
+    # levers_scenario (test_levers_scenario_uses_every_lever), tariffs in tariffed_scenario
+    # (test_workbook_libreoffice).
     totals = rich.solution.tables["costs"].groupby("category").usd.sum()
     assert all(abs(totals[c]) > 0 for c in CATEGORIES
-               if c not in ("gpu_reserved_after_horizon", "levers")), totals
+               if c not in ("gpu_reserved_after_horizon", "levers")
+               and not c.startswith("tariff_")), totals
     assert totals["gpu_reserved_after_horizon"] == 0
     assert rich.solution.tables["committed"].usd.abs().sum() > 0
 

@@ -22,6 +22,7 @@ from test_workbook import (
     named_cell,
     rich_scenario,
     run_of,
+    tariffed_scenario,
 )
 
 from tco.model.terms import CATEGORIES
@@ -71,6 +72,11 @@ def recalculated(tmp_path_factory):
     committed = conservative.solution.tables["committed"].groupby("category").usd.sum()
     assert cats["gpu_reserved_after_horizon"] > 0 and cats["gpu_residual"] == 0
     assert committed["gpu_reserved_after_horizon"] > 0
+    tariffed = run_of(tariffed_scenario())
+    cats = tariffed.solution.tables["costs"].groupby("category").usd.sum()
+    # Every tariff cost line is exercised: a fee, units, discounts and a shortfall.
+    assert cats["tariff_fee"] > 0 and cats["tariff_units"] > 0
+    assert cats["tariff_discount"] < 0 and cats["tariff_shortfall"] > 0
     # Strategy figures as tco.analysis gives them; the Summary's savings refer to them.
     mono.strategies = pd.DataFrame({
         "strategy": ["api_only", "api_batch_cache", "hybrid"], "status": ["ok"] * 3,
@@ -84,6 +90,7 @@ def recalculated(tmp_path_factory):
     write_workbook(mono, src / "monthly.xlsx")
     write_workbook(conservative, src / "conservative.xlsx")
     write_workbook(lev, src / "levers.xlsx")
+    write_workbook(tariffed, src / "tariffed.xlsx")
     # The reviewer's edit: one API output price, nothing else, on a copy of the rich workbook.
     shutil.copy(src / "rich.xlsx", src / "edited.xlsx")
     wb = load_workbook(src / "edited.xlsx")
@@ -98,11 +105,12 @@ def recalculated(tmp_path_factory):
     qcell.value = qcell.value - 10
     wb.save(src / "stale.xlsx")
     out = recalculate([src / "rich.xlsx", src / "monthly.xlsx", src / "edited.xlsx",
-                       src / "stale.xlsx", src / "conservative.xlsx", src / "levers.xlsx"],
+                       src / "stale.xlsx", src / "conservative.xlsx", src / "levers.xlsx",
+                       src / "tariffed.xlsx"],
                       tmp_path_factory.mktemp("recalculated"))
     books = {p.stem: load_workbook(p, data_only=True) for p in out}
     return {"runs": {"rich": rich, "monthly": mono, "conservative": conservative,
-                     "levers": lev},
+                     "levers": lev, "tariffed": tariffed},
             "books": books,
             "formulas": load_workbook(out[0])}
 
@@ -116,7 +124,7 @@ def _costs_grid(wb, T):
             for t in range(T) for i, cat in enumerate(CATEGORIES)}
 
 
-@pytest.mark.parametrize("which", ["rich", "monthly", "conservative", "levers"])
+@pytest.mark.parametrize("which", ["rich", "monthly", "conservative", "levers", "tariffed"])
 def test_npv_and_period_category_totals_match_the_engine(recalculated, which):
     run, wb = recalculated["runs"][which], recalculated["books"][which]
     sol = run.solution
@@ -150,7 +158,7 @@ def test_committed_costs_by_category_match(recalculated, which):
         assert usd == pytest.approx(engine.get((t, c), 0.0), rel=REL, abs=1e-6), (t, c)
 
 
-@pytest.mark.parametrize("which", ["rich", "levers"])
+@pytest.mark.parametrize("which", ["rich", "levers", "tariffed"])
 def test_unit_economics_match_the_engine(recalculated, which):
     run, wb = recalculated["runs"][which], recalculated["books"][which]
     ws = wb["Unit economics"]
@@ -271,3 +279,33 @@ def test_an_edit_moves_every_derived_cell_and_says_run_again(recalculated):
               for r in range(5, 25)}["Saved against the best single-mode strategy (USD)"]
     assert saving[0] == pytest.approx(4000.0)
     assert saving[1] != pytest.approx(saving[0])
+
+
+def test_budget_as_finance_keeps_it(recalculated):
+    """Nominal cash by workload and year adds up to the Costs sheet's cash; cost centres,
+    capex and opex, contingency on top (rich: 10%, escalation of salaries, power, facility)."""
+    run, wb = recalculated["runs"]["rich"], recalculated["books"]["rich"]
+    ws = wb["Budget"]
+    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(3, 6)]
+            for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value}
+    costs = run.solution.tables["costs"]
+    cash = costs[costs.category != "error"].assign(year=lambda d: d.t // 4 + 1)
+    by_year = cash.groupby("year").usd.sum()
+    spend = rows["Cash spend"]
+    assert spend[:2] == pytest.approx([by_year[1], by_year[2]], rel=REL)
+    assert spend[2] == pytest.approx(float(cash.usd.sum()), rel=REL)
+    assert rows["Check: cash spend on the Costs sheet"] == pytest.approx(spend, rel=REL)
+    assert rows["Contingency"] == pytest.approx([0.1 * x for x in spend], rel=REL)
+    assert rows["Budget (cash spend + contingency)"] == pytest.approx(
+        [1.1 * x for x in spend], rel=REL)
+    capex = cash[cash.category.isin(["gpu_capex", "gpu_residual"])].usd.sum()
+    assert rows["Capex: GPU purchases less residual value"][2] == pytest.approx(capex, rel=REL)
+    # Workload rows by cost centre: support (chat) and ops (batch-sum) and the rest.
+    assert rows["support"] == pytest.approx(rows["chat"], rel=REL)
+    assert rows["ops"] == pytest.approx(rows["batch-sum"], rel=REL)
+    named = sum(rows[w][2] for w in ("support", "ops", "(none)"))
+    # Every cash category the workload rows do not carry (fine-tuning, levers, migrations,
+    # tariffs) has a row of its own, so the rows add up to the cash spend.
+    apart = sum(v[2] for k, v in rows.items() if k.endswith("(not attributed)"))
+    assert rows["Fine-tuning (not attributed)"][2] > 0
+    assert named + apart == pytest.approx(spend[2], rel=REL)

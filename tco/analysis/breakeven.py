@@ -6,8 +6,8 @@ across zero without ever being zero. The search therefore:
 
 1. scans a log grid over [min_scale, max_scale] (default 0.01x to 1000x, 4 points a decade)
    and takes the sign of d at each point, with |d| <= equal_rtol x max(|NPV_a|, |NPV_b|)
-   counting as equal (sign 0; default twice the searches' MIP gap, 2 x 0.5% = 1%, since each
-   NPV may lie that far above its optimum);
+   counting as equal (sign 0; default twice the searches' MIP gap, which is the plan's,
+   since each NPV may lie that far above its optimum);
 2. takes the first pair of neighbouring grid points whose signs differ (a crossing, + to -
    or - to +; or a divergence, where the two cost the same below and one is cheaper above,
    as `hybrid` against `api_only` when self-hosting starts to pay);
@@ -68,7 +68,9 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
               evaluator: Evaluator | None = None) -> dict:
     """The demand scale at which strategies `a` and `b` cost the same, searched in log space.
 
-    Returns a dict: a, b, found, kind (crossing | divergence | feasibility_limit, where one
+    Returns a dict: a, b, mip_rel_gap (the gap every NPV compared is proven to: the plan's, or
+    the largest a solve stopped at when one hit the time limit), equal_rtol,
+    found, kind (crossing | divergence | feasibility_limit, where one
     strategy stops having a plan before any cost crossing | None), scale (s*), scale_low,
     scale_high (the final bracket), rtol, requests_per_month and tokens_per_month at s* (first
     period, all workloads), per_workload (the same per workload), npv_a_usd / npv_b_usd at
@@ -97,7 +99,8 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
         n = len(scales)
         return [(_sign(pts[i], pts[n + i], equal_rtol), pts[i], pts[n + i]) for i in range(n)]
 
-    out: dict = {"a": a, "b": b, "found": False, "kind": None, "scale": None,
+    out: dict = {"a": a, "b": b, "mip_rel_gap": ev.search.solver.mip_rel_gap,
+                 "equal_rtol": equal_rtol, "found": False, "kind": None, "scale": None,
                  "scale_low": None, "scale_high": None, "rtol": rtol,
                  "min_scale": min_scale, "max_scale": max_scale,
                  "requests_per_month": None, "tokens_per_month": None, "per_workload": [],
@@ -124,8 +127,10 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
         signs_seen = {sg for _, sg, _, _ in feasible}
         if len(signs_seen) == 1 and signs_seen != {0}:
             out["cheaper_throughout"] = _cheaper(a, b, feasible[0][1])
+        out["mip_rel_gap"] = _held_gap(out["mip_rel_gap"],
+                                       [p for _, pa, pb in scan for p in (pa, pb)])
         out["message"] = _no_crossover(a, b, feasible, out["infeasible"], min_scale, max_scale,
-                                       scan)
+                                       scan) + _gap_note(out)
         return out
 
     i, j = changes[0]
@@ -167,8 +172,21 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
                cheaper_below=_cheaper(a, b, s_lo),
                cheaper_above=_cheaper(a, b, s_above if s_hi is not None else None),
                other_changes=[[feasible[p][0], feasible[q][0]] for p, q in later])
-    out["message"] = _found_message(out)
+    out["mip_rel_gap"] = _held_gap(out["mip_rel_gap"], [p for _, pa, pb in scan for p in (pa, pb)]
+                                   + [lo_a, lo_b, hi_a, hi_b])
+    out["message"] = _found_message(out) + _gap_note(out)
     return out
+
+
+def _held_gap(target: float, pts: list[Point]) -> float:
+    """The gap a verdict holds to: the target, or the largest a solve stopped at."""
+    return max([target, *(p.gap for p in pts if p.gap is not None)])
+
+
+def _gap_note(r: dict) -> str:
+    """What the verdict holds to: every NPV compared is proven within the MIP gap."""
+    return (f" Each NPV is proven to within a {r['mip_rel_gap']:.2%} relative MIP gap; "
+            f"costs closer than {r['equal_rtol']:.2%} count as equal.")
 
 
 def breakeven_pairs(scenario: Scenario, resolved: Resolved,

@@ -6,7 +6,7 @@ Dask cluster with `scheduler`) and a cache of every (strategy, scale) point solv
 so that the comparison, the curves and the break-even searches of one run share their solves.
 Workers receive the scenario once, when they start; each task sends only a strategy and a
 scale and returns a number. HiGHS runs on one thread in each; the searches' points are solved
-with `points.for_search` settings (a looser MIP gap and a time limit), the comparison's rows
+with `points.for_search` settings (the plan's MIP gap, a time limit), the comparison's rows
 with the scenario's own.
 """
 
@@ -36,14 +36,18 @@ class Point:
     status: str
     """ok | infeasible (no plan serves every workload) | error (the solver failed)."""
     note: str = ""
+    gap: float | None = None
+    """Relative MIP gap the NPV is proven to (None when the solver does not say)."""
 
 
 def _point(scenario: Scenario, resolved: Resolved, strategy: Strategy, scale: float) -> Point:
     try:
+        points.LAST_GAP[0] = None
         npv = points.npv_at(scenario, resolved, strategy, scale)
+        gap = points.LAST_GAP[0]
     except SolverError as e:
         return Point(strategy.name, scale, None, "error", str(e))
-    return Point(strategy.name, scale, npv, "ok" if npv is not None else "infeasible")
+    return Point(strategy.name, scale, npv, "ok" if npv is not None else "infeasible", gap=gap)
 
 
 def _point_task(context: tuple[Scenario, Scenario, Resolved], strategy: Strategy,
@@ -68,7 +72,7 @@ class Evaluator:
                  progress: bool = False, console: Console | None = None, scheduler=None):
         self.scenario = scenario
         self.search = points.for_search(scenario)
-        """The scenario the searches solve: one thread, a looser gap, a time limit."""
+        """The scenario the searches solve: one thread, the plan's gap, a time limit."""
         self.resolved = resolved
         self.jobs = max(1, jobs if jobs is not None else default_jobs())
         self.cache: dict[tuple[str, float], Point] = {}
@@ -129,11 +133,12 @@ class Evaluator:
         """Each strategy solved at today's demand with its figures (see `points.solve_row`)."""
         rows = self._map(_row_task, [(s,) for s in strategies], label)
         for s, r in zip(strategies, rows):
-            self.remember(s.name, 1.0, r.get("npv_usd"), r["status"], r.get("reason", ""))
+            self.remember(s.name, 1.0, r.get("npv_usd"), r["status"], r.get("reason", ""),
+                          r.get("mip_gap"))
         return rows
 
     def remember(self, name: str, scale: float, npv: float | None, status: str,
-                 note: str = "") -> None:
+                 note: str = "", gap: float | None = None) -> None:
         """Record a point solved elsewhere (the main plan), so no search solves it again."""
         if status in ("ok", "infeasible"):
-            self.cache[_key(name, scale)] = Point(name, scale, npv, status, note)
+            self.cache[_key(name, scale)] = Point(name, scale, npv, status, note, gap)

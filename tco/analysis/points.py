@@ -35,20 +35,25 @@ def single_threaded(scenario: Scenario) -> Scenario:
     return scenario.model_copy(update={"solver": scenario.solver.model_copy(update={"threads": 1})})
 
 
-SEARCH_MIP_REL_GAP = 0.005
-"""Relative MIP gap of the searches' solves (break-even, curves): at least this loose, since a
-search needs many solves and reads NPVs to well under a percent, not to the scenario's gap."""
 SEARCH_TIME_LIMIT_S = 60.0
 """Time limit of each search solve (at most the scenario's); the best plan by then counts."""
 
 
 def for_search(scenario: Scenario) -> Scenario:
-    """The scenario with the solver settings of the searches: one thread, gap at least
-    SEARCH_MIP_REL_GAP, time limit at most SEARCH_TIME_LIMIT_S."""
+    """The scenario with the solver settings of the searches (break-even, curves): one thread,
+    the plan's own MIP gap, time limit at most SEARCH_TIME_LIMIT_S.
+
+    The searches used to run at a 0.5% gap, looser than the plan's: a strategy ranking or a
+    break-even then held only to 0.5%, which can flip a verdict closer than that (issue 16).
+    Every analysis figure now holds to the plan's gap (`analysis_gap`)."""
     sv = scenario.solver
     return scenario.model_copy(update={"solver": sv.model_copy(update={
-        "threads": 1, "mip_rel_gap": max(sv.mip_rel_gap, SEARCH_MIP_REL_GAP),
-        "time_limit_s": min(sv.time_limit_s, SEARCH_TIME_LIMIT_S)})})
+        "threads": 1, "time_limit_s": min(sv.time_limit_s, SEARCH_TIME_LIMIT_S)})})
+
+
+def analysis_gap(scenario: Scenario) -> float:
+    """The relative MIP gap every NPV of the analysis is solved to (the plan's)."""
+    return float(scenario.solver.mip_rel_gap)
 
 
 def first_period_demand(scenario: Scenario, scale: float = 1.0) -> list[dict]:
@@ -71,13 +76,31 @@ def discounted_tokens(scenario: Scenario) -> float:
     return float((demand.tokens.sum(axis=0) * periods.discount).sum())
 
 
-_REPLANNERS: dict[tuple[str, str], object] = {}
-"""Per process: one live model per (scenario, strategy), re-solved at each scale asked."""
+def _replanners() -> dict:
+    """Per worker (process and thread, tco.execution.worker_cache): one live model per
+    (scenario, strategy), re-solved at each scale asked; never shared by two threads."""
+    from tco.execution import worker_cache
+
+    return worker_cache().setdefault("replanners", {})
 
 
 def npv_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
            scale: float) -> float | None:
-    """NPV (USD) of the best plan under `strategy` with demand scaled by `scale`; None if none.
+    """NPV (USD) of the best plan under `strategy` at demand times `scale`; None if none
+    (`npv_gap_at`; its gap is left in LAST_GAP[0] for the evaluator)."""
+    npv, LAST_GAP[0] = npv_gap_at(scenario, resolved, strategy, scale)
+    return npv
+
+
+LAST_GAP: list[float | None] = [None]
+"""The MIP gap of this process's last `npv_at` (the one point every search asks for)."""
+
+
+def npv_gap_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
+               scale: float) -> tuple[float | None, float | None]:
+    """(NPV in USD, relative MIP gap it is proven to) of the best plan under `strategy` with
+    demand scaled by `scale`; (None, None) if none. The gap is None for solvers other than
+    HiGHS.
 
     With HiGHS, the strategy's model is built once per process (`tco.model.Replanner`) and each
     scale updates its demand-proportional coefficients in place: the same optimum as
@@ -87,11 +110,14 @@ def npv_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
     with its (not proven optimal) NPV; a solver failure raises SolverError.
     """
     s = single_threaded(scenario)
-    if s.solver.name not in ("highs", "appsi_highs"):
-        return _npv_rebuilt(s, resolved, strategy, scale)
+    if s.solver.name not in ("highs", "appsi_highs") or s.tariffs:
+        # Tariff thresholds (fees, tiers, commitments, unit minimums) do not scale with demand,
+        # so a model with tariffs is rebuilt at each scale rather than rescaled in place.
+        return _npv_rebuilt(s, resolved, strategy, scale), None
     from tco.model import Replanner
 
     key = (s.model_dump_json(), strategy.name if strategy else "")
+    _REPLANNERS = _replanners()
     if key not in _REPLANNERS:
         if any(k[0] != key[0] for k in _REPLANNERS):
             _REPLANNERS.clear()  # a new scenario: free the previous one's models
@@ -104,8 +130,9 @@ def npv_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
             _REPLANNERS[key] = None
     rp = _REPLANNERS[key]
     if rp is None:
-        return None
-    return rp.npv_at(scale)
+        return None, None
+    npv = rp.npv_at(scale)
+    return npv, rp.last_gap
 
 
 def _npv_rebuilt(s: Scenario, resolved: Resolved, strategy: Strategy | None,
@@ -157,6 +184,7 @@ def solution_figures(sol) -> dict:
     tokens = float((np.asarray(data.demand.tokens).sum(axis=0) * periods.discount).sum())
     status = "ok" if sol.result.status == "optimal" else sol.result.status
     return {"status": status,
+            "mip_gap": sol.result.gap,
             "npv_usd": float(sol.npv_usd),
             "cost_per_year_usd": float(sol.tables["costs"]["usd"].sum()) / years,
             "usd_per_mtok": float(sol.npv_usd) / tokens * 1e6 if tokens > 0 else None,

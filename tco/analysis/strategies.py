@@ -104,6 +104,12 @@ def comparison_table(rows: list[dict]) -> pd.DataFrame:
     return df
 
 
+def ranking_note(gap: float) -> str:
+    """What a strategy ranking holds to: every NPV is proven within the MIP gap."""
+    return (f"Each strategy's NPV is proven to within a {gap:.2%} relative MIP gap (the plan's): "
+            "strategies whose NPVs differ by less than that are a tie.")
+
+
 def compare(scenario: Scenario, resolved: Resolved, *, jobs: int | None = None,
             progress: bool = False, evaluator=None, known: dict | None = None) -> pd.DataFrame:
     """Solve every strategy at today's demand and compare them (columns in `COLUMNS`).
@@ -126,10 +132,13 @@ def compare(scenario: Scenario, resolved: Resolved, *, jobs: int | None = None,
     for s in strategies:
         if s.name in known:
             row = {"strategy": s.name, **solution_figures(known[s.name])}
-            evaluator.remember(s.name, 1.0, row["npv_usd"], row["status"])
+            evaluator.remember(s.name, 1.0, row["npv_usd"], row["status"], gap=row["mip_gap"])
         else:
             row = solved[s.name]
         rows.append(row)
-    table = comparison_table(rows)
-    table.attrs["pinned"] = pinned_workloads(scenario)
-    return table
+    df = comparison_table(rows)
+    # What the ranking holds to: the target gap, or the largest a solve stopped at (a time limit)
+    gaps = [r.get("mip_gap") for r in rows if r.get("mip_gap") is not None]
+    df.attrs["mip_rel_gap"] = max([float(scenario.solver.mip_rel_gap), *gaps])
+    df.attrs["pinned"] = pinned_workloads(scenario)
+    return df

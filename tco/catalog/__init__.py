@@ -12,6 +12,7 @@ from datetime import date
 from tco.catalog.apis import resolve_api, snapshot_date, snapshot_info
 from tco.catalog.hardware import resolve_gpu
 from tco.catalog.models import resolve_model
+from tco.catalog.tariffs import resolve_tariffs
 from tco.catalog.types import Resolved
 from tco.errors import Problem, ScenarioError
 from tco.scenario.schema import Scenario, parse_period
@@ -53,6 +54,8 @@ def resolve(scenario: Scenario) -> Resolved:
         problems += errs
         if resolved is not None:
             models.append(resolved)
+    tariffs, errs = resolve_tariffs(scenario)
+    problems += errs
     if problems:
         raise ScenarioError(problems)
-    return Resolved(tuple(apis), tuple(models), tuple(gpus), dict(snapshot_info()))
+    return Resolved(tuple(apis), tuple(models), tuple(gpus), dict(snapshot_info()), tariffs)

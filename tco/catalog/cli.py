@@ -135,6 +135,25 @@ def models(fmt: str = FORMAT_OPTION) -> None:
     console.print(table)
 
 
+@catalog_app.command("tariffs")
+def tariffs(provider: str = typer.Option(None, "--provider", "-p", help="Only this provider.")
+            ) -> None:
+    """Shipped reference tariffs: provisioned units and service tiers, with sources.
+
+    A scenario takes one by name under `tariffs:` and overrides any field with its own quote.
+    Example: tco catalog tariffs --provider azure
+    """
+    from tco.catalog.tariffs import listing
+
+    table = Table(title="Reference tariffs (USD; a scenario names one and may override fields)")
+    for col in ("name", "kind", "provider", "api", "term", "terms", "source"):
+        table.add_column(col, overflow="fold")
+    for r in listing(provider):
+        table.add_row(r["name"], r["kind"], r["provider"], r["api"] or "-", r["term"] or "-",
+                      r["terms"], r["source"])
+    console.print(table)
+
+
 def tokens(files: list[Path] = typer.Argument(..., help="Text files or JSONL of samples."),
            encoding: str = typer.Option("o200k_base", "--encoding", "-e",
                                         help="tiktoken encoding: o200k_base or cl100k_base.")

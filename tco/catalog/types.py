@@ -119,3 +119,5 @@ class Resolved:
     gpus: tuple[ResolvedGpu, ...]
     prices_snapshot: dict[str, str]
     """`source`, `version` and `date` of the API price data."""
+    tariffs: tuple = ()
+    """Resolved tariffs (tco.catalog.tariffs.ResolvedTariff), in scenario order."""

@@ -30,6 +30,8 @@ from tco.model import (
     procurement,
     sprawl,
     staffing,
+    switching,
+    tariffs,
 )
 from tco.model.data import ModelData
 from tco.model.terms import CATEGORIES, NOT_CASH, Costs, linear
@@ -62,6 +64,12 @@ class Built:
     sprawl_scope: frozenset | None = None
     """Workloads the vendor-sprawl rows are built for; None = every workload with a choice
     (tco.model.lazy adds them only where a plan breaks the rule)."""
+    dest_on: dict = field(default_factory=dict)
+    """(workload, destination, t) -> binary: the destination serves the workload (switching)."""
+    tariffs: dict = field(default_factory=dict)
+    """Tariff name -> its variables (tco.model.tariffs)."""
+    tariff_ints: list = field(default_factory=list)
+    """Integer and binary variables of the tariffs."""
     demand_rows: dict = field(default_factory=dict)
     """(workload index, t) -> row of `demand` constraint."""
     slacks: dict = field(default_factory=dict)
@@ -75,7 +83,8 @@ class Built:
         out = list(self.rep.values()) + list(self.z.values()) + list(self.buy.values())
         out += list(self.commit.values()) + list(self.od.values()) + self.hosting + self.staff
         out += list(self.variant.values()) + list(self.cache.values())
-        return out + list(self.tuned.values()) + list(self.sprawl.values())
+        return (out + list(self.tuned.values()) + list(self.dest_on.values())
+                + self.tariff_ints + list(self.sprawl.values()))
 
 
 def build_model(data: ModelData, elastic: bool = False,
@@ -120,6 +129,8 @@ def add_families(m: pyo.Block, data: ModelData, elastic: bool = False,
     staffing.add(m, b)
     fine_tuning.add(m, b)
     levers.add(m, b)
+    switching.add(m, b)
+    tariffs.add(m, b)  # before policy: budgets see tariff spend
     policy.add(m, b)
     sprawl.add(m, b)
     return b

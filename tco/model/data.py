@@ -39,6 +39,8 @@ class ModelData:
     """Upper bound on replicas per deployment and period (all its options at share 1)."""
     gpu_ub: dict[str, np.ndarray]
     """Upper bound on GPUs in use per type and period."""
+    tariffs: tuple = ()
+    """Resolved tariffs of providers the strategy allows (tco.model.tariffs)."""
 
     @property
     def T(self) -> int:
@@ -70,6 +72,10 @@ def _modes(gpu: ResolvedGpu, strategy: Strategy | None) -> tuple[str, ...]:
         offered.append("on_demand")
     allowed = strategy.procurement if strategy and strategy.procurement is not None else None
     return tuple(m for m in offered if allowed is None or m in allowed)
+
+
+def _allowed_provider(strategy: Strategy | None, provider: str) -> bool:
+    return strategy is None or strategy.providers is None or provider in strategy.providers
 
 
 def _existing(scenario: Scenario, periods: Periods):
@@ -104,7 +110,9 @@ def make_model_data(
     return ModelData(
         scenario=scenario, periods=periods, demand=demand, options=options, gpus=gpus,
         modes={g.name: _modes(g, strategy) for g in gpus},
-        existing_owned=owned, existing_reserved=reserved, rep_ub=rep_ub, gpu_ub=gpu_ub)
+        existing_owned=owned, existing_reserved=reserved, rep_ub=rep_ub, gpu_ub=gpu_ub,
+        tariffs=tuple(t for t in getattr(resolved, "tariffs", ())
+                      if _allowed_provider(strategy, t.provider)))
 
 
 def capacity_bounds(scenario: Scenario, periods: Periods, options: Options,

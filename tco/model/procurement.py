@@ -9,7 +9,8 @@ For each GPU type g and period t:
 
 Costs (USD, undiscounted, in the period they are paid):
 - gpu_capex[s]              += price x buy[g,s]
-- power_facility[t]         += power_kw x (facility per kW-month x months + kWh price x pue x H)
+- power_facility[t]         += power_kw x (facility per kW-month x months x esc_facility(t)
+                               + kWh price x pue x H x esc_power(t))  (tco.model.escalation)
                                x owned GPUs alive (bought by the plan)
 - gpu_residual[T-1]         -= price x residual_share(s, L) x buy[g,s]: the end-of-horizon
                                rule (tco.model.data.residual_share). pro_rata (default): the
@@ -33,6 +34,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from tco.model.data import TERM_KEY
+from tco.model.escalation import running_usd
 from tco.model.terms import Rows
 
 
@@ -89,13 +91,12 @@ def add(m: pyo.ConcreteModel, b) -> None:
         if g.purchase is not None and "owned" in data.modes[g.name]:
             p = g.purchase
             life = data.life_periods(g)
-            run = p.power_kw * (p.facility_usd_per_kw_month * data.periods.months
-                                + p.electricity_usd_per_kwh * p.pue * H)
+            run = [running_usd(data.scenario, p, t, data.periods) for t in range(T)]
             for s in range(T):
                 v = b.buy[(g.name, s)]
                 b.costs.add(s, "gpu_capex", [p.price_usd], [v])
                 for t in range(s, min(T, s + life)):
-                    b.costs.add(t, "power_facility", [run], [v])
+                    b.costs.add(t, "power_facility", [run[t]], [v])
                 book = p.price_usd * data.residual_share(s, life)
                 if book > 0:
                     b.costs.add(last, "gpu_residual", [-book], [v])

@@ -78,6 +78,8 @@ class Replanner:
             for (d, t), c in zip(keys, m.hosting_link.values()):
                 self.link.append((d, t, mat.row_of[id(c)], int(host[t])))
         self.last_run_seconds = 0.0
+        self.last_gap: float | None = None
+        """Relative MIP gap of the last re-solve's plan (what its NPV is proven to)."""
         self.scale = 1.0
 
     @classmethod
@@ -87,7 +89,33 @@ class Replanner:
         data = model_data_for(scenario, resolved, strategy)
         # without vendor-sprawl rows: a plan that breaks the rule is re-solved (npv_at)
         built = build_model(data)
-        return cls(built, scenario.solver)
+        rp = cls(built, scenario.solver)
+        rp.source = (scenario, resolved, strategy)
+        return rp
+
+    def _rebuilt(self, scale: float) -> float | None:
+        """The NPV at `scale` from a model built anew. Used for a model with tariffs (fees, tier
+        starts, commitments and unit minimums do not scale with demand, so rescaling
+        coefficients would be wrong) and for a plan that breaks the vendor-sprawl rule (rows
+        added where the plan needs them: tco.model.lazy)."""
+        from tco.analysis.points import scaled
+        from tco.errors import InfeasibleError
+        from tco.model.lazy import build_and_solve
+
+        if getattr(self, "source", None) is None:
+            raise ValueError("a model rebuilt at another scale must be made by "
+                             "Replanner.for_scenario")
+        scenario, resolved, strategy = self.source
+        try:
+            data = model_data_for(scaled(scenario, scale), resolved, strategy)
+        except InfeasibleError:
+            return None
+        t = time.perf_counter()
+        _, result = build_and_solve(data, self.settings)
+        self.last_run_seconds = time.perf_counter() - t
+        self.last_gap = result.gap if result.has_plan else None
+        return float(result.objective) if result.has_plan and result.objective is not None \
+            else None
 
     def breaks_sprawl_rule(self) -> bool:
         """Whether the last plan splits a workload as tco.model.sprawl forbids."""
@@ -131,28 +159,13 @@ class Replanner:
 
     def npv_at(self, scale: float) -> float | None:
         """The optimal NPV with every workload's demand times `scale`; None without a plan."""
+        if self.built.tariffs and scale != 1.0:
+            return self._rebuilt(scale)
         self.set_scale(scale)
         t = time.perf_counter()
         out = run_highs(self.hm, self.settings)
         self.last_run_seconds = time.perf_counter() - t
+        self.last_gap = out["gap"] if out["has"] else None
         if out["has"] and self.breaks_sprawl_rule():
             return self._rebuilt(scale)
         return out["objective"] if out["has"] else None
-
-    def _rebuilt(self, k: float) -> float | None:
-        """The NPV at scale k from a model built anew with the vendor-sprawl rows where the
-        plan needs them (tco.model.lazy): rare, as most plans never split a workload."""
-        from dataclasses import replace
-
-        from tco.model.lazy import build_and_solve
-
-        data = self.built.data
-        o = data.options
-        options = replace(o, api_cost=o.api_cost * k, error_cost=o.error_cost * k,
-                          work=o.work * k, tokens=o.tokens * k)
-        demand = replace(data.demand, requests=data.demand.requests * k)
-        rep_ub, gpu_ub = capacity_bounds(data.scenario, data.periods, o, data.gpus, k)
-        scaled = replace(data, options=options, demand=demand, rep_ub=rep_ub, gpu_ub=gpu_ub)
-        _, result = build_and_solve(scaled, self.settings)
-        return float(result.objective) if result.has_plan and result.objective is not None \
-            else None

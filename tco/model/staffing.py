@@ -5,7 +5,7 @@
     sum_{o of w self-hosted} x[o,t] <= hosting[t]  for each workload w with a self-hosted option
     staff[t] + employed >= platform_engineers x hosting[t]
     staff[t] + employed >= gpus_in_use[t] / gpus_per_engineer
-    cost[t, staff] += cost_usd_per_year / periods_per_year x staff[t]
+    cost[t, staff] += cost_usd_per_year / periods_per_year x esc_salaries(t) x staff[t]
 
 DESIGN.md sketched the sum of the two needs; we take the larger instead, so that the platform
 team itself runs the first platform_engineers x gpus_per_engineer GPUs (two engineers at 64
@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
+from tco.model.escalation import factor
 from tco.model.terms import Rows
 
 
@@ -52,7 +53,9 @@ def add(m: pyo.ConcreteModel, b) -> None:
                       [b.staff[t]] + reps, lower=-employed)
         team.add((t,), [1.0, -float(s.platform_engineers)], [b.staff[t], b.hosting[t]],
                  lower=-employed)
-        b.costs.add(t, "staff", [s.cost_usd_per_year / data.periods.per_year], [b.staff[t]])
+        b.costs.add(t, "staff", [s.cost_usd_per_year / data.periods.per_year
+                                 * factor(data.scenario, "salaries", t, data.periods.per_year)],
+                    [b.staff[t]])
     link.attach(m, "hosting_link")
     share.attach(m, "hosting_share")
     team.attach(m, "staff_team")

@@ -15,9 +15,11 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 
 CATEGORIES = ("api", "api_batch", "gpu_on_demand", "gpu_reserved", "gpu_reserved_after_horizon",
               "gpu_capex", "gpu_residual", "power_facility", "staff", "fine_tuning", "levers",
-              "error")
+              "migration",
+              "error", "tariff_fee", "tariff_units", "tariff_discount", "tariff_shortfall",
+              "tariff_after_horizon")
 # Not cash spent inside the period: left out of per-period budget caps.
-NOT_IN_BUDGET = ("gpu_reserved_after_horizon", "gpu_residual", "error")
+NOT_IN_BUDGET = ("gpu_reserved_after_horizon", "gpu_residual", "error", "tariff_after_horizon")
 # Not cash at all: the expected cost of bad answers. Cash TCO is every other category;
 # the quality-adjusted cost is all of them.
 NOT_CASH = ("error",)

@@ -17,7 +17,6 @@ they are.
 
 from __future__ import annotations
 
-import json
 import math
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +25,8 @@ import jinja2
 import pandas as pd
 
 from tco.report.atomic import write_text_atomic
+from tco.report.figures import figure as _figure
+from tco.report.figures import layout as _layout
 from tco.report.headline import saving_vs_best_single
 from tco.report.limits import describe_limits
 from tco.report.risk import risk_context
@@ -40,20 +41,25 @@ CATEGORY_LABELS = {
     "gpu_capex": "GPU purchases", "gpu_residual": "GPU residual value",
     "power_facility": "power and facility", "staff": "platform staff",
     "fine_tuning": "fine-tuning", "levers": "levers (caches, prompts)",
+    "migration": "migration (moves)",
     "error": "expected error cost",
+    "tariff_fee": "tariff fees", "tariff_units": "provisioned units",
+    "tariff_discount": "tariff discounts", "tariff_shortfall": "commitment shortfall",
+    "tariff_after_horizon": "tariffs past horizon",
 }
 CATEGORY_COLORS = {
     "api": "#4C78A8", "api_batch": "#9ECAE9", "gpu_on_demand": "#F58518",
     "gpu_reserved": "#FFBF79", "gpu_reserved_after_horizon": "#E4C9A8", "gpu_capex": "#E45756",
     "gpu_residual": "#FF9D98", "power_facility": "#B279A2", "staff": "#54A24B",
-    "fine_tuning": "#EECA3B", "levers": "#72B7B2", "error": "#9D755D",
+    "fine_tuning": "#EECA3B", "levers": "#72B7B2", "migration": "#4C9F70", "error": "#9D755D",
+    "tariff_fee": "#4C9F9A", "tariff_units": "#2E6F6B", "tariff_discount": "#B7E0DD",
+    "tariff_shortfall": "#D67195", "tariff_after_horizon": "#F2B5CB",
 }
 FLEET_MODES = (("owned", "owned"), ("existing_owned", "owned (existing)"),
                ("reserved_3y", "reserved 3y"), ("reserved_1y", "reserved 1y"),
                ("existing_reserved", "reserved (existing)"), ("on_demand", "on demand"))
 STRATEGY_LABELS = {"api_only": "APIs only", "api_batch_cache": "APIs with batch and caching",
                    "self_host_only": "self-hosting only", "hybrid": "hybrid (recommended)"}
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 
 
 def write_html(run: RunResult, path: str | Path) -> Path:
@@ -102,6 +108,7 @@ def report_context(run: RunResult) -> dict:
         "cost_chart": _cost_chart(run),
         "cost_table": _cost_table(run),
         "capacity": _capacity(run),
+        "tariffs": _tariffs(run),
         "volume": _volume(run),
         "workloads": _workload_rows(run),
         "levers": _levers(run),
@@ -441,17 +448,6 @@ def _key_figures(run: RunResult) -> list[dict]:
 
 # ---------------------------------------------------------------- charts
 
-def _layout(**extra) -> dict:
-    layout = dict(template="plotly_white", font={"family": FONT, "size": 12},
-                  margin={"l": 70, "r": 20, "t": 30, "b": 50}, height=380,
-                  legend={"orientation": "h", "y": -0.18}, hovermode="closest")
-    layout.update(extra)
-    return layout
-
-
-def _figure(fig) -> dict:
-    """A plotly figure as plain JSON data (no NaN: it is not JSON)."""
-    return json.loads(fig.to_json())
 
 
 def _clean_list(values) -> list:
@@ -482,7 +478,16 @@ def _strategies(run: RunResult) -> dict:
                            hovertemplate="%{x}: %{text}<extra></extra>"))
     fig.update_layout(**_layout(yaxis_title="NPV (USD)", showlegend=False))
     fig.update_yaxes(tickprefix="$", separatethousands=True)
-    return {"figure": _figure(fig), "table": table, "pinned": pinned}
+    return {"figure": _figure(fig), "table": table, "gap_note": _gap_note(run),
+            "pinned": pinned}
+
+
+def _gap_note(run: RunResult) -> str | None:
+    """The MIP gap the ranking holds to (issue 16), when the comparison says it."""
+    from tco.analysis.strategies import ranking_note
+
+    gap = getattr(run.strategies, "attrs", {}).get("mip_rel_gap")
+    return ranking_note(gap) if gap is not None else None
 
 
 def _constraint_costs(run: RunResult) -> dict | None:
@@ -537,6 +542,62 @@ def _cost_chart(run: RunResult) -> dict | None:
     if not drawn:
         return None
     fig.update_layout(**_layout(barmode="relative", yaxis_title="USD per period (nominal)"))
+    fig.update_yaxes(tickprefix="$", separatethousands=True)
+    return _figure(fig)
+
+
+def _tariffs(run: RunResult) -> dict | None:
+    """The tariff each provider is on per period, the break-even volumes and the menu chart
+    (monthly cost against monthly list spend: the lower envelope is what the plan buys)."""
+    sol = run.solution
+    providers = sol.tables.get("tariff_providers")
+    if providers is None or providers.empty:
+        return None
+    rows = []
+    for p, part in providers.groupby("provider", sort=True):
+        part = part.sort_values("t")
+        cells = []
+        for r in part.itertuples():
+            text = r.plan + (f" + {r.units}" if isinstance(r.units, str) and r.units else "")
+            cells.append(f"{text}; {usd(r.usd_per_mtok, 3)}/1M" if not _missing(r.usd_per_mtok)
+                         else text)
+        rows.append([p] + cells)
+    plans = {"header": ["provider"] + list(sol.periods), "rows": rows, "cut": 0}
+    be = sol.tables.get("tariff_breakeven")
+    return {"plans": plans,
+            "breakeven": _frame_table(be) if be is not None and len(be) else None,
+            "figure": _menu_chart(sol)}
+
+
+def _menu_chart(sol) -> dict | None:
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from tco.model.tariffs import breakeven_spend, monthly_cost
+
+    be = sol.tables.get("tariff_breakeven")
+    plans = [k for k in sol.data.tariffs if k.kind in ("two_part", "commit") and not k.prices]
+    if not plans or be is None:
+        return None
+    fig = go.Figure()
+    for p in sorted({k.provider for k in plans}):
+        mine = [k for k in plans if k.provider == p]
+        marks = [breakeven_spend(k) or 0.0 for k in mine]
+        used = be[be.provider == p].plan_list_usd_per_month.max()
+        top = max([3.0 * m for m in marks] + [1.5 * float(used or 0.0), 1.0])
+        x = np.linspace(0.0, top, 121)
+        curves = {"pay-as-you-go": x}
+        for k in mine:
+            curves[k.name] = np.array([monthly_cost(k, v) for v in x])
+        for name, y in curves.items():
+            fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=f"{p}: {name}",
+                                     line={"width": 1, "dash": "dot"}))
+        envelope = np.minimum.reduce(list(curves.values()))
+        fig.add_trace(go.Scatter(x=x, y=envelope, mode="lines", name=f"{p}: cheapest",
+                                 line={"width": 3}))
+    fig.update_layout(**_layout(xaxis_title="list spend per month (USD)",
+                                yaxis_title="cost per month (USD)"))
+    fig.update_xaxes(tickprefix="$", separatethousands=True)
     fig.update_yaxes(tickprefix="$", separatethousands=True)
     return _figure(fig)
 

@@ -14,7 +14,8 @@ from tco.report.atomic import write_atomic, write_text_atomic
 from tco.run import RunResult
 
 TABLES = ("allocation", "fleet", "replicas", "staffing", "costs", "cost_views", "committed",
-          "unit_costs", "marginal", "fine_tunes", "levers")
+          "unit_costs", "marginal", "fine_tunes", "levers", "moves", "tariffs",
+          "tariff_providers", "tariff_breakeven")
 
 
 def _clean(value):
@@ -67,6 +68,8 @@ def results_dict(run: RunResult) -> dict:
                   if k.startswith("options") or k == "deployments"},
         **{name: records(sol[name]) for name in TABLES},
         "strategies": records(run.strategies),
+        "strategies_mip_rel_gap": (run.strategies.attrs.get("mip_rel_gap")
+                                   if run.strategies is not None else None),
         "breakeven": run.breakeven,
         "curves": records(run.curves),
         "lever_values": None if run.lever_values is None else {

@@ -7,12 +7,13 @@ the run has none of them, and the section is left out.
 
 from __future__ import annotations
 
-import json
 import math
 
 import pandas as pd
 
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+from tco.report.figures import figure as _figure
+from tco.report.figures import layout as _layout
+
 NAMES = {"plan_held_fixed": "recommended plan (held fixed)", "api_only": "APIs only",
          "api_batch_cache": "APIs with batch and cache", "self_host_only": "self-hosting only",
          "hybrid": "hybrid (re-optimised per draw)"}
@@ -27,17 +28,6 @@ def _usd(x) -> str:
 def _pct(x) -> str:
     return "-" if x is None else f"{x:.0%}"
 
-
-def _layout(**extra) -> dict:
-    layout = dict(template="plotly_white", font={"family": FONT, "size": 12},
-                  margin={"l": 70, "r": 20, "t": 30, "b": 50}, height=380,
-                  legend={"orientation": "h", "y": -0.18}, hovermode="closest")
-    layout.update(extra)
-    return layout
-
-
-def _figure(fig) -> dict:
-    return json.loads(fig.to_json())
 
 
 def _name(n: str) -> str:

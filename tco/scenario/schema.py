@@ -70,6 +70,15 @@ class Horizon(Spec):
         return self
 
 
+class Escalation(Spec):
+    salaries: float = Field(0.0, gt=-0.5, le=1)
+    """Yearly change of the cost of an engineer (0.04 = +4% a year). Default 0."""
+    power: float = Field(0.0, gt=-0.5, le=1)
+    """Yearly change of the electricity price (USD per kWh). Default 0."""
+    facility: float = Field(0.0, gt=-0.5, le=1)
+    """Yearly change of the facility price (USD per kW-month). Default 0."""
+
+
 class Finance(Spec):
     currency: Literal["USD"] = "USD"
     """Currency of every amount. Prices in the catalogs are USD."""
@@ -81,6 +90,12 @@ class Finance(Spec):
     discount rate, i.e. its price less the value of the annuity payments after the horizon;
     a reservation for the periods inside the horizon). conservative: every commitment in
     full (whole reservation terms, purchase price) with no residual credit."""
+    contingency_share: Share = 0.0
+    """Reserve added on top of the cash spend in the workbook's Budget sheet (0.1 = 10%);
+    not a cost: the plan and its NPV do not include it. Default 0."""
+    escalation_per_year: Escalation = Escalation()
+    """Yearly escalation of salaries, electricity and facility prices, compounded per period
+    from the first period like the API price trend. Default 0 (today's prices throughout)."""
     objective: Literal["cash", "quality_adjusted"] | None = None
     """What the plan minimises. cash: what finance pays (APIs, GPUs, power, staff,
     training); quality_adjusted: cash plus the expected cost of bad answers (not cash).
@@ -170,6 +185,15 @@ class Workload(Spec):
     fine_tuned). A pinned workload keeps its options in every strategy compared."""
     allow: list[Name] | None = Field(None, min_length=1)
     """Like pin, with several entries: only options matching one of them."""
+    cost_centre: Name | None = None
+    """Cost centre that carries the workload's spend in the workbook's Budget sheet (reporting
+    only; the plan does not depend on it). None = "(none)"."""
+    migration_cost_usd: NonNeg | None = None
+    """Cost of moving this workload to another option (integration, evaluation, rollout);
+    None = switching.migration_cost_usd."""
+    needs_priority: bool = False
+    """The standard API tier's latency is not good enough: served through an API only at a
+    provider's priority tier (tariffs of kind service_tier), at its prices."""
 
     @model_validator(mode="after")
     def _pin_or_allow(self) -> Workload:
@@ -272,6 +296,14 @@ class Gpu(Spec):
     """Owning: price, life, power and facility; none = not bought."""
     max_gpus: int | None = Field(None, ge=0)
     """Most GPUs of this type obtainable in any period (all procurement modes together)."""
+
+
+class Switching(Spec):
+    migration_cost_usd: NonNeg = 0.0
+    """Cost of each move of a workload to another API, model or GPU type (engineering and
+    evaluation), paid in the period it starts there; realtime versus batch and operating points
+    of the same model are not moves. 0 = moves are free (an assumption to override: a move
+    typically takes engineer-weeks of integration and evaluation)."""
 
 
 class Staffing(Spec):
@@ -406,6 +438,71 @@ class Constraints(Spec):
     workloads with a choice of sources; null or 0 switches it off."""
     max_providers_per_workload: int | None = Field(None, ge=1)
     """Most API providers serving one workload in one period; none = no limit."""
+
+
+TariffTerm = Literal["1h", "1w", "1m", "3m", "6m", "1y", "3y"]
+TERM_HOURS = {"1h": 1, "1w": 168, "1m": 730, "3m": 2190, "6m": 4380, "1y": 8760, "3y": 26280}
+"""Hours of each tariff term (a month is 730 hours, as a period is)."""
+
+
+class TariffTier(Spec):
+    above_usd_per_month: NonNeg
+    """Monthly spend at list prices from which this tier's discount applies to the spend above
+    it (marginal: the spend below keeps the lower tiers' prices)."""
+    discount: Share
+    """Discount on list prices of the spend in this tier (0.2 = 20% off)."""
+
+
+class Tariff(Spec):
+    """A vendor's offer besides pay-as-you-go list prices; the plan picks per period whether to
+    take it. Fields apply by `kind`; a `name` matching a shipped reference tariff (`tco catalog
+    tariffs`) fills every field left out."""
+
+    name: Name
+    """Unique name of the tariff (or a shipped reference tariff's name)."""
+    kind: Literal["two_part", "commit", "provisioned", "service_tier"] | None = None
+    """two_part: fee + discounted token prices; commit: committed spend at a discount;
+    provisioned: capacity units; service_tier: priority or flex prices per token."""
+    provider: Name | None = None
+    """The API provider the tariff is sold by (the part of an API id before the slash)."""
+    term: TariffTerm | None = None
+    """Length of the commitment: 1h, 1w, 1m, 3m, 6m, 1y, 3y. A term longer than a period
+    binds every period it covers (default 1m for two_part, 1y for commit)."""
+    fee_usd_per_month: NonNeg | None = None
+    """two_part: fixed fee per month while on the tariff."""
+    discount: Share | None = None
+    """two_part, commit: discount on the provider's list token prices (0.15 = 15% off)."""
+    prices: dict[Name, ApiPriceQuote] | None = None
+    """two_part: per API id, realtime token prices that replace the list prices."""
+    tiers: list[TariffTier] | None = None
+    """two_part: volume tiers by monthly list spend with their marginal discounts."""
+    commit_usd_per_month: NonNeg | None = None
+    """commit: spend committed per month; spend below it is paid all the same (shortfall)."""
+    api: Name | None = None
+    """provisioned: the API id (model) the capacity units serve."""
+    usd_per_unit_term: NonNeg | None = None
+    """provisioned: price of one unit for one term."""
+    min_units: int | None = Field(None, ge=1)
+    """provisioned: fewest units a deployment may have."""
+    unit_step: int | None = Field(None, ge=1)
+    """provisioned: units are added in steps of this many above the minimum."""
+    max_units: int | None = Field(None, ge=1)
+    """provisioned: most units obtainable (none = as many as needed)."""
+    input_tokens_per_minute_per_unit: Positive | None = None
+    """provisioned: throughput of one unit in input tokens per minute."""
+    output_token_weight: Positive | None = None
+    """provisioned: input tokens of capacity one output token uses (gpt-4.1 on Azure: 4)."""
+    cached_tokens_count: bool | None = None
+    """provisioned: whether cached input tokens use capacity (Azure: no)."""
+    tier: Literal["priority", "flex"] | None = None
+    """service_tier: which tier."""
+    price_multiplier: Positive | None = None
+    """service_tier: the tier's token prices over the standard realtime prices (1.75, 0.5)."""
+    latencies: list[Literal["interactive", "standard", "batch"]] | None = None
+    """service_tier: workload latencies that may use the tier (default: flex standard and
+    batch; priority interactive and standard, used only by workloads that need priority)."""
+    source: str | None = None
+    """Where the figures come from (a quote and its date, a price page), or `assumption: ...`."""
 
 
 OptionKind = Literal["api", "api_batch", "self_hosted", "fine_tuned"]
@@ -590,6 +687,8 @@ class Scenario(Spec):
     """GPU types that may be used."""
     staffing: Staffing = Staffing()
     """People needed to self-host."""
+    switching: Switching = Switching()
+    """What moving a workload between options costs."""
     capacity: Capacity = Capacity()
     """Serving headroom and redundancy."""
     fine_tunes: list[FineTune] = Field(default_factory=list)
@@ -600,6 +699,9 @@ class Scenario(Spec):
     """Assets already owned or signed, for re-planning."""
     constraints: Constraints = Constraints()
     """Policy caps."""
+    tariffs: list[Tariff] = Field(default_factory=list)
+    """Vendor offers besides list prices: two-part tariffs, commitments, provisioned units,
+    service tiers (`tco catalog tariffs` lists the shipped ones)."""
     strategies: list[Strategy] = Field(default_factory=list)
     """Extra strategies to compare, besides the four built in."""
     api_price_trend_per_year: float | None = Field(None, gt=-1, le=10)

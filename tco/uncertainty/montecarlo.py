@@ -70,11 +70,12 @@ def draw_task(ctx: DrawContext, i: int) -> dict:
 
 def fingerprint(ctx: DrawContext) -> dict:
     """What the draws depend on, for refusing a resume made from other inputs."""
-    h = hashlib.sha256(ctx.scenario.model_dump_json().encode())
-    h.update(repr(ctx.resolved).encode())
-    h.update(repr(ctx.plan).encode())
-    return {"scenario_sha256": h.hexdigest(), "seed": ctx.seed,
-            "strategies": [s.name for s in ctx.strategies], "plan_held_fixed": ctx.plan is not None}
+    inputs = hashlib.sha256(ctx.scenario.model_dump_json().encode())
+    inputs.update(repr(ctx.resolved).encode())
+    return {"scenario and catalog data (sha256)": inputs.hexdigest(), "seed": ctx.seed,
+            "strategies": [s.name for s in ctx.strategies],
+            "recommended plan's first stage (sha256)": hashlib.sha256(
+                repr(ctx.plan).encode()).hexdigest()}
 
 
 def montecarlo(scenario: Scenario, resolved: Resolved, plan: FirstStage | None, n: int,

@@ -59,6 +59,12 @@ def write(ctx: Context) -> None:
         ("End of horizon: commitments in full, no residual credit (1 = conservative, "
          "0 = pro rata)", int(s.finance.end_of_horizon == "conservative"), "0 or 1",
          "end_of_horizon_conservative", COUNT, True),
+        ("Salary escalation per year", s.finance.escalation_per_year.salaries,
+         "per year, compounded per period (default 0)", "salary_escalation", SHARE, True),
+        ("Electricity price escalation per year", s.finance.escalation_per_year.power,
+         "per year, compounded per period (default 0)", "power_escalation", SHARE, True),
+        ("Facility price escalation per year", s.finance.escalation_per_year.facility,
+         "per year, compounded per period (default 0)", "facility_escalation", SHARE, True),
         ("Currency", s.finance.currency, "", None, None, False),
     ]
     r += 2
@@ -245,7 +251,7 @@ def _assumptions_gpus(ctx: Context, g: Grid, r: int) -> int:
                     "Reserved 3y (USD/GPU-hour)", "Purchase price (USD/GPU)", "Life (years)",
                     "Life (periods)", "Power (kW/GPU)", "Facility (USD/kW-month)",
                     "Electricity (USD/kWh)", "PUE",
-                    "Power and facility (USD/GPU-period)"])
+                    "Power and facility (USD/GPU-period, first period)"])
     first = r + 1
     for i, gpu in enumerate(ctx.data.gpus):
         rr = first + i

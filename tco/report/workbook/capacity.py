@@ -32,6 +32,8 @@ def write(ctx: Context) -> None:
     rep_last = max(rep_first, rep_first + len(reps) - 1)
     ctx.replica_rows = (rep_first, rep_last)
     _fleet(ctx, g, fleet, fleet_last, rep_first, rep_last)
+    g.width(3, 12)  # t above, the GPU's name in the replica table below
+    g.width(12, 11)
     r = _replicas(ctx, g, reps, rep_first)
     r = _staff(ctx, g, r + 2)
     _fine_tunes(ctx, g, r + 2)

@@ -27,7 +27,13 @@ CATEGORY_LABELS = {
     "staff": "Staff",
     "fine_tuning": "Fine-tuning",
     "levers": "Levers (caches, prompts)",
+    "migration": "Migration",
     "error": "Expected errors",
+    "tariff_fee": "Tariff fees",
+    "tariff_units": "Provisioned units",
+    "tariff_discount": "Tariff discounts",
+    "tariff_shortfall": "Commitment shortfall",
+    "tariff_after_horizon": "Tariffs after horizon",
 }
 
 PLAN_COLUMNS = [

@@ -61,6 +61,9 @@ class Context:
     strategy_npv_col: int = 0
     solved_on: str = ""
     """Date (UTC) the plan was solved and this workbook written."""
+    # Tariffs
+    tariff_rows: tuple[int, int] | None = None
+    tariff_pv: dict[str, str] = field(default_factory=dict)
 
     @property
     def data(self):

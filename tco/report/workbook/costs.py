@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tco.model.terms import CATEGORIES
 from tco.report.workbook import levers
+from tco.report.workbook import tariffs as tariff_sheet
 from tco.report.workbook.charts import category_chart
 from tco.report.workbook.columns import (
     ASSUMPTIONS as A,
@@ -39,6 +40,7 @@ from tco.report.workbook.layout import (
     ref,
     rng,
 )
+from tco.report.workbook.moves import migration_formula, moves_block
 from tco.solution import SHARED
 
 GPU_DETAIL = ["GPU", "Period", "t", "Purchases (USD)", "On demand (USD)", "Reserved (USD)",
@@ -60,6 +62,7 @@ def write(ctx: Context) -> None:
     gpu_first, gpu_last, r_next = _gpu_detail(ctx, g, r_detail)
     ft_first, ft_last, r_next = _ft_detail(ctx, g, r_next + 1)
     committed_first, r_next = _committed(ctx, g, r_next + 1)
+    moves_first, moves_last, r_next = moves_block(ctx, g, r_next + 1)
 
     tcol, total_c, df_c, pv_c = 2, COSTS_COL["Total (USD)"], COSTS_COL["Discount factor"], \
         COSTS_COL["Present value (USD)"]
@@ -77,6 +80,7 @@ def write(ctx: Context) -> None:
                        f"{plan_kind},\"{kind}\")")
         f["levers"] = levers.costs_formula(ctx, tt)
         f["error"] = f"=SUMIFS({ctx.plan_range('Error cost (USD)')},{plan_t},{tt})"
+        f["migration"] = migration_formula(moves_first, moves_last, tt)
 
         def gpu_sum(k: int) -> str:
             return (f"=SUMIFS({local(gpu_first, k, True)}:{local(gpu_last, k, True)},"
@@ -93,11 +97,12 @@ def write(ctx: Context) -> None:
         f["power_facility"] = gpu_sum(8)
         f["gpu_residual"] = at_end(9)
         sr = ctx.staff_row.get(t)
-        f["staff"] = (f"={ref(CA, sr, 5)}*staff_cost_per_year/periods_per_year" if sr
-                      else "=0")
+        f["staff"] = (f"={ref(CA, sr, 5)}*staff_cost_per_year/periods_per_year"
+                      f"*{escalated('salary_escalation', tt)}" if sr else "=0")
         pc = PERIOD_COL0 + t  # fine-tune detail uses the same period columns as Assumptions
         f["fine_tuning"] = (f"=SUM({local(ft_first, pc, True)}:{local(ft_last, pc, True)})"
                             if ft_last >= ft_first else "=0")
+        f.update(tariff_sheet.cost_formulas(ctx, tt))
         for k in CATEGORIES:
             g.f(r, COSTS_COL[k], f[k], USD)
         g.f(r, total_c, f"=SUM({local(r, 4)}:{local(r, 3 + len(CATEGORIES))})", USD)
@@ -147,7 +152,8 @@ def write(ctx: Context) -> None:
     ctx.name("cost_per_year", rng(CO, r_year + 1, 4, r_year + len(years), 4))
 
     chart = category_chart(ctx, "Cost by category per period (USD)")
-    g.ws.add_chart(chart, f"{col(COSTS_COL['Tokens'] + 2)}2")
+    # Below every block of the sheet: a chart never covers a table, on screen or on paper.
+    g.chart_below(chart, r_next + 1)
     g.finish(freeze="B2", filter_ref=f"A1:{col(len(COSTS_HEAD))}{last}")
     _fill_ft_refs(ctx)
 
@@ -165,7 +171,7 @@ def _gpu_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
         fr = ctx.fleet_row[(row.gpu, int(row.t))]
         ar = ctx.gpu_row[row.gpu]
         q = {k: ref(CA, fr, FC[k]) for k in FC}
-        price, life, od, r1, r3, run = (ref(A, ar, c) for c in (5, 7, 2, 3, 4, 12))
+        price, life, od, r1, r3 = (ref(A, ar, c) for c in (5, 7, 2, 3, 4))
         g.put(rr, 1, row.gpu)
         g.put(rr, 2, row.period)
         g.put(rr, 3, int(row.t), COUNT, role="label")
@@ -176,7 +182,7 @@ def _gpu_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
                    f"*{r3})*hours_per_period", USD)
         g.f(rr, 7, "=" + reserved_after(q['Reserved 1y signed (GPUs)'], r1,
                                         q['Reserved 3y signed (GPUs)'], r3, t), USD)
-        g.f(rr, 8, f"={q['Owned alive (GPUs)']}*{run}", USD)
+        g.f(rr, 8, f"={q['Owned alive (GPUs)']}*{running(ar, t)}", USD)
         g.f(rr, 9, f"=IF({life}>0,-{q['Bought (GPUs)']}*{price}*{residual_share(t, life)},0)",
             USD)
     last = first + len(fleet) - 1
@@ -247,7 +253,7 @@ def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
             start, life, count = (ref(A, orow, c) for c in (4, 7, 2))
             if ar is not None and gpus[gname].purchase is not None:
                 power.append(f"IF(AND({tt}>={start},{tt}<{start}+{life}),{count}*"
-                             f"{ref(A, ar, 12)},0)")
+                             f"{running(ar, tt)},0)")
             residual.append(f"{count}*{ref(A, orow, 5)}*{residual_share(start, life)}")
         for rrow in ctx.reservation_rows:
             reserved.append(f"IF({tt}<={ref(A, rrow, 4)},{ref(A, rrow, 2)}*{ref(A, rrow, 5)}"
@@ -257,7 +263,8 @@ def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
         g.f(rr, 3, "=" + ("+".join(power) or "0"), USD)
         g.f(rr, 4, "=" + ("+".join(reserved) or "0"), USD)
         g.f(rr, 5, f"=IF({tt}=horizon_periods-1,-({'+'.join(residual) or '0'}),0)", USD)
-        g.f(rr, 6, "=existing_engineers*staff_cost_per_year/periods_per_year", USD)
+        g.f(rr, 6, f"=existing_engineers*staff_cost_per_year/periods_per_year"
+                   f"*{escalated('salary_escalation', tt)}", USD)
         g.f(rr, 7, f"=IF({tt}=horizon_periods-1,end_of_horizon_conservative*"
                    f"({'+'.join(after) or '0'}),0)", USD)
         g.f(rr, 8, f"=SUM(C{rr}:G{rr})", USD)
@@ -282,3 +289,16 @@ def _fill_ft_refs(ctx: Context) -> None:
         fr = ctx.ft_cost_row[ft]
         tok = ref(CO, fr, 3)
         g.f(r, c, f"=IF({tok}>0,{local(r, PC['Tokens'])}/{tok}*{ref(CO, fr, 4)},0)", USD)
+
+
+def escalated(name: str, t: str) -> str:
+    """(1 + escalation)^(years from start) of period `t` (tco.model.escalation)."""
+    return f"(1+{name})^({t}/periods_per_year)"
+
+
+def running(ar: int, t: str) -> str:
+    """Power and facility of one owned GPU (Assumptions row `ar`) in period `t`, escalated:
+    power_kw x (facility x months x esc_facility + kWh price x PUE x hours x esc_power)."""
+    kw, fac, kwh, pue = (ref(A, ar, c) for c in (8, 9, 10, 11))
+    return (f"{kw}*({fac}*months_per_period*{escalated('facility_escalation', t)}"
+            f"+{kwh}*{pue}*hours_per_period*{escalated('power_escalation', t)})")

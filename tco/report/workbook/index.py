@@ -15,23 +15,26 @@ from openpyxl import Workbook
 from tco.report.atomic import write_atomic
 from tco.report.workbook import (
     assumptions,
+    budget,
     cached,
     capacity,
     costs,
     levers,
     method,
     plan,
+    risk,
     signoff,
     strategies,
     summary,
+    tariffs,
     unit_economics,
 )
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import Grid, Styles
 from tco.run import RunResult
 
-SHEETS = ("Summary", "Sign-off", "Assumptions", "Levers", "Plan", "Capacity", "Costs",
-          "Strategies", "Unit economics", "Method")
+SHEETS = ("Summary", "Sign-off", "Assumptions", "Levers", "Plan", "Capacity", "Tariffs",
+          "Costs", "Budget", "Strategies", "Unit economics", "Method")
 """Tab order."""
 
 
@@ -58,17 +61,23 @@ def build_workbook(run: RunResult, solved_on: str | None = None) -> Workbook:
     scratch.title = "_styles"
     styles = Styles(scratch)
     sheets = {name: Grid(wb.create_sheet(name), styles) for name in SHEETS}
+    if risk.wanted(run):  # only when the run has an uncertainty analysis
+        sheets[risk.SHEET] = Grid(wb.create_sheet(risk.SHEET), styles)
     ctx = Context(run, wb, sheets, solved_on=solved_on or date.today().isoformat())
     assumptions.write(ctx)
     levers.write_inputs(ctx)
     plan.write(ctx)
     levers.write_costs(ctx)
     capacity.write(ctx)
+    tariffs.write(ctx)
     costs.write(ctx)
     unit_economics.write(ctx)
+    budget.write(ctx)
     strategies.write(ctx)
     summary.write(ctx)
     method.write(ctx)
+    if risk.SHEET in sheets:
+        risk.write(ctx)
     signoff.write(ctx)  # last: it logs every input the other sheets wrote
     headers_and_footers(ctx)
     wb.remove(scratch)
@@ -81,7 +90,8 @@ def headers_and_footers(ctx: Context) -> None:
     """Every printed page names the scenario, the sheet, the run and its date, and its number."""
     run = ctx.run
     run_id = getattr(run, "run_id", None)
-    right = f"run {run_id}, {ctx.solved_on}" if run_id else f"solved {ctx.solved_on}"
+    right = (f"run {run_id}, solved {ctx.solved_on}" if run_id
+             else f"solved {ctx.solved_on}")
     for name, grid in ctx.sheets.items():
         ws = grid.ws
         for hf in (ws.oddHeader, ws.evenHeader):

@@ -45,7 +45,7 @@ PRINT_FIT_CHARS = 200
 """Widest sheet (sum of column widths, characters) fitted to one landscape page width: at
 that width the text prints at about 65% of its size, still readable."""
 
-_KINDS = ("plain", "header", "section", "title", "note", "total")
+_KINDS = ("plain", "header", "section", "title", "note", "total", "wrap", "field", "indent")
 UNSAFE_START = ("=", "+", "-", "@")
 
 
@@ -114,11 +114,18 @@ class Styles:
                 cell.alignment = Alignment(wrap_text=False, vertical="top")
             elif kind == "wrap":
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+            elif kind == "indent":
+                cell.alignment = Alignment(indent=2, vertical="top")
+            elif kind == "field":
+                cell.border = Border(bottom=THIN)
             elif kind == "total":
                 cell.font = Font(bold=True)
                 cell.border = Border(top=THIN)
             if role:
                 cell.font = ROLE_FONTS[role]
+            if kind in ("plain", "total", "field"):
+                # Top-aligned like wrapped text beside it, so a row reads across.
+                cell.alignment = Alignment(vertical="top")
             if quote:
                 cell.quotePrefix = True
             style = self._cache[key] = copy.copy(cell._style)
@@ -133,6 +140,8 @@ class Grid:
         self.styles = styles
         self.widths: dict[int, float] = {}
         self.headers: list[tuple[int, int, list[str]]] = []
+        self.wrapped: dict[int, list[tuple[int, int]]] = {}
+        """Row -> (column, text length) of wrapped text, to size the row for printing."""
         self.header_at: dict[tuple[int, int], str] = {}
         """Header text by cell, to name the inputs below it."""
         self.inputs: list[tuple[int, int, float, str]] = []
@@ -174,6 +183,8 @@ class Grid:
             quote = value.startswith(UNSAFE_START)
         if kind == "header" and data_type == "s":
             self.header_at[(r, c)] = value
+        elif kind == "wrap" and data_type == "s":
+            self.wrapped.setdefault(r, []).append((c, len(value)))
         if is_input or role == "input":
             is_input = True
             if data_type == "n" and value is not None:
@@ -206,6 +217,15 @@ class Grid:
                 self.width(c + i, widths[i])
         self.headers.append((r, c, labels))
 
+    def chart_below(self, chart, r: int) -> None:
+        """Place a chart at column A of row r, below the tables above it, starting a new
+        printed page so that it is never cut or printed over a table."""
+        from openpyxl.worksheet.pagebreak import Break
+
+        if r > 1:
+            self.ws.row_breaks.append(Break(id=r - 1))
+        self.ws.add_chart(chart, f"A{r}")
+
     def width(self, c: int, w: float) -> None:
         """Widen column c to at least w characters."""
         self.widths[c] = max(self.widths.get(c, 0), w)
@@ -226,6 +246,15 @@ class Grid:
                          for i, label in enumerate(labels) if label), default=1)
             if lines > 1:
                 self.ws.row_dimensions[r].height = 15 * min(lines, 4)
+        for r, cells in self.wrapped.items():
+            # Spreadsheets do not grow a row for wrapped text on load either: without a height
+            # the lines print over the next row.
+            # Text runs about 15% narrower than the digit-based column width; a word that does
+            # not fit moves whole to the next line (about 6 characters lost per line).
+            lines = max(math.ceil(n / max(self.widths.get(c, 9.0) * 1.15 - 6, 4))
+                        for c, n in cells)
+            if lines > 1:
+                self.ws.row_dimensions[r].height = 14.5 * min(lines, 30)
         if freeze:
             self.ws.freeze_panes = freeze
         if filter_ref:
@@ -249,7 +278,8 @@ class Grid:
             self.ws.print_title_cols = "A:A"
         self.ws.print_options.gridLines = False
         self.ws.page_margins.left = self.ws.page_margins.right = 0.4
-        self.ws.page_margins.top = self.ws.page_margins.bottom = 0.6
+        self.ws.page_margins.top = self.ws.page_margins.bottom = 0.9
+        self.ws.page_margins.header = self.ws.page_margins.footer = 0.35
 
 
 def define(wb, name: str, target: str) -> str:

@@ -107,7 +107,9 @@ def write(ctx: Context) -> None:
         if d >= 0:
             sr = ctx.serving_row[d]
             pk = f"IF({ref(A, wr, 3)}=\"batch\",1,{ref(A, wr, 9)})"
-            hours = over.get("Replica-hours", f"={J}*({K}*(1-{L})/{ref(A, sr, 6)}"
+            # Cached prefixes are not prefilled again, except by the requests that write them.
+            ws_ = ref(A, wr, 13)
+            hours = over.get("Replica-hours", f"={J}*({K}*(1-{L}*(1-{ws_}))/{ref(A, sr, 6)}"
                                                   f"+{M}/{ref(A, sr, 7)})/3600*{pk}")
             g.f(r, c["Replica-hours"], hours + levers.cache_factor(ctx, o, a), NUMBER)
             g.f(r, c["GPU-hours"], f"={local(r, c['Replica-hours'])}*{ref(A, sr, 5)}", NUMBER)

@@ -32,8 +32,12 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def recalculate(files: list[Path] | Path, outdir: Path, timeout_s: float = 300) -> list[Path]:
-    """Recalculate each xlsx file into `outdir` (same names); returns the new paths."""
+def recalculate(files: list[Path] | Path, outdir: Path, timeout_s: float = 300,
+                fmt: str = "xlsx") -> list[Path]:
+    """Recalculate each xlsx file into `outdir` (same names); returns the new paths.
+
+    `fmt="pdf"` prints them instead (every sheet, with its page setup) to `<name>.pdf`.
+    """
     exe = soffice()
     if exe is None:
         raise FileNotFoundError("LibreOffice (soffice) is not installed")
@@ -45,11 +49,11 @@ def recalculate(files: list[Path] | Path, outdir: Path, timeout_s: float = 300) 
         user.mkdir()
         (user / "registrymodifications.xcu").write_text(_PROFILE, encoding="utf-8")
         cmd = [exe, f"-env:UserInstallation={Path(prof).as_uri()}", "--headless",
-               "--norestore", "--convert-to", "xlsx", "--outdir", str(outdir),
+               "--norestore", "--convert-to", fmt, "--outdir", str(outdir),
                *[str(f) for f in files]]
         env = {**os.environ, "HOME": prof}
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=env)
-    out = [outdir / Path(f).name for f in files]
+    out = [outdir / f"{Path(f).stem}.{fmt}" for f in files]
     missing = [str(p) for p in out if not p.exists()]
     if proc.returncode != 0 or missing:
         raise RuntimeError(f"LibreOffice failed (exit {proc.returncode}); missing {missing}\n"

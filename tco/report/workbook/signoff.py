@@ -26,11 +26,11 @@ def write(ctx: Context) -> None:
 
     g = ctx.sheets[SIGNOFF]
     run, sol = ctx.run, ctx.run.solution
-    g.width(1, 46)
-    g.width(2, 30)
-    g.width(3, 22)
+    g.width(1, 48)
+    g.width(2, 16)
+    g.width(3, 16)
     g.width(4, 10)
-    g.width(5, 60)
+    g.width(5, 80)
     g.put(1, 1, f"Sign-off: {run.scenario.name}", kind="title")
     g.put(2, 1, "Fill in the blue cells when signing. Every input below is logged with the "
                 "value the plan was solved with; the Summary's plan check says when one "
@@ -40,7 +40,8 @@ def write(ctx: Context) -> None:
     for label in ("Owner", "Reviewer", "Signed on (date)"):
         r += 1
         g.put(r, 1, label)
-        g.put(r, 2, "", is_input=True)
+        for c in range(2, 6):
+            g.put(r, c, "", kind="field", is_input=True)
     r += 2
     g.put(r, 1, "Run", kind="section")
     snap = sol.meta.get("prices_snapshot", {}) or dict(run.resolved.prices_snapshot)
@@ -55,33 +56,33 @@ def write(ctx: Context) -> None:
     for label, value in record:
         r += 1
         g.put(r, 1, label)
-        g.put(r, 2, value)
+        g.put(r, 5, value, kind="wrap")
     r += 2
     g.put(r, 1, "Scenario files", kind="section")
     r += 1
-    g.header(r, 1, ["File", "sha256 (of the file as it is when the workbook was written)"])
+    g.header(r, 1, ["File", "", "", "", "sha256 (of the file when the workbook was written)"])
     for f in run.files:
         r += 1
-        g.put(r, 1, f)
+        g.put(r, 1, f, kind="wrap")
         try:
-            g.put(r, 2, file_sha256(f))
+            g.put(r, 5, file_sha256(f))
         except OSError as e:
-            g.put(r, 2, f"not readable: {e.strerror}")
+            g.put(r, 5, f"not readable: {e.strerror}")
     if not run.files:
         r += 1
         g.put(r, 1, "(scenario given in memory, no file)", kind="note")
     r += 2
     g.put(r, 1, "Policy limits that shaped the plan", kind="section")
     r += 1
-    g.header(r, 1, ["Limit", "Meaning in the model"])
+    g.header(r, 1, ["Limit", "", "", "", "Meaning in the model"])
     for label, text in describe_limits(run.scenario, ctx.data.gpus):
         r += 1
         g.put(r, 1, label)
-        g.put(r, 2, text)
+        g.put(r, 5, text, kind="wrap")
     if run.scenario.constraints.max_share_per_provider is None:
         r += 1
         g.put(r, 1, "Provider cap")
-        g.put(r, 2, "none set")
+        g.put(r, 5, "none set")
     r += 2
     _log(ctx, g, r)
     g.finish(freeze="A4", title_rows="1:1")
@@ -99,13 +100,13 @@ def _log(ctx: Context, g, r: int) -> int:
             r += 1
             cell = grid.ws._cells[(ir, ic)]
             fmt = cell.number_format
-            g.put(r, 1, f"{sheet}: {grid.label_of(ir, ic)}")
+            g.put(r, 1, f"{sheet}: {grid.label_of(ir, ic)}", kind="wrap")
             g.put(r, 2, value, fmt, role="solved")
             g.f(r, 3, f"={ref(sheet, ir, ic)}", fmt)
             b, c = local(r, 2), local(r, 3)
             g.f(r, 4, f"=IF(ISNUMBER({c}),IF(ABS({c}-{b})>{CHANGED_TOL}*MAX(1,ABS({b})),1,0),1)",
                 COUNT)
-            g.put(r, 5, source or "scenario")
+            g.put(r, 5, source or "scenario", kind="wrap")
     last = max(first, r)
     g.put(last + 1, 1, "Inputs changed since the plan was solved", kind="total")
     g.f(last + 1, 4, f"=SUM(D{first}:D{last})", COUNT, kind="total")

@@ -84,7 +84,7 @@ def write(ctx: Context) -> None:
             chart.height, chart.width = 9, 18
             show_axes(chart)
             # Below the table, never over it (a chart beside it would print on another page).
-            g.ws.add_chart(chart, f"A{r + 1}")
+            g.chart_below(chart, r + 1)
     g.width(1, 24)
     g.finish(freeze="A2")
 
@@ -171,6 +171,11 @@ def _side_by_side(ctx: Context, g, r: int, df: pd.DataFrame) -> int:
                              "the plan's saving.", kind="note")
     else:
         g.put(best_r, 2, "none feasible: no saving is claimed")
+    gap = df.attrs.get("mip_rel_gap")
+    if gap is not None:
+        from tco.analysis.strategies import ranking_note
+
+        g.put(best_r + 2, 1, ranking_note(gap), kind="note")
     if len(df) > 1:
         chart = BarChart()
         chart.type = "bar"
@@ -182,6 +187,7 @@ def _side_by_side(ctx: Context, g, r: int, df: pd.DataFrame) -> int:
         chart.height, chart.width = 7, 16
         chart.legend = None
         show_axes(chart)
-        g.ws.add_chart(chart, f"A{best_r + 3}")
+        chart.y_axis.scaling.min = 0  # bars from zero: a cut axis exaggerates differences
+        g.chart_below(chart, best_r + 3)
         return best_r + 3 + 15
     return best_r + 3

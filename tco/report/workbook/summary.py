@@ -67,7 +67,7 @@ def write(ctx: Context) -> None:
         r += 1
         g.put(r, 1, label)
         g.f(r, 2, formula, fmt)
-        g.put(r, 3, note, kind="note")
+        g.put(r, 3, note, kind="wrap")
     if saving is None:
         r += 1
         g.put(r, 1, "Saved against the best single-mode strategy")
@@ -77,7 +77,6 @@ def write(ctx: Context) -> None:
 
     r += 2
     r = _as_solved(ctx, g, r)
-    r = _orders(ctx, g, r + 2)
 
     r += 2
     g.put(r, 1, "Cost per year", kind="section")
@@ -92,10 +91,11 @@ def write(ctx: Context) -> None:
     g.put(r, 1, "Total", kind="total")
     g.f(r, 2, "=total_cost_usd", USD, kind="total")
     g.f(r, 3, "=npv_usd", USD, kind="total")
+    r = _orders(ctx, g, r + 2)
     chart = category_chart(ctx, "Cost by category per period (USD)")
     chart.width = 24
-    g.ws.add_chart(chart, f"A{r + 2}")
-    g.finish(freeze="A5", title_rows="1:3")
+    g.chart_below(chart, r + 2)
+    g.finish(freeze="A5", title_rows="")  # short sheet: no rows repeated
 
 
 def _as_solved(ctx: Context, g, r: int) -> int:
@@ -123,7 +123,7 @@ def _as_solved(ctx: Context, g, r: int) -> int:
     r += 1
     g.put(r, 1, "The plan minimised")
     g.put(r, 2, "cash TCO" if sol.meta.get("objective") == "cash"
-          else "quality-adjusted cost (NPV of the plan)")
+          else "quality-adjusted cost (NPV of the plan)", kind="wrap")
     g.put(r, 3, str(sol.meta.get("objective_why", "")), kind="note")
     run_id = getattr(run, "run_id", None)
     if run_id:
@@ -169,8 +169,8 @@ def orders(ctx: Context) -> list[tuple[int, str, str, str | None]]:
         hired = int(row.engineers_hired)
         if hired != prev:
             sr = ctx.staff_row[int(row.t)]
-            verb = "Hire platform engineers (total hired)" if hired > prev else \
-                "Reduce hired platform engineers to"
+            verb = ("Hire platform engineers (quantity: total hired from this period)"
+                    if hired > prev else "Reduce hired platform engineers to")
             out.append((int(row.t), verb, "engineers", f"={ref(CA, sr, 5)}"))
         prev = hired
     fts = tables.get("fine_tunes")
@@ -197,10 +197,10 @@ def _orders(ctx: Context, g, r: int) -> int:
     labels = ctx.run.solution.periods
     for t, what, unit, qty in items:
         r += 1
-        g.put(r, 1, what + (f" ({unit})" if unit else ""))
+        g.put(r, 1, what, kind="wrap")
         if qty:
             g.f(r, 2, qty, COUNT)
-        g.put(r, 3, labels[t])
+        g.put(r, 3, labels[t], kind="indent")
     if not items:
         r += 1
         g.put(r, 1, "No orders: nothing to buy, reserve, rent, hire, train or sign.",

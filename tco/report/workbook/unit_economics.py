@@ -47,7 +47,8 @@ def write(ctx: Context) -> None:
         rows = ctx.plan_rows.get(w.name)
         pc = PC["Attributed PV (USD)"]
         plan_pv = f"SUM({ref(PL, rows[0], pc)}:{col(pc)}${rows[1]})" if rows else "0"
-        g.f(r, 6, f"={plan_pv}+{levers.workload_pv(ctx, local(r, 1))}", USD)
+        tariff = f"+{ctx.tariff_pv[w.name]}" if w.name in ctx.tariff_pv else ""
+        g.f(r, 6, f"={plan_pv}+{levers.workload_pv(ctx, local(r, 1))}{tariff}", USD)
         g.f(r, 7, f'=IF(E{r}>0,F{r}/E{r}*1000000,"")', USD_CENTS)
         g.f(r, 8, f'=IF(D{r}>0,F{r}/D{r}*1000,"")', USD_CENTS)
     last = max(2, r)

@@ -1,0 +1,245 @@
+"""The Tariffs sheet: each tariff's terms as inputs and its cost per period as formulas.
+
+Restates tco.model.tariffs for the plan's decisions (tariff taken, units held, terms signed,
+written as values): with S the provider's list spend in the period (Plan sheet API costs) less
+the list spend its provisioned units serve,
+
+    fee       = taken x fee per month x months per period
+    discount  = taken x discount x S; tiered: taken x sum_j d_j x (S within tier j)
+    shortfall = taken x MAX(0, commitment per month x months - (1 - discount) x S)
+    units     = units x price per unit and term x hours per period / term hours
+    served    = share of the API's standard list spend the units serve x that spend
+    after the horizon = signed x payment per period x periods past the horizon, when the
+                        end-of-horizon rule is conservative
+
+A two-part tariff with per-API prices restates its discount as a value (the saving depends on
+every option's token mix). Tariff costs are shared among workloads by their list spend with the
+providers that have tariffs, as in tco.solution.
+"""
+
+from __future__ import annotations
+
+from tco.report.workbook.context import Context
+from tco.report.workbook.layout import COUNT, NUMBER, SHARE, USD, col, local, ref
+
+SHEET = "Tariffs"
+PERIOD_HEAD = ["Tariff", "Period", "t", "Taken (1/0)", "Units", "Signed this period",
+               "Provider list spend (USD)", "Served share", "Served list spend (USD)",
+               "Fee (USD)", "Units (USD)", "Discount (USD)", "Shortfall (USD)",
+               "After the horizon (USD)", "Net (USD)"]
+TC = {name: i + 1 for i, name in enumerate(PERIOD_HEAD)}
+
+
+def write(ctx: Context) -> None:
+    """Write the sheet when the plan has tariffs; record where Costs and Unit economics look."""
+    plan = ctx.run.solution.tables.get("tariffs")
+    g = ctx.sheets[SHEET]
+    g.put(1, 1, "Tariffs: fees, discounts, shortfalls and provisioned units", kind="title")
+    if plan is None or not len(plan):
+        g.put(2, 1, "The scenario has no tariff besides list prices.", kind="note")
+        g.finish()
+        return
+    g.put(2, 1, "Blue cells are the tariffs' terms; taken, units and signed are the plan's "
+                "decisions. Costs sheet columns Tariff ... sum this table.", kind="note")
+    data = ctx.data
+    tariffs = {k.name: k for k in data.tariffs}
+    names = list(dict.fromkeys(plan["tariff"]))
+    r = 4
+    g.put(r, 1, "Terms", kind="section")
+    g.header(r + 1, 1, ["Tariff", "Kind", "Provider", "API", "Term (hours)", "Term (periods)",
+                        "Fee (USD/month)", "Discount", "Commitment (USD/month)",
+                        "Unit price (USD/unit/term)", "Payment per period (USD)", "Source"],
+             [30, 12, 10, 22, 10, 9, 12, 9, 12, 12, 14, 60])
+    term_row = {}
+    for i, name in enumerate(names):
+        rr = r + 2 + i
+        k = tariffs[name]
+        term_row[name] = rr
+        g.put(rr, 1, name)
+        g.put(rr, 2, k.kind)
+        g.put(rr, 3, k.provider)
+        g.put(rr, 4, k.api)
+        src = f"tariff {name}: {k.source}"
+        g.put(rr, 5, k.term_hours, NUMBER, is_input=True, source=src)
+        g.f(rr, 6, f"=IF(E{rr}<=hours_per_period,1,ROUNDUP(E{rr}/hours_per_period,0))", COUNT)
+        g.put(rr, 7, k.fee_usd_per_month, USD, is_input=True, source=src)
+        g.put(rr, 8, k.discount, SHARE, is_input=True, source=src)
+        g.put(rr, 9, k.commit_usd_per_month, USD, is_input=True, source=src)
+        g.put(rr, 10, k.usd_per_unit_term, USD, is_input=True, source=src)
+        pay = {"two_part": f"=G{rr}*months_per_period", "commit": f"=I{rr}*months_per_period",
+               "provisioned": f"=J{rr}*hours_per_period/E{rr}"}[k.kind]
+        g.f(rr, 11, pay, USD)
+        g.put(rr, 12, k.source)
+    r = r + 2 + len(names) + 1
+    tier_rows: dict[str, list[int]] = {}
+    if any(tariffs[n].tiers for n in names):
+        g.put(r, 1, "Volume tiers (marginal: the discount applies to the spend above the tier "
+                    "start)", kind="section")
+        g.header(r + 1, 1, ["Tariff", "Above (USD/month)", "Discount"])
+        r += 2
+        for name in names:
+            for above, disc in tariffs[name].tiers:
+                g.put(r, 1, name)
+                src = f"tariff {name}: {tariffs[name].source}"
+                g.put(r, 2, above, USD, is_input=True, source=src)
+                g.put(r, 3, disc, SHARE, is_input=True, source=src)
+                tier_rows.setdefault(name, []).append(r)
+                r += 1
+        r += 1
+    g.put(r, 1, "Per period", kind="section")
+    g.header(r + 1, 1, PERIOD_HEAD, [30, 9, 5, 8, 8, 8, 14, 9, 14, 12, 12, 12, 12, 12, 12])
+    first = r + 2
+    api_ids = _api_ids(ctx)
+    plan_t, plan_api = ctx.plan_range("t"), ctx.plan_range("API or model")
+    plan_cost, plan_opt = ctx.plan_range("API cost (USD)"), ctx.plan_range("Option")
+    rows_of: dict[tuple[str, int], int] = {}
+    for i, row in enumerate(plan.itertuples(index=False)):
+        rows_of[(row.tariff, int(row.t))] = first + i
+    last = first + len(plan) - 1
+    provisioned = {n for n in names if tariffs[n].kind == "provisioned"}
+    for i, row in enumerate(plan.itertuples(index=False)):
+        rr = first + i
+        k = tariffs[row.tariff]
+        tr = term_row[row.tariff]
+        t = int(row.t)
+        g.put(rr, 1, row.tariff)
+        g.put(rr, 2, row.period)
+        g.put(rr, 3, t, COUNT, role="label")
+        g.put(rr, 4, int(bool(row.taken)), COUNT, role="solved")
+        g.put(rr, 5, None if row.units is None or row.units != row.units else int(row.units),
+              COUNT, role="solved")
+        g.put(rr, 6, int(row.started), COUNT, role="solved")
+        spend = "+".join(f"SUMIFS({plan_cost},{plan_t},{t},{plan_api},\"{a}\")"
+                         for a in api_ids.get(k.provider, [])) or "0"
+        served_here = [rows_of[(n, t)] for n in provisioned
+                       if tariffs[n].provider == k.provider and (n, t) in rows_of]
+        minus = "".join(f"-{local(x, TC['Served list spend (USD)'])}" for x in served_here)
+        g.f(rr, 7, f"={spend}{minus}", USD)
+        S = local(rr, 7)
+        taken = local(rr, 4)
+        if k.kind == "provisioned":
+            std = f"SUMIFS({plan_cost},{plan_t},{t},{plan_opt},\"api:{k.api}\")"
+            share = _served_share(ctx, row, k)
+            g.put(rr, 8, share, SHARE, role="solved")
+            g.f(rr, 9, f"={local(rr, 8)}*{std}", USD)
+            g.f(rr, 11, f"={local(rr, 5)}*{ref(SHEET, tr, 10)}*hours_per_period"
+                        f"/{ref(SHEET, tr, 5)}", USD)
+            g.f(rr, 12, f"={local(rr, 9)}", USD)
+        else:
+            g.put(rr, 9, 0.0, USD)
+            g.f(rr, 10, f"={taken}*{ref(SHEET, tr, 7)}*months_per_period", USD)
+            d = ref(SHEET, tr, 8)
+            if k.kind == "two_part" and k.prices:
+                g.put(rr, 12, float(row.discount_usd), USD, role="solved")
+            elif k.kind == "two_part" and k.tiers:
+                g.f(rr, 12, f"={taken}*({_tiered(S, d, tier_rows[row.tariff])})", USD)
+            else:
+                g.f(rr, 12, f"={taken}*{d}*{S}", USD)
+            if k.kind == "commit":
+                g.f(rr, 13, f"={taken}*MAX(0,{ref(SHEET, tr, 9)}*months_per_period"
+                            f"-(1-{d})*{S})", USD)
+        for c in (10, 11, 13):
+            if (rr, c) not in g.ws._cells:
+                g.put(rr, c, 0.0, USD)
+        g.f(rr, 14, f"={local(rr, 6)}*{ref(SHEET, tr, 11)}*MAX(0,{local(rr, 3)}"
+                    f"+{ref(SHEET, tr, 6)}-horizon_periods)*end_of_horizon_conservative", USD)
+        g.f(rr, 15, f"={local(rr, 10)}+{local(rr, 11)}-{local(rr, 12)}+{local(rr, 13)}", USD)
+    ctx.tariff_rows = (first, last)
+    _attribution(ctx, g, last + 3, api_ids)
+    g.finish(freeze="B4")
+
+
+def cost_formulas(ctx: Context, tt: str) -> dict[str, str]:
+    """Costs-sheet formulas of the tariff categories for the period in cell `tt`."""
+    rows = getattr(ctx, "tariff_rows", None)
+    if not rows:
+        return {c: "=0" for c in ("tariff_fee", "tariff_units", "tariff_discount",
+                                  "tariff_shortfall", "tariff_after_horizon")}
+    first, last = rows
+
+    def column(name: str) -> str:
+        c = TC[name]
+        return f"{ref(SHEET, first, c)}:{col(c)}${last}"
+
+    t_col = column("t")
+
+    def by_t(name: str) -> str:
+        return f"SUMIFS({column(name)},{t_col},{tt})"
+
+    return {"tariff_fee": f"={by_t('Fee (USD)')}",
+            "tariff_units": f"={by_t('Units (USD)')}",
+            "tariff_discount": f"=-{by_t('Discount (USD)')}",
+            "tariff_shortfall": f"={by_t('Shortfall (USD)')}",
+            "tariff_after_horizon": f"=IF({tt}=horizon_periods-1,"
+                                    f"SUM({column('After the horizon (USD)')}),0)"}
+
+
+def _api_ids(ctx: Context) -> dict[str, list[str]]:
+    """API ids per provider with a tariff, among the plan's options."""
+    table = ctx.data.options.table
+    out: dict[str, list[str]] = {}
+    quoted = {k.provider for k in ctx.data.tariffs if k.kind != "service_tier"}
+    for api, prov in zip(table["api"], table["provider"]):
+        if isinstance(api, str) and prov in quoted and api not in out.get(prov, []):
+            out.setdefault(prov, []).append(api)
+    return out
+
+
+def _served_share(ctx: Context, row, k) -> float:
+    """Share of the API's standard realtime list spend in the period the units serve."""
+    table, sol = ctx.data.options.table, ctx.run.solution
+    t = int(row.t)
+    sel = ((table["api"] == k.api) & (table["kind"] == "api") & (table["tier"] == "standard")
+           & table["fine_tune"].isna()).to_numpy()
+    total = float((ctx.data.options.api_cost[sel, t] * sol.x[sel, t]).sum())
+    return float(row.served_list_usd) / total if total > 0 else 0.0
+
+
+def _tiered(S: str, d0: str, rows: list[int]) -> str:
+    """Savings of marginal volume tiers at list spend S (per period)."""
+    edges = [f"{ref(SHEET, r, 2)}*months_per_period" for r in rows]
+    parts = [f"{d0}*MIN({S},{edges[0]})"]
+    for i, r in enumerate(rows):
+        hi = f"MIN({S},{edges[i + 1]})" if i + 1 < len(rows) else S
+        parts.append(f"{ref(SHEET, r, 3)}*MAX(0,{hi}-{edges[i]})")
+    return "+".join(parts)
+
+
+def _attribution(ctx: Context, g, r: int, api_ids: dict[str, list[str]]) -> None:
+    """Each workload's share of the tariffs' net cost per period (by its list spend with the
+    providers that have tariffs), and its present value for Unit economics."""
+    first, last = ctx.tariff_rows
+    T = ctx.T
+    g.put(r, 1, "Shared among workloads by their list spend with these providers", kind="section")
+    g.header(r + 1, 1, ["Workload"] + [f"t={t}" for t in range(T)] + ["Present value (USD)"])
+    ids = [a for v in api_ids.values() for a in v]
+    ws = ctx.run.scenario.workloads
+    w0 = r + 2
+    total_row = w0 + len(ws)
+    plan_w, plan_t = ctx.plan_range("Workload"), ctx.plan_range("t")
+    plan_api, plan_cost = ctx.plan_range("API or model"), ctx.plan_range("API cost (USD)")
+    net_c, t_c, after_c = TC["Net (USD)"], TC["t"], TC["After the horizon (USD)"]
+    g.put(total_row, 1, "List spend, all workloads", kind="total")
+    g.put(total_row + 1, 1, "Net tariff cost", kind="total")
+    for t in range(T):
+        c = 2 + t
+        every = "+".join(f"SUMIFS({plan_cost},{plan_t},{t},{plan_api},\"{a}\")"
+                         for a in ids) or "0"
+        g.f(total_row, c, f"={every}", USD, kind="total")
+        net = (f"SUMIFS({ref(SHEET, first, net_c)}:{col(net_c)}${last},"
+               f"{ref(SHEET, first, t_c)}:{col(t_c)}${last},{t})")
+        if t == T - 1:
+            net += f"+SUM({ref(SHEET, first, after_c)}:{col(after_c)}${last})"
+        g.f(total_row + 1, c, f"={net}", USD, kind="total")
+    for i, w in enumerate(ws):
+        rr = w0 + i
+        g.put(rr, 1, w.name)
+        for t in range(T):
+            c = 2 + t
+            spend = "+".join(f"SUMIFS({plan_cost},{plan_w},{local(rr, 1, True)},{plan_t},{t},"
+                             f"{plan_api},\"{a}\")" for a in ids) or "0"
+            g.f(rr, c, f"=IF({local(total_row, c)}>0,({spend})/{local(total_row, c)}"
+                       f"*{local(total_row + 1, c)},0)", USD)
+        pv = 2 + T
+        g.f(rr, pv, f"=SUMPRODUCT({local(rr, 2)}:{local(rr, 1 + T)},discount_factors)", USD)
+        ctx.tariff_pv[w.name] = ref(SHEET, rr, pv)
