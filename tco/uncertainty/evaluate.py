@@ -17,7 +17,10 @@ families see a scenario like any other); identical workloads are merged first
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from tco.aggregate import merge_identical
 from tco.catalog.types import Resolved
@@ -25,6 +28,7 @@ from tco.errors import InfeasibleError, SolverError
 from tco.model import build_model, solve
 from tco.model.build import Built
 from tco.model.data import model_data_for
+from tco.model.solve import handover, run_highs
 from tco.scenario.schema import Scenario, Strategy
 
 
@@ -69,26 +73,39 @@ def first_stage_from_model(b: Built) -> FirstStage:
                       tuned={k: val(v) for k, v in b.tuned.items()})
 
 
-def fix_first_stage(b: Built, fs: FirstStage) -> list[str]:
-    """Fix the model's first-stage variables at `fs`; what the model cannot hold, in words."""
-    missing = []
+def held_values(b: Built, fs: FirstStage) -> tuple[list, list[int], list[str]]:
+    """The model's first-stage variables, the value `fs` holds each at (0 where it has none),
+    and what `fs` holds that the model has no variable for, in words."""
+    variables, values, missing = [], [], []
     for table, got, what in ((fs.buy, b.buy, "bought"), (fs.commit, b.commit, "reserved")):
         for k, n in table.items():
             if n and k not in got:
                 missing.append(f"{n} {k[0]} GPUs {what} in period {k[-1]}")
         for k, v in got.items():
-            v.fix(table.get(k, 0))
+            variables.append(v)
+            values.append(table.get(k, 0))
     for t, v in enumerate(b.staff):
-        v.fix(fs.staff.get(t, 0))
+        variables.append(v)
+        values.append(fs.staff.get(t, 0))
     for f, n in fs.tuned.items():
-        if f in b.tuned:
-            b.tuned[f].fix(n)
-        elif n:
+        if f not in b.tuned and n:
             missing.append(f"fine-tune {f} trained")
     for f, v in b.tuned.items():
-        if f not in fs.tuned:
-            v.fix(0)
+        variables.append(v)
+        values.append(fs.tuned.get(f, 0))
+    return variables, values, missing
+
+
+def fix_first_stage(b: Built, fs: FirstStage) -> list[str]:
+    """Fix the model's first-stage variables at `fs`; what the model cannot hold, in words."""
+    variables, values, missing = held_values(b, fs)
+    for v, n in zip(variables, values):
+        v.fix(n)
     return missing
+
+
+def _missing_note(missing: list[str]) -> str:
+    return "the plan's " + "; ".join(missing) + " cannot be used in this draw"
 
 
 @dataclass(frozen=True)
@@ -113,15 +130,77 @@ def npv_of(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
     if fixed is not None:
         missing = fix_first_stage(built, fixed)
         if missing:
-            return Outcome(None, "error", "the plan's " + "; ".join(missing)
-                           + " cannot be used in this draw")
+            return Outcome(None, "error", _missing_note(missing))
     try:
         result = solve(built, data.scenario.solver)
     except SolverError as e:
         return Outcome(None, "error", str(e))
-    if result.status == "infeasible":
+    return _outcome(result.status, result.objective)
+
+
+def unrestricted(strategy: Strategy | None) -> bool:
+    """Whether the strategy allows every option as the recommended plan does (`hybrid`), so
+    that its model is the one the plan held fixed is evaluated on."""
+    return strategy is None or (
+        strategy.option_kinds is None and strategy.providers is None and strategy.models is None
+        and strategy.gpus is None and strategy.procurement is None and strategy.prompt_caching)
+
+
+def npvs_of(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
+            plans: Sequence[FirstStage | None]) -> list[Outcome]:
+    """`npv_of(scenario, resolved, strategy, fixed=p)` for each p of `plans`, on one model.
+
+    The fast path of a draw: the model is built and handed to HiGHS once; each solve changes
+    only the bounds of the first-stage columns in the live HiGHS model (held at p's values,
+    or back to the model's own bounds for p None: re-optimised) and clears the solver's
+    state, so every solve starts cold on the same matrices the slow path would compile.
+    Saves a model build per extra plan; other solvers than HiGHS take the slow path.
+    """
+    if scenario.solver.name not in ("highs", "appsi_highs"):
+        return [npv_of(scenario, resolved, strategy, fixed=p) for p in plans]
+    merged = merge_identical(scenario)[0]
+    try:
+        data = model_data_for(merged, resolved, strategy)
+    except InfeasibleError:
+        return [Outcome(None, "infeasible", "a workload has no option") for _ in plans]
+    built = build_model(data)
+    settings = data.scenario.solver
+    try:
+        hm = handover(built, settings)
+    except SolverError as e:
+        return [Outcome(None, "error", str(e)) for _ in plans]
+    h, mat = hm.highs, hm.mat
+    variables = held_values(built, FirstStage())[0]
+    cols = mat.cols_of(variables)
+    inf = h.getInfinity()
+    own_lo = np.clip(mat.col_lower[cols], -inf, inf)
+    own_hi = np.clip(mat.col_upper[cols], -inf, inf)
+    out = []
+    for p in plans:
+        if p is None:
+            lo, hi = own_lo, own_hi
+        else:
+            _, values, missing = held_values(built, p)
+            if missing:
+                out.append(Outcome(None, "error", _missing_note(missing)))
+                continue
+            lo = hi = np.asarray(values, dtype=float)
+        if len(cols):
+            h.changeColsBounds(len(cols), cols, lo, hi)
+        h.clearSolver()
+        try:
+            r = run_highs(hm, settings)
+        except SolverError as e:
+            out.append(Outcome(None, "error", str(e)))
+            continue
+        out.append(_outcome(r["status"], r["objective"]))
+    return out
+
+
+def _outcome(status: str, objective: float | None) -> Outcome:
+    """The Outcome of a solve's status and objective (as `npv_of` reads a SolveResult)."""
+    if status == "infeasible":
         return Outcome(None, "infeasible", "no plan serves every workload")
-    if not result.has_plan or result.objective is None:
-        return Outcome(None, "error", f"no plan (status {result.status})")
-    return Outcome(float(result.objective), "ok" if result.status == "optimal" else
-                   result.status)
+    if status not in ("optimal", "time_limit") or objective is None:
+        return Outcome(None, "error", f"no plan (status {status})")
+    return Outcome(float(objective), "ok" if status == "optimal" else status)

@@ -31,7 +31,7 @@ import pandas as pd
 from tco.catalog.types import Resolved
 from tco.scenario.schema import Scenario, Strategy
 from tco.uncertainty.draws import apply, draw_values, sources
-from tco.uncertainty.evaluate import FirstStage, npv_of
+from tco.uncertainty.evaluate import FirstStage, Outcome, npv_of, npvs_of, unrestricted
 
 PLAN = "plan_held_fixed"
 """Column name of the recommended plan held fixed."""
@@ -57,15 +57,28 @@ def draw_task(ctx: DrawContext, i: int) -> dict:
     row: dict = {"draw": int(i)}
     for src, v in zip(srcs, values):
         row[f"input:{src.name}"] = float(v)
-    for st in ctx.strategies:
-        o = npv_of(s, r, st)
-        row[f"npv:{st.name}"] = o.npv_usd
-        row[f"status:{st.name}"] = o.status
-    if ctx.plan is not None:
-        o = npv_of(s, r, None, fixed=ctx.plan)
-        row[f"npv:{PLAN}"] = o.npv_usd
-        row[f"status:{PLAN}"] = o.status
+    for name, o in outcomes(ctx, s, r):
+        row[f"npv:{name}"] = o.npv_usd
+        row[f"status:{name}"] = o.status
     return row
+
+
+def outcomes(ctx: DrawContext, s: Scenario, r: Resolved) -> list[tuple[str, Outcome]]:
+    """(name, outcome) of every strategy, then of the plan held fixed, on the draw's scenario.
+
+    The unrestricted strategies (`hybrid`) and the plan held fixed share one model
+    (`npvs_of`: built once, the plan's first stage held through column bounds in HiGHS); the
+    others are solved on their own models.
+    """
+    shared = [st for st in ctx.strategies if unrestricted(st)]
+    plans = ([None] if shared else []) + ([ctx.plan] if ctx.plan is not None else [])
+    on_shared = npvs_of(s, r, None, plans) if plans else []
+    got = {}
+    for st in ctx.strategies:
+        got[st.name] = on_shared[0] if unrestricted(st) else npv_of(s, r, st)
+    if ctx.plan is not None:
+        got[PLAN] = on_shared[-1]
+    return list(got.items())
 
 
 def fingerprint(ctx: DrawContext) -> dict:

@@ -34,7 +34,7 @@ from tco.model.extensive import build_extensive, cvar
 from tco.model.solve import solve
 from tco.scenario.schema import Scenario
 from tco.uncertainty.draws import apply, draw_values, sources
-from tco.uncertainty.evaluate import FirstStage, first_stage_from_model, npv_of
+from tco.uncertainty.evaluate import FirstStage, first_stage_from_model, npvs_of
 
 ROBUST_MAX_GAP = 0.005
 """The extensive form is solved to at most this relative MIP gap (the issue's 0.5%)."""
@@ -69,9 +69,9 @@ class EvalContext:
 def _evaluate_task(ctx: EvalContext, values: list[float]) -> dict:
     s, r = apply(ctx.scenario, ctx.resolved, sources(ctx.scenario), values)
     out = {}
-    for key, fixed in (("robust", ctx.robust), ("deterministic", ctx.deterministic),
-                       ("wait_and_see", None)):
-        o = npv_of(s, r, None, fixed=fixed)
+    keys = ("robust", "deterministic", "wait_and_see")
+    outcomes = npvs_of(s, r, None, [ctx.robust, ctx.deterministic, None])
+    for key, o in zip(keys, outcomes):
         out[f"{key}_npv_usd"] = o.npv_usd
         out[f"{key}_status"] = o.status
     return out

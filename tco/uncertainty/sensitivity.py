@@ -24,7 +24,7 @@ from tco.catalog.types import Resolved
 from tco.scenario.schema import Scenario
 from tco.uncertainty.distributions import support
 from tco.uncertainty.draws import apply, sources
-from tco.uncertainty.evaluate import FirstStage, npv_of
+from tco.uncertainty.evaluate import FirstStage, npvs_of
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,7 @@ def point_task(ctx: SensitivityContext, j: int, value: float) -> dict:
     if j >= 0:
         values[j] = value
     s, r = apply(ctx.scenario, ctx.resolved, srcs, values)
-    fixed = npv_of(s, r, None, fixed=ctx.plan)
-    reopt = npv_of(s, r, None)
+    reopt, fixed = npvs_of(s, r, None, [None, ctx.plan])
     return {"fixed": fixed.npv_usd, "fixed_status": fixed.status,
             "reoptimised": reopt.npv_usd, "reoptimised_status": reopt.status}
 
