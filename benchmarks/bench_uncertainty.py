@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from dataclasses import replace
@@ -26,6 +27,18 @@ from tco.uncertainty.evaluate import first_stage_of
 from tco.uncertainty.montecarlo import montecarlo
 from tco.uncertainty.robust import robust_plan
 from tco.uncertainty.sensitivity import sensitivity
+
+
+def cpu() -> float:
+    """CPU seconds used so far by this process and its finished children (local pool workers;
+    Dask workers are not counted): on a shared machine wall time is mostly waiting."""
+    a = resource.getrusage(resource.RUSAGE_SELF)
+    b = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+def load() -> str:
+    return "load {:.1f}/{:.1f}/{:.1f}".format(*os.getloadavg())
 
 
 def main() -> None:
@@ -45,15 +58,16 @@ def main() -> None:
     cores = os.cpu_count() or 1
     print(f"{s.name}: {len(s.workloads)} workloads, {cores} cores, load average "
           f"{os.getloadavg()[0]:.1f}, gap {s.solver.mip_rel_gap}, limit {s.solver.time_limit_s}")
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu()
     sol = plan(single_threaded(s), r)
     fs = first_stage_of(sol)
-    print(f"plan: {time.perf_counter() - t:.1f} s (NPV {sol.npv_usd:,.0f})")
+    print(f"plan: {time.perf_counter() - t:.1f} s, CPU {cpu() - c:.1f} s (NPV {sol.npv_usd:,.0f})")
     if "sensitivity" not in skip:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu()
         sens = sensitivity(s, r, fs, jobs=cores)
         print(f"sensitivity ({len(sens['bars'])} sources, {1 + 2 * len(sens['bars'])} points, "
-              f"{cores} processes): {time.perf_counter() - t:.1f} s")
+              f"{cores} processes): {time.perf_counter() - t:.1f} s, CPU {cpu() - c:.1f} s, "
+              f"{load()}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         runs = []
         if "local" not in skip:
@@ -67,25 +81,30 @@ def main() -> None:
 
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                        processes=True, dashboard_address=None)
-            t = time.perf_counter()
+            t, c = time.perf_counter(), cpu()
             summary, _ = montecarlo(s, r, fs, a.draws, Path(tmp) / f"{kind}{jobs}",
                                     jobs=jobs, scheduler=cluster)
             dt = time.perf_counter() - t
             if cluster is not None:
                 cluster.close()
+            used = cpu() - c
             print(f"montecarlo {a.draws} draws, {kind} x{jobs}: {dt:.1f} s = "
-                  f"{a.draws / dt:.3f} draws/s = {a.draws / dt / jobs:.3f} draws/s/worker")
+                  f"{a.draws / dt:.3f} draws/s = {a.draws / dt / jobs:.3f} draws/s/worker; "
+                  f"CPU {used:.1f} s" + (f" = {a.draws / used:.3f} draws per CPU second"
+                                         if kind == "local" else " (workers not counted)")
+                  + f", {load()}", flush=True)
     if "robust" not in skip:
         s2 = s.model_copy(update={"uncertainty": s.uncertainty.model_copy(
             update={"robust_draws": a.robust_draws})})
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu()
         rb = robust_plan(s2, r, fs, jobs=cores)
         sv = rb["solver"]
         gap = f"{sv['gap']:.3%}" if sv["gap"] is not None else "-"
         print(f"robust over {rb['draws']} draws: {time.perf_counter() - t:.1f} s (build "
               f"{sv['build_seconds']:.1f} s, extensive form {sv['status']} in "
               f"{sv['seconds']:.1f} s, gap {gap}, evaluation {rb['evaluate_seconds']:.1f} s); "
-              f"VSS {rb['vss_usd']:,.0f}, EVPI {rb['evpi_usd']:,.0f}")
+              f"VSS {rb['vss_usd']:,.0f}, EVPI {rb['evpi_usd']:,.0f}; CPU {cpu() - c:.1f} s, "
+              f"{load()}")
 
 
 if __name__ == "__main__":
