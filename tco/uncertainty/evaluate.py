@@ -10,9 +10,10 @@ the plan's values, and only the recourse is re-optimised for the draw:
 
 So a draw with less volume still pays for the GPUs bought and the engineers hired, and a draw
 with more volume buys the difference from APIs or on-demand GPUs (or, with staff fixed, cannot
-run more GPUs than the team can look after). Each solve builds the draw's model anew (the model
-families see a scenario like any other); identical workloads are merged first
-(tco.aggregate), which leaves the optimum unchanged.
+run more GPUs than the team can look after). Each strategy builds the draw's model anew (the
+model families see a scenario like any other); identical workloads are merged first
+(tco.aggregate), which leaves the optimum unchanged. `npvs_of` solves the re-optimised plan
+and any plans held fixed on one such model, changing only the first stage's column bounds.
 """
 
 from __future__ import annotations
