@@ -48,6 +48,8 @@ def main() -> None:
     ap.add_argument("--robust-draws", type=int, default=5)
     ap.add_argument("--mip-gap", type=float, default=None)
     ap.add_argument("--time-limit", type=float, default=None)
+    ap.add_argument("--strategies", default=None,
+                    help="comma list of the strategies the Monte Carlo re-optimises")
     ap.add_argument("--skip", default="", help="comma list of: sensitivity,local,dask,robust")
     a = ap.parse_args()
     skip = set(filter(None, a.skip.split(",")))
@@ -83,7 +85,9 @@ def main() -> None:
                                        processes=True, dashboard_address=None)
             t, c = time.perf_counter(), cpu()
             summary, _ = montecarlo(s, r, fs, a.draws, Path(tmp) / f"{kind}{jobs}",
-                                    jobs=jobs, scheduler=cluster)
+                                    jobs=jobs, scheduler=cluster,
+                                    strategies=a.strategies.split(",") if a.strategies
+                                    else None)
             dt = time.perf_counter() - t
             if cluster is not None:
                 cluster.close()

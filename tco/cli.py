@@ -408,6 +408,9 @@ def montecarlo(
     solver: str = typer.Option(None, "--solver", help="Solver name (highs)."),
     time_limit: float = typer.Option(None, "--time-limit", min=0.001, help="Seconds per solve."),
     mip_gap: float = typer.Option(None, "--mip-gap", min=0, max=1, help="Relative MIP gap."),
+    strategies: str = typer.Option(None, "--strategies",
+                                   help="Comma list of the strategies to re-optimise per draw "
+                                        "(default: all; keep hybrid for regret)."),
 ) -> None:
     """What each strategy, and the recommended plan held fixed, costs over N joint draws.
 
@@ -427,7 +430,9 @@ def montecarlo(
     out = out or Path("reports") / file.stem
     result = run_montecarlo(file, n, out=out, resume=resume, seed=seed, jobs=jobs,
                             scheduler=scheduler, progress=True,
-                            solver=_solver_options(solver, time_limit, mip_gap))
+                            solver=_solver_options(solver, time_limit, mip_gap),
+                            strategies=[x.strip() for x in strategies.split(",") if x.strip()]
+                            if strategies else None)
     _write_reports(result, out)
     print_montecarlo(console, result.montecarlo)
     console.print(f"\nReports in [bold]{out}[/bold]: report.html, plan.xlsx, results.json, "

@@ -31,6 +31,20 @@ def test_montecarlo_writes_draws_and_resumes(tmp_path):
     assert "CVaR90" in r.stdout
 
 
+def test_montecarlo_solves_only_the_strategies_named(tmp_path):
+    r = tco("montecarlo", FIXTURE, "--out", str(tmp_path), "-j", "1", "-n", "2",
+            "--strategies", "api_batch_cache, hybrid")
+    assert r.returncode == 0, r.stderr
+    names = [s["strategy"] for s in json.loads((tmp_path / "results.json").read_text())[
+        "montecarlo"]["strategies"]]
+    assert names == ["api_batch_cache", "hybrid", "plan_held_fixed"]
+    r = tco("montecarlo", FIXTURE, "--out", str(tmp_path / "x"), "-j", "1", "-n", "2",
+            "--strategies", "hybrid,cheapest")
+    assert r.returncode == 2
+    assert "Traceback" not in r.stdout + r.stderr
+    assert "cheapest" in r.stderr and "hybrid" in r.stderr
+
+
 def test_sensitivity_without_an_uncertainty_section_says_so(tmp_path):
     r = tco("sensitivity", "scenarios/startup.yaml", "--out", str(tmp_path))
     assert r.returncode == 2

@@ -57,10 +57,11 @@ def run_sensitivity(path: str | Path, *, bounds: bool = False, jobs: int | None 
 
 def run_montecarlo(path: str | Path, n: int | None = None, *, out: str | Path,
                    resume: bool = False, seed: int | None = None, jobs: int | None = None,
-                   scheduler=None, progress: bool = False, solver: dict | None = None
-                   ) -> RunResult:
-    """The recommended plan and N draws (default `uncertainty.draws`) of every strategy and
-    of the plan held fixed, streamed to `out`/draws; `resume` keeps the draws already there."""
+                   scheduler=None, progress: bool = False, solver: dict | None = None,
+                   strategies: list[str] | None = None) -> RunResult:
+    """The recommended plan and N draws (default `uncertainty.draws`) of every strategy (or
+    those named in `strategies`) and of the plan held fixed, streamed to `out`/draws;
+    `resume` keeps the draws already there."""
     import time
 
     from tco.uncertainty.montecarlo import montecarlo
@@ -71,7 +72,7 @@ def run_montecarlo(path: str | Path, n: int | None = None, *, out: str | Path,
     result.montecarlo, result.draws = montecarlo(
         p.scenario, p.resolved, first_stage_of(result.solution),
         n or p.scenario.uncertainty.draws, Path(out) / "draws", resume=resume, seed=seed,
-        jobs=jobs, scheduler=scheduler, progress=progress)
+        jobs=jobs, scheduler=scheduler, progress=progress, strategies=strategies)
     result.timings["montecarlo"] = time.perf_counter() - t0
     return result
 
