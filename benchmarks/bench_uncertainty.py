@@ -30,8 +30,9 @@ from tco.uncertainty.sensitivity import sensitivity
 
 
 def cpu() -> float:
-    """CPU seconds used so far by this process and its finished children (local pool workers;
-    Dask workers are not counted): on a shared machine wall time is mostly waiting."""
+    """CPU seconds used so far by this process and its reaped children (local pool workers,
+    a closed LocalCluster's nannies and workers): on a shared machine wall time is mostly
+    waiting for a core, CPU seconds are what a run costs."""
     a = resource.getrusage(resource.RUSAGE_SELF)
     b = resource.getrusage(resource.RUSAGE_CHILDREN)
     return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
@@ -94,9 +95,9 @@ def main() -> None:
             used = cpu() - c
             print(f"montecarlo {a.draws} draws, {kind} x{jobs}: {dt:.1f} s = "
                   f"{a.draws / dt:.3f} draws/s = {a.draws / dt / jobs:.3f} draws/s/worker; "
-                  f"CPU {used:.1f} s" + (f" = {a.draws / used:.3f} draws per CPU second"
-                                         if kind == "local" else " (workers not counted)")
-                  + f", {load()}", flush=True)
+                  f"CPU {used:.1f} s = {a.draws / used:.3f} draws per CPU second "
+                  f"(this process and its workers, Dask's counted once the cluster is closed:"
+                  f" its start-up, scheduling and shut-down included), {load()}", flush=True)
     if "robust" not in skip:
         s2 = s.model_copy(update={"uncertainty": s.uncertainty.model_copy(
             update={"robust_draws": a.robust_draws})})
