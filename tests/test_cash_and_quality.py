@@ -80,3 +80,32 @@ def test_without_error_costs_the_plan_minimises_cash():
     sol = plan(s, resolve_plain(s))
     assert sol.meta["objective"] == "cash" and sol.error_npv_usd == 0
     assert sol.cash_npv_usd == pytest.approx(sol.npv_usd)
+
+
+def test_strategies_rank_on_cash_npv_under_the_cash_objective():
+    # finance.objective: cash. Strategy "cheap" (provider a) costs 4,200 cash a quarter, "good"
+    # (provider b) 8,400; quality-adjusted they are 10,200 and 9,000. The ranking must compare
+    # what the plan minimised, the cash NPV: hybrid (= cheap) 4,200 x sum(df) ranks first,
+    # whether its row comes from the plan already solved (`known`) or a fresh solve.
+    from tco.analysis.strategies import compare
+
+    s = scenario(workloads=[workload(error_cost_usd=0.01)], apis=APIS,
+                 finance={"discount_rate": 0.1, "objective": "cash"},
+                 strategies=[{"name": "cheap", "providers": ["a"]},
+                             {"name": "good", "providers": ["b"]}])
+    r = resolve_plain(s)
+    sol = plan(s, r)
+    dfs = float(sol["cost_views"].discount_factor.sum())
+    for known in ({"hybrid": sol}, None):
+        t = compare(s, r, jobs=1, known=known).set_index("strategy")
+        assert t.at["hybrid", "npv_usd"] == pytest.approx(4_200 * dfs)
+        assert t.at["cheap", "npv_usd"] == pytest.approx(4_200 * dfs)
+        assert t.at["good", "npv_usd"] == pytest.approx(8_400 * dfs)
+        # Cost per year is of cash too: 4 quarters of 4,200.
+        assert t.at["hybrid", "cost_per_year_usd"] == pytest.approx(16_800)
+    from tco.report.headline import saving_vs_best_single
+
+    run = RunResult(scenario=s, resolved=r, solution=sol, strategies=t.reset_index())
+    saving = saving_vs_best_single(run)
+    assert saving.plan_npv_usd == pytest.approx(4_200 * dfs)
+    assert saving.usd == pytest.approx(0.0, abs=1e-6)

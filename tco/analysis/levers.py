@@ -58,7 +58,7 @@ def _npv(s: Scenario, resolved: Resolved) -> float | None:
     from tco.pipeline import plan
 
     try:
-        return plan(s, resolved).npv_usd
+        return plan(s, resolved).objective_npv_usd
     except InfeasibleError:
         return None
 
@@ -74,7 +74,7 @@ def lever_values(scenario: Scenario, resolved: Resolved, solution) -> dict:
         if key not in offered:
             continue
         removed.discard(key)
-        npv = solution.npv_usd if not removed else _npv(without(scenario, removed), resolved)
+        npv = solution.objective_npv_usd if not removed else _npv(without(scenario, removed), resolved)
         waterfall.append(dict(step=f"+ {label}", npv_usd=npv,
                               saving_usd=None if prev is None or npv is None else prev - npv))
         prev = npv
@@ -83,7 +83,7 @@ def lever_values(scenario: Scenario, resolved: Resolved, solution) -> dict:
         npv = _npv(without(scenario, {kind}, workload, name), resolved)
         rows.append(dict(workload=workload, lever=lever,
                          npv_without_usd=npv,
-                         saving_usd=None if npv is None else npv - solution.npv_usd,
+                         saving_usd=None if npv is None else npv - solution.objective_npv_usd,
                          required=npv is None))
     cols = ["workload", "lever", "npv_without_usd", "saving_usd", "required"]
     return {"waterfall": waterfall, "levers": pd.DataFrame(rows, columns=cols)}

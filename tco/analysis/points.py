@@ -177,15 +177,23 @@ def solve_row(scenario: Scenario, resolved: Resolved, strategy: Strategy) -> dic
 
 
 def solution_figures(sol) -> dict:
-    """NPV, mean undiscounted cost per year and levelised USD per 1M tokens of a solved plan."""
+    """NPV, mean undiscounted cost per year and levelised USD per 1M tokens of a solved plan.
+
+    Each figure is of what the plan minimised (`Solution.objective_npv_usd`): the cash TCO under
+    `finance.objective: cash`, the quality-adjusted cost otherwise, so that a ranking of
+    strategies compares the same quantity the re-solved points (`npv_at`, the solver's
+    objective) report."""
     data = sol.data
     periods = data.periods
     years = periods.count / periods.per_year
     tokens = float((np.asarray(data.demand.tokens).sum(axis=0) * periods.discount).sum())
     status = "ok" if sol.result.status == "optimal" else sol.result.status
+    npv = float(sol.objective_npv_usd)
+    c = sol.tables["costs"]
+    spent = c.loc[c["cash"], "usd"] if sol.meta.get("objective") == "cash" else c["usd"]
     return {"status": status,
             "mip_gap": sol.result.gap,
-            "npv_usd": float(sol.npv_usd),
-            "cost_per_year_usd": float(sol.tables["costs"]["usd"].sum()) / years,
-            "usd_per_mtok": float(sol.npv_usd) / tokens * 1e6 if tokens > 0 else None,
+            "npv_usd": npv,
+            "cost_per_year_usd": float(spent.sum()) / years,
+            "usd_per_mtok": npv / tokens * 1e6 if tokens > 0 else None,
             "reason": "" if status == "ok" else "time limit reached: not proven optimal"}

@@ -131,6 +131,7 @@ def write(ctx: Context) -> None:
     ctx.name("error_npv_usd", ref(CO, tr + 1, pv_c))
     ctx.name("cash_npv_usd", ref(CO, tr + 2, pv_c))
     ctx.name("total_cost_usd", ref(CO, tr, total_c))
+    ctx.name("error_total_usd", ref(CO, tr, ec))
     ctx.name("costs_table", rng(CO, first, 4, last, 3 + len(CATEGORIES)))
     ctx.name("cost_totals", rng(CO, first, total_c, last, total_c))
 

@@ -148,9 +148,15 @@ def _side_by_side(ctx: Context, g, r: int, df: pd.DataFrame) -> int:
         npv = getattr(row, "npv_usd", None)
         solved = npv is not None and not pd.isna(npv)
         if name == "hybrid" and solved:
-            g.f(rr, 3, "=npv_usd", USD)
-            g.f(rr, 4, "=total_cost_usd/(horizon_periods/periods_per_year)", USD)
-            g.f(rr, 5, '=IF(tokens_pv_total>0,npv_usd/tokens_pv_total*1000000,"")', USD_CENTS)
+            # The figure the plan minimised, as every other strategy's row (the cash TCO under
+            # finance.objective: cash, else the quality-adjusted cost).
+            npv_name, total = (("cash_npv_usd", "(total_cost_usd-error_total_usd)")
+                               if ctx.run.solution.meta.get("objective") == "cash"
+                               else ("npv_usd", "total_cost_usd"))
+            g.f(rr, 3, f"={npv_name}", USD)
+            g.f(rr, 4, f"={total}/(horizon_periods/periods_per_year)", USD)
+            g.f(rr, 5, f'=IF(tokens_pv_total>0,{npv_name}/tokens_pv_total*1000000,"")',
+                USD_CENTS)
         elif solved:
             g.put(rr, 3, float(npv), USD, role="solved")
             g.put(rr, 4, getattr(row, "cost_per_year_usd", None), USD, role="solved")
