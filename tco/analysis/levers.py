@@ -74,7 +74,8 @@ def lever_values(scenario: Scenario, resolved: Resolved, solution) -> dict:
         if key not in offered:
             continue
         removed.discard(key)
-        npv = solution.objective_npv_usd if not removed else _npv(without(scenario, removed), resolved)
+        npv = (solution.objective_npv_usd if not removed
+               else _npv(without(scenario, removed), resolved))
         waterfall.append(dict(step=f"+ {label}", npv_usd=npv,
                               saving_usd=None if prev is None or npv is None else prev - npv))
         prev = npv
