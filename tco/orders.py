@@ -32,7 +32,8 @@ def assets_of(run) -> dict:
         gpus[g.name] = {"purchase_usd": g.purchase.price_usd if g.purchase else None,
                         "life_years": g.purchase.life_years if g.purchase else None,
                         "reserved_usd_per_hour": dict(g.reserved_usd_per_hour),
-                        "on_demand_usd_per_hour": g.on_demand_usd_per_hour}
+                        "on_demand_usd_per_hour": g.on_demand_usd_per_hour,
+                        "lead_time_periods": g.lead_time_periods}
     s = run.scenario
     return {"gpus": gpus, "engineer_usd_per_year": s.staffing.cost_usd_per_year,
             "engineers_employed": s.existing.engineers, "period": s.horizon.period}
@@ -59,18 +60,20 @@ def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
     fleet = tables["fleet"]
     for r in fleet[fleet.t == t].itertuples(index=False):
         g = assets["gpus"].get(r.gpu, {})
+        lead = int(g.get("lead_time_periods") or 0)
+        arrives = f"; serves from {_label_after(periods, t, lead)}" if lead else ""
         if r.bought:
             price = g.get("purchase_usd") or 0.0
             rows.append((label, "buy", r.gpu, int(r.bought), price, r.bought * price, None,
-                         f"owned, {g.get('life_years')} years of life"))
+                         f"owned, {g.get('life_years')} years of life{arrives}"))
         for mode, key, years in (("reserved_1y_new", "1y", 1), ("reserved_3y_new", "3y", 3)):
             n = int(getattr(r, mode))
             if n:
                 rate = g.get("reserved_usd_per_hour", {}).get(key, 0.0)
                 rows.append((label, f"reserve_{key}", r.gpu, n, rate,
                              n * rate * HOURS_PER_YEAR * years,
-                             _label_after(periods, t, years * per_year - 1),
-                             f"USD per GPU-hour; whole {key} commitment"))
+                             _label_after(periods, t, lead + years * per_year - 1),
+                             f"USD per GPU-hour; whole {key} commitment{arrives}"))
         if r.on_demand:
             rate = g.get("on_demand_usd_per_hour") or 0.0
             rows.append((label, "rent", r.gpu, int(r.on_demand), rate,

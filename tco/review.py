@@ -306,15 +306,20 @@ def _existing(old: dict, tables: dict[str, pd.DataFrame], assets: dict, periods:
     per_year = 4 if "Q" in periods[0] else 12
     for r in fleet[fleet.t < k].sort_values(["t", "gpu"]).itertuples(index=False):
         g = assets["gpus"].get(r.gpu, {})
+        # An order serves from its delivery, lead periods later (older runs kept no lead: 0).
+        lead = int(g.get("lead_time_periods") or 0)
         if r.bought:
             owned.append({"gpu": r.gpu, "count": int(r.bought), "bought": periods[r.t],
-                          "price_usd": g["purchase_usd"], "life_years": g["life_years"]})
+                          "price_usd": g["purchase_usd"], "life_years": g["life_years"]}
+                         | ({"serves_from": _label_after(periods, int(r.t), lead)} if lead else {}))
         for col, key, years in (("reserved_1y_new", "1y", 1), ("reserved_3y_new", "3y", 3)):
             n = int(getattr(r, col))
-            ends = _label_after(periods, int(r.t), years * per_year - 1)
+            ends = _label_after(periods, int(r.t), lead + years * per_year - 1)
             if n and index(ends) >= index(start):
                 reservations.append({"gpu": r.gpu, "count": n, "ends": ends,
-                                     "usd_per_hour": g["reserved_usd_per_hour"][key]})
+                                     "usd_per_hour": g["reserved_usd_per_hour"][key]}
+                                    | ({"starts": _label_after(periods, int(r.t), lead)}
+                                       if lead else {}))
     staff = tables["staffing"]
     hired = int(staff.loc[staff.t == k - 1, "engineers_hired"].iat[0]) if len(staff) else 0
     return {"owned_gpus": owned, "reservations": reservations,

@@ -282,16 +282,20 @@ def _fleet(built: Built, replicas: pd.DataFrame, labels) -> pd.DataFrame:
         buys = [round(_val(built.buy.get((g.name, s)))) for s in range(T)]
         commits = {mode: [round(_val(built.commit.get((g.name, mode, s)))) for s in range(T)]
                    for mode in TERM_KEY}
+        lead = g.lead_time_periods
         for t, label in enumerate(labels):
-            owned = sum(buys[s] for s in range(max(0, t - life + 1), t + 1))
-            res = {mode: sum(c[s] for s in range(max(0, t - data.term_periods(mode) + 1), t + 1))
+            # Bought and signed count in the period ordered; alive from lead periods later.
+            o = t - lead
+            owned = sum(buys[s] for s in range(max(0, o - life + 1), o + 1))
+            res = {mode: sum(c[s] for s in range(max(0, o - data.term_periods(mode) + 1), o + 1))
                    for mode, c in commits.items()}
             od = round(_val(built.od.get((g.name, t))))
             ex_o = int(data.existing_owned.get(g.name, np.zeros(T))[t])
             ex_r = int(data.existing_reserved.get(g.name, np.zeros(T))[t])
             in_use = int(replicas.loc[(replicas.gpu == g.name) & (replicas.t == t), "gpus"].sum())
             total = owned + res["reserved_1y"] + res["reserved_3y"] + od + ex_o + ex_r
-            if total == 0 and in_use == 0:
+            ordered = buys[t] + commits["reserved_1y"][t] + commits["reserved_3y"][t]
+            if total == 0 and in_use == 0 and ordered == 0:
                 continue
             rows.append(dict(gpu=g.name, period=label, t=t, bought=buys[t],
                              reserved_1y_new=commits["reserved_1y"][t],
@@ -342,7 +346,7 @@ def committed_costs(data, labels) -> pd.DataFrame:
     gpus = {g.name: g for g in data.gpus}
     for o in s.existing.owned_gpus:
         g = gpus.get(o.gpu)
-        start = data.periods.index_of(o.bought)
+        start = data.periods.index_of(o.serves_from or o.bought)
         life = whole_periods(o.life_years, data.periods.per_year)
         if g is not None and g.purchase is not None:
             p = g.purchase
@@ -354,7 +358,8 @@ def committed_costs(data, labels) -> pd.DataFrame:
             usd[(T - 1, "gpu_residual")] = usd.get((T - 1, "gpu_residual"), 0.0) - book
     for r in s.existing.reservations:
         end = data.periods.index_of(r.ends)
-        for t in range(0, min(T, end + 1)):
+        first = data.periods.index_of(r.starts) if r.starts else 0
+        for t in range(max(0, first), min(T, end + 1)):
             paid = r.count * r.usd_per_hour * H
             usd[(t, "gpu_reserved")] = usd.get((t, "gpu_reserved"), 0.0) + paid
         tail = end + 1 - T

@@ -76,7 +76,7 @@ def resolve_plain(s: Scenario) -> Resolved:
             r = g.reserved_usd_per_hour
             res = {k: v for k, v in (("1y", r.one_year), ("3y", r.three_year)) if v is not None}
         gpus.append(ResolvedGpu(g.name, g.memory_gb or 80, g.on_demand_usd_per_hour, res, pur,
-                                g.max_gpus))
+                                g.max_gpus, lead_time_periods=g.lead_time_periods))
     models = []
     for m in s.open_models:
         serving = {}

@@ -190,6 +190,21 @@ def conservative_scenario():
     return s.model_copy(update={"existing": ex})
 
 
+def lead_scenario():
+    """The rich scenario with lead times: owned and reserved GPUs serve a period after the
+    order, engineers are hired a period ahead, and existing GPUs are still on order."""
+    s = rich_scenario()
+    gpus = [g.model_copy(update={"lead_time_periods": 1}) if g.name in ("g_own", "g_res")
+            else g for g in s.gpus]
+    ex = s.existing.model_copy(update={
+        "owned_gpus": [s.existing.owned_gpus[0].model_copy(
+            update={"bought": "2026Q4", "serves_from": "2027Q2"})],
+        "reservations": [s.existing.reservations[0].model_copy(
+            update={"starts": "2027Q2", "ends": "2027Q4"})]})
+    return s.model_copy(update={"gpus": gpus, "existing": ex, "staffing": s.staffing.model_copy(
+        update={"hiring_lead_periods": 1})})
+
+
 def test_every_cost_category_is_exercised(rich):
     # The rich scenario is only useful if each category the formulas restate is non-zero;
     # reservations after the horizon are charged only under the conservative rule, levers in

@@ -18,6 +18,7 @@ from test_workbook import (
     INJECT,
     api_only_scenario,
     conservative_scenario,
+    lead_scenario,
     levers_scenario,
     named_cell,
     rich_scenario,
@@ -72,6 +73,7 @@ def recalculated(tmp_path_factory):
     committed = conservative.solution.tables["committed"].groupby("category").usd.sum()
     assert cats["gpu_reserved_after_horizon"] > 0 and cats["gpu_residual"] == 0
     assert committed["gpu_reserved_after_horizon"] > 0
+    lead = run_of(lead_scenario())
     tariffed = run_of(tariffed_scenario())
     cats = tariffed.solution.tables["costs"].groupby("category").usd.sum()
     # Every tariff cost line is exercised: a fee, units, discounts and a shortfall.
@@ -91,6 +93,7 @@ def recalculated(tmp_path_factory):
     write_workbook(conservative, src / "conservative.xlsx")
     write_workbook(lev, src / "levers.xlsx")
     write_workbook(tariffed, src / "tariffed.xlsx")
+    write_workbook(lead, src / "lead.xlsx")
     # The reviewer's edit: one API output price, nothing else, on a copy of the rich workbook.
     shutil.copy(src / "rich.xlsx", src / "edited.xlsx")
     wb = load_workbook(src / "edited.xlsx")
@@ -106,11 +109,11 @@ def recalculated(tmp_path_factory):
     wb.save(src / "stale.xlsx")
     out = recalculate([src / "rich.xlsx", src / "monthly.xlsx", src / "edited.xlsx",
                        src / "stale.xlsx", src / "conservative.xlsx", src / "levers.xlsx",
-                       src / "tariffed.xlsx"],
+                       src / "tariffed.xlsx", src / "lead.xlsx"],
                       tmp_path_factory.mktemp("recalculated"))
     books = {p.stem: load_workbook(p, data_only=True) for p in out}
     return {"runs": {"rich": rich, "monthly": mono, "conservative": conservative,
-                     "levers": lev, "tariffed": tariffed},
+                     "levers": lev, "tariffed": tariffed, "lead": lead},
             "books": books,
             "formulas": load_workbook(out[0])}
 
@@ -124,7 +127,8 @@ def _costs_grid(wb, T):
             for t in range(T) for i, cat in enumerate(CATEGORIES)}
 
 
-@pytest.mark.parametrize("which", ["rich", "monthly", "conservative", "levers", "tariffed"])
+@pytest.mark.parametrize("which", ["rich", "monthly", "conservative", "levers", "tariffed",
+                                   "lead"])
 def test_npv_and_period_category_totals_match_the_engine(recalculated, which):
     run, wb = recalculated["runs"][which], recalculated["books"][which]
     sol = run.solution
@@ -143,7 +147,7 @@ def test_npv_and_period_category_totals_match_the_engine(recalculated, which):
         float(committed.npv_usd.sum()), rel=REL, abs=1e-9)
 
 
-@pytest.mark.parametrize("which", ["rich", "conservative"])
+@pytest.mark.parametrize("which", ["rich", "conservative", "lead"])
 def test_committed_costs_by_category_match(recalculated, which):
     run, wb = recalculated["runs"][which], recalculated["books"][which]
     ((sheet, coord),) = list(wb.defined_names["committed_table"].destinations)
@@ -209,8 +213,9 @@ def test_summary_savings_against_the_best_single_mode_strategy(recalculated):
         recalculated["runs"]["monthly"].solution.npv_usd, rel=REL)
 
 
-def test_capacity_and_plan_formulas_restate_the_engine(recalculated):
-    run, wb = recalculated["runs"]["rich"], recalculated["books"]["rich"]
+@pytest.mark.parametrize("which", ["rich", "lead"])
+def test_capacity_and_plan_formulas_restate_the_engine(recalculated, which):
+    run, wb = recalculated["runs"][which], recalculated["books"][which]
     sol = run.solution
     cap = wb["Capacity"]
     fleet = sol.tables["fleet"].reset_index(drop=True)

@@ -137,7 +137,7 @@ def resolve_gpu(gpu: Gpu, index: int) -> tuple[ResolvedGpu | None, list[Problem]
         name=gpu.name, memory_gb=float(memory),
         on_demand_usd_per_hour=None if on_demand is None else float(on_demand),
         reserved_usd_per_hour=reserved, purchase=purchase, max_gpus=gpu.max_gpus,
-        sources=sources), []
+        sources=sources, lead_time_periods=gpu.lead_time_periods), []
 
 
 def listing() -> list[dict[str, Any]]:

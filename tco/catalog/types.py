@@ -85,6 +85,8 @@ class ResolvedGpu:
     max_gpus: int | None
     sources: dict[str, str] = field(default_factory=dict)
     """Field name -> source and date of the value used."""
+    lead_time_periods: int = 0
+    """Periods from an order (purchase or reservation) to the GPU serving."""
 
 
 @dataclass(frozen=True)

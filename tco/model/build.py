@@ -25,6 +25,7 @@ from tco.model import (
     capacity,
     demand_rows,
     fine_tuning,
+    hiring,
     levers,
     policy,
     procurement,
@@ -127,6 +128,7 @@ def add_families(m: pyo.Block, data: ModelData, elastic: bool = False,
     capacity.add(m, b)
     procurement.add(m, b)
     staffing.add(m, b)
+    hiring.add(m, b)
     fine_tuning.add(m, b)
     levers.add(m, b)
     switching.add(m, b)

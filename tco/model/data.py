@@ -83,14 +83,15 @@ def _existing(scenario: Scenario, periods: Periods):
     reserved: dict[str, np.ndarray] = {}
     t = np.arange(periods.count)
     for o in scenario.existing.owned_gpus:
-        start = periods.index_of(o.bought)
+        start = periods.index_of(o.serves_from or o.bought)
         end = start + whole_periods(o.life_years, periods.per_year)
         owned.setdefault(o.gpu, np.zeros(periods.count))
         owned[o.gpu] += o.count * ((t >= start) & (t < end))
     for r in scenario.existing.reservations:
         end = periods.index_of(r.ends)
+        first = periods.index_of(r.starts) if r.starts else 0
         reserved.setdefault(r.gpu, np.zeros(periods.count))
-        reserved[r.gpu] += r.count * (t <= end)
+        reserved[r.gpu] += r.count * ((t >= first) & (t <= end))
     return owned, reserved
 
 

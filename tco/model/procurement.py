@@ -3,22 +3,27 @@
 For each GPU type g and period t:
 
     sum_{d on g} gpus_per_replica[d] rep[d,t]
-        <= sum_{t-L < s <= t} buy[g,s] + existing owned[g,t]
-         + sum_k sum_{t-K_k < s <= t} commit[g,k,s] + existing reserved[g,t] + od[g,t]
+        <= sum_{t-D-L < s <= t-D} buy[g,s] + existing owned[g,t]
+         + sum_k sum_{t-D-K_k < s <= t-D} commit[g,k,s] + existing reserved[g,t] + od[g,t]
     (the right side) <= max_gpus[g]                               (when a cap is set)
 
+D is the GPU's lead time (`lead_time_periods`): a GPU bought or reserved in s serves from
+s + D. Orders that could not serve inside the horizon (s + D > T - 1) are bounded to zero.
+Existing GPUs (`existing:`, e.g. written by `tco roll` at their delivery period) are there
+already and have no lead time; on-demand GPUs neither.
+
 Costs (USD, undiscounted, in the period they are paid):
-- gpu_capex[s]              += price x buy[g,s]
+- gpu_capex[s]              += price x buy[g,s]   (paid when ordered)
 - power_facility[t]         += power_kw x (facility per kW-month x months x esc_facility(t)
                                + kWh price x pue x H x esc_power(t))  (tco.model.escalation)
-                               x owned GPUs alive (bought by the plan)
-- gpu_residual[T-1]         -= price x residual_share(s, L) x buy[g,s]: the end-of-horizon
+                               x owned GPUs alive (bought by the plan, from delivery s + D)
+- gpu_residual[T-1]         -= price x residual_share(s + D, L) x buy[g,s]: the end-of-horizon
                                rule (tco.model.data.residual_share). pro_rata (default): the
                                value in T-1 of the annuity payments after the horizon, so the
                                GPU costs, in NPV, an annuity over its life for the periods it
                                serves inside the horizon (straight-line book value at rate 0);
                                conservative: no credit.
-- gpu_reserved[t]           += hourly price x H x commitments alive in t
+- gpu_reserved[t]           += hourly price x H x commitments alive in t (from s + D)
 - gpu_reserved_after_horizon[T-1] += hourly price x H x periods of the term past the horizon,
                                only under finance.end_of_horizon: conservative (pro_rata
                                charges a reservation for the periods inside the horizon only)
@@ -48,12 +53,15 @@ def add(m: pyo.ConcreteModel, b) -> None:
     for g in data.gpus:
         modes = data.modes[g.name]
         ub = float(np.max(data.gpu_ub[g.name], initial=0.0))
+        lead = g.lead_time_periods
         for t in range(T):
+            # An order that would arrive after the horizon serves nothing in it.
+            ub_t = ub if t + lead < T else 0.0
             if "owned" in modes:
-                buy_keys.append(((g.name, t), ub))
+                buy_keys.append(((g.name, t), ub_t))
             for mode in ("reserved_1y", "reserved_3y"):
                 if mode in modes:
-                    commit_keys.append(((g.name, mode, t), ub))
+                    commit_keys.append(((g.name, mode, t), ub_t))
             if "on_demand" in modes:
                 od_keys.append(((g.name, t), float(data.gpu_ub[g.name][t])))
     b.buy = _int_vars(m, "buy", buy_keys)
@@ -66,15 +74,18 @@ def add(m: pyo.ConcreteModel, b) -> None:
     gpr = deps["gpus_per_replica"].to_numpy()
     for g in data.gpus:
         life = data.life_periods(g) if g.purchase else 0
+        lead = g.lead_time_periods
         on_g = [int(d) for d in np.flatnonzero(dep_gpu == g.name)]
         for t in range(T):
             use_c = [float(gpr[d]) for d in on_g]
             use_v = [b.rep[(d, t)] for d in on_g]
-            sup_v = [b.buy[(g.name, s)] for s in range(max(0, t - life + 1), t + 1)
+            ordered = t - lead  # orders of this period or earlier serve in t
+            sup_v = [b.buy[(g.name, s)] for s in range(max(0, ordered - life + 1), ordered + 1)
                      if (g.name, s) in b.buy]
             for mode in ("reserved_1y", "reserved_3y"):
                 term = data.term_periods(mode)
-                sup_v += [b.commit[(g.name, mode, s)] for s in range(max(0, t - term + 1), t + 1)
+                sup_v += [b.commit[(g.name, mode, s)]
+                          for s in range(max(0, ordered - term + 1), ordered + 1)
                           if (g.name, mode, s) in b.commit]
             if (g.name, t) in b.od:
                 sup_v.append(b.od[(g.name, t)])
@@ -88,16 +99,17 @@ def add(m: pyo.ConcreteModel, b) -> None:
     cap.attach(m, "gpu_cap")
 
     for g in data.gpus:
+        lead = g.lead_time_periods
         if g.purchase is not None and "owned" in data.modes[g.name]:
             p = g.purchase
             life = data.life_periods(g)
             run = [running_usd(data.scenario, p, t, data.periods) for t in range(T)]
-            for s in range(T):
+            for s in range(T - lead):
                 v = b.buy[(g.name, s)]
                 b.costs.add(s, "gpu_capex", [p.price_usd], [v])
-                for t in range(s, min(T, s + life)):
+                for t in range(s + lead, min(T, s + lead + life)):
                     b.costs.add(t, "power_facility", [run[t]], [v])
-                book = p.price_usd * data.residual_share(s, life)
+                book = p.price_usd * data.residual_share(s + lead, life)
                 if book > 0:
                     b.costs.add(last, "gpu_residual", [-book], [v])
         for mode in ("reserved_1y", "reserved_3y"):
@@ -105,11 +117,11 @@ def add(m: pyo.ConcreteModel, b) -> None:
                 continue
             rate = g.reserved_usd_per_hour[TERM_KEY[mode]] * H
             term = data.term_periods(mode)
-            for s in range(T):
+            for s in range(T - lead):
                 v = b.commit[(g.name, mode, s)]
-                for t in range(s, min(T, s + term)):
+                for t in range(s + lead, min(T, s + lead + term)):
                     b.costs.add(t, "gpu_reserved", [rate], [v])
-                tail = s + term - T
+                tail = s + lead + term - T
                 if tail > 0 and conservative:
                     b.costs.add(last, "gpu_reserved_after_horizon", [rate * tail], [v])
         if "on_demand" in data.modes[g.name]:

@@ -145,9 +145,12 @@ class Replanner:
         for (g, t), c in self.od_cols.items():
             cols.append(c)
             ubs.append(gpu_ub[g][t])
+        lead = {g.name: g.lead_time_periods for g in data.gpus}
         for key, c in self.pool_cols.items():
             cols.append(c)
-            ubs.append(float(np.max(gpu_ub[key[0]], initial=0.0)))
+            # An order arriving after the horizon stays at zero (tco.model.procurement).
+            arrives = key[-1] + lead[key[0]] < data.T
+            ubs.append(float(np.max(gpu_ub[key[0]], initial=0.0)) if arrives else 0.0)
         if cols:
             cols_a = np.asarray(cols, dtype=np.int32)
             ubs_a = np.minimum(np.asarray(ubs, dtype=float), inf)

@@ -177,6 +177,10 @@ def check_existing(s: Scenario) -> list[Problem]:
             if not found and when == "bought" and parse_period(label)[:2] > start[:2]:
                 problems.append(Problem((*base, when), f"bought {label}, after the horizon"
                                         f" starts (expected {s.horizon.start} or earlier)"))
+            # A delivery still to come (a lead time): a period label of the horizon's kind.
+            later = "serves_from" if when == "bought" else "starts"
+            if getattr(item, later) is not None:
+                problems += _period_problems(getattr(item, later), (*base, later), s)
     return problems
 
 

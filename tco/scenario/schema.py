@@ -296,6 +296,12 @@ class Gpu(Spec):
     """Owning: price, life, power and facility; none = not bought."""
     max_gpus: int | None = Field(None, ge=0)
     """Most GPUs of this type obtainable in any period (all procurement modes together)."""
+    lead_time_periods: int = Field(0, ge=0, le=40)
+    """Periods between ordering a GPU (buying or reserving) and its serving: a GPU ordered in
+    period t serves from t + lead_time_periods (and is paid from then if reserved; a purchase
+    is paid when ordered). On-demand GPUs have no lead time. Default 0, an assumption: delivered
+    and racked within the period ordered (quarters of lead time were common for H100s in
+    2023-24)."""
 
 
 class Switching(Spec):
@@ -313,6 +319,11 @@ class Staffing(Spec):
     """Fully loaded cost of one engineer per year."""
     gpus_per_engineer: float = Field(64, gt=0)
     """GPUs in use per additional engineer (an assumption: no public ratio exists)."""
+    hiring_lead_periods: int = Field(0, ge=0, le=40)
+    """Periods before they are needed that engineers must be hired (and paid): the engineers a
+    period needs are on the payroll from this many periods earlier, so nothing is self-hosted
+    in the first periods unless engineers already employed (`existing.engineers`) cover it.
+    Default 0, an assumption (hiring takes a quarter or more in practice: set it)."""
 
 
 class Capacity(Spec):
@@ -405,6 +416,9 @@ class OwnedGpus(Spec):
     """Price paid per GPU (sunk)."""
     life_years: float = Field(gt=0, le=15)
     """Depreciation life."""
+    serves_from: str | None = None
+    """First period the GPUs serve, when ordered but not yet delivered (a lead time; `tco roll`
+    writes it); their life runs from then. Default: the period bought."""
 
 
 class SignedReservation(Spec):
@@ -416,6 +430,9 @@ class SignedReservation(Spec):
     """Last period covered, like 2027Q4."""
     usd_per_hour: NonNeg
     """Price per GPU-hour (committed, sunk)."""
+    starts: str | None = None
+    """First period covered, when signed but not yet serving (a lead time; `tco roll` writes
+    it). Default: already serving at the horizon start."""
 
 
 class Existing(Spec):

@@ -251,7 +251,8 @@ def _assumptions_gpus(ctx: Context, g: Grid, r: int) -> int:
                     "Reserved 3y (USD/GPU-hour)", "Purchase price (USD/GPU)", "Life (years)",
                     "Life (periods)", "Power (kW/GPU)", "Facility (USD/kW-month)",
                     "Electricity (USD/kWh)", "PUE",
-                    "Power and facility (USD/GPU-period, first period)"])
+                    "Power and facility (USD/GPU-period, first period)",
+                    "Lead time (periods)"])
     first = r + 1
     for i, gpu in enumerate(ctx.data.gpus):
         rr = first + i
@@ -277,9 +278,13 @@ def _assumptions_gpus(ctx: Context, g: Grid, r: int) -> int:
                   source=src("purchase.electricity_usd_per_kwh", ""))
             g.put(rr, 11, p.pue, NUMBER, is_input=True, source=src("purchase.pue", ""))
             g.f(rr, 12, f"=H{rr}*(I{rr}*months_per_period+J{rr}*K{rr}*hours_per_period)", USD)
+        g.put(rr, 13, gpu.lead_time_periods, COUNT, is_input=True,
+              source="scenario" if gpu.lead_time_periods else
+              "default 0 (assumption: delivered within the period ordered)")
         base = f"gpu_{name_token(gpu.name)}"
         for c, suffix in ((2, "on_demand"), (3, "reserved_1y"), (4, "reserved_3y"),
-                          (5, "price"), (7, "life_periods"), (12, "running_per_period")):
+                          (5, "price"), (7, "life_periods"), (12, "running_per_period"),
+                          (13, "lead_periods")):
             ctx.name(f"{base}_{suffix}", ref(A, rr, c))
     last = max(first, first + len(ctx.data.gpus) - 1)
     if not ctx.data.gpus:
@@ -343,7 +348,7 @@ def _assumptions_existing(ctx: Context, g: Grid, r: int) -> int:
     periods = ctx.data.periods
     g.put(r, 1, "Existing owned GPUs (committed, not decided by the plan)", kind="section")
     r += 1
-    g.header(r, 1, ["GPU", "Count", "Bought (period)", "Bought (index t)",
+    g.header(r, 1, ["GPU", "Count", "Bought (period)", "Serves from (index t)",
                     "Price paid (USD/GPU)", "Life (years)", "Life (periods)"])
     r += 1
     for o in ex.owned_gpus:
@@ -351,7 +356,7 @@ def _assumptions_existing(ctx: Context, g: Grid, r: int) -> int:
         g.put(r, 1, o.gpu)
         g.put(r, 2, o.count, COUNT, is_input=True, source="scenario (existing)")
         g.put(r, 3, o.bought)
-        g.put(r, 4, periods.index_of(o.bought), COUNT, role="label")
+        g.put(r, 4, periods.index_of(o.serves_from or o.bought), COUNT, role="label")
         g.put(r, 5, o.price_usd, USD, is_input=True)
         g.put(r, 6, o.life_years, NUMBER, is_input=True)
         g.f(r, 7, f"=MAX(1,ROUND(F{r}*periods_per_year,0))", COUNT)
@@ -362,7 +367,8 @@ def _assumptions_existing(ctx: Context, g: Grid, r: int) -> int:
     r += 1
     g.put(r, 1, "Existing reservations (committed, not decided by the plan)", kind="section")
     r += 1
-    g.header(r, 1, ["GPU", "Count", "Ends (period)", "Ends (index t)", "USD per GPU-hour"])
+    g.header(r, 1, ["GPU", "Count", "Ends (period)", "Ends (index t)", "USD per GPU-hour",
+                    "Starts (index t)"])
     r += 1
     for res in ex.reservations:
         ctx.reservation_rows.append(r)
@@ -371,6 +377,7 @@ def _assumptions_existing(ctx: Context, g: Grid, r: int) -> int:
         g.put(r, 3, res.ends)
         g.put(r, 4, periods.index_of(res.ends), COUNT, role="label")
         g.put(r, 5, res.usd_per_hour, PRICE, is_input=True)
+        g.put(r, 6, periods.index_of(res.starts) if res.starts else 0, COUNT, role="label")
         r += 1
     if not ex.reservations:
         g.put(r, 1, "None.", kind="note")

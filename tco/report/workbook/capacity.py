@@ -61,10 +61,13 @@ def _fleet(ctx: Context, g, fleet, last: int, rep_first: int, rep_last: int) -> 
                        ("On demand (GPUs)", row.on_demand)):
             g.put(r, c[key], int(v), COUNT, role="solved")
 
+        lead = ref(A, ar, 13)
+
         def alive(key: str, length: str) -> str:
+            # Ordered in (t - lead - length, t - lead]: delivered lead periods after the order.
             k = col(c[key])
-            return (f"=SUMIFS(${k}$2:${k}${last},{gr},{gcol},{tr},\">\"&({tcol}-{length}),"
-                    f"{tr},\"<=\"&{tcol})")
+            return (f"=SUMIFS(${k}$2:${k}${last},{gr},{gcol},{tr},\">\"&({tcol}-{lead}-{length}),"
+                    f"{tr},\"<=\"&({tcol}-{lead}))")
 
         life = ref(A, ar, 7)
         g.f(r, c["Owned alive (GPUs)"], alive("Bought (GPUs)", life) if
@@ -83,9 +86,9 @@ def _fleet(ctx: Context, g, fleet, last: int, rep_first: int, rep_last: int) -> 
             g.f(r, c["Existing owned (GPUs)"], "=0", COUNT)
         if res:
             r1, r2 = res[0], res[-1]
-            gg, cnt, end = (rng(A, r1, k, r2, k) for k in (1, 2, 4))
+            gg, cnt, end, begin = (rng(A, r1, k, r2, k) for k in (1, 2, 4, 6))
             g.f(r, c["Existing reserved (GPUs)"],
-                f"=SUMPRODUCT(({gg}={gcol})*({tcol}<={end})*{cnt})", COUNT)
+                f"=SUMPRODUCT(({gg}={gcol})*({tcol}<={end})*({tcol}>={begin})*{cnt})", COUNT)
         else:
             g.f(r, c["Existing reserved (GPUs)"], "=0", COUNT)
         parts = [local(r, c[k]) for k in ("Owned alive (GPUs)", "Reserved 1y alive (GPUs)",

@@ -181,10 +181,11 @@ def _gpu_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
         g.f(rr, 5, f"={q['On demand (GPUs)']}*{od}*hours_per_period", USD)
         g.f(rr, 6, f"=({q['Reserved 1y alive (GPUs)']}*{r1}+{q['Reserved 3y alive (GPUs)']}"
                    f"*{r3})*hours_per_period", USD)
+        served = f"({t}+{ref(A, ar, 13)})"  # the order serves from its delivery
         g.f(rr, 7, "=" + reserved_after(q['Reserved 1y signed (GPUs)'], r1,
-                                        q['Reserved 3y signed (GPUs)'], r3, t), USD)
+                                        q['Reserved 3y signed (GPUs)'], r3, served), USD)
         g.f(rr, 8, f"={q['Owned alive (GPUs)']}*{running(ar, t)}", USD)
-        g.f(rr, 9, f"=IF({life}>0,-{q['Bought (GPUs)']}*{price}*{residual_share(t, life)},0)",
+        g.f(rr, 9, f"=IF({life}>0,-{q['Bought (GPUs)']}*{price}*{residual_share(served, life)},0)",
             USD)
     last = first + len(fleet) - 1
     if fleet.empty:
@@ -257,8 +258,8 @@ def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
                              f"{running(ar, tt)},0)")
             residual.append(f"{count}*{ref(A, orow, 5)}*{residual_share(start, life)}")
         for rrow in ctx.reservation_rows:
-            reserved.append(f"IF({tt}<={ref(A, rrow, 4)},{ref(A, rrow, 2)}*{ref(A, rrow, 5)}"
-                            f"*hours_per_period,0)")
+            reserved.append(f"IF(AND({tt}<={ref(A, rrow, 4)},{tt}>={ref(A, rrow, 6)}),"
+                            f"{ref(A, rrow, 2)}*{ref(A, rrow, 5)}*hours_per_period,0)")
             after.append(f"{ref(A, rrow, 2)}*{ref(A, rrow, 5)}*hours_per_period"
                          f"*MAX(0,{ref(A, rrow, 4)}+1-horizon_periods)")
         g.f(rr, 3, "=" + ("+".join(power) or "0"), USD)
