@@ -5,13 +5,14 @@ and on a run read back from the history (tco.history). `assets` carries the pric
 was solved with (`assets_of`): per GPU type the purchase price and life and the reserved and
 on-demand rates, and an engineer's cost per year.
 
-- buy: GPUs bought in the period; cost = count x purchase price (capex, paid now).
+- buy: GPUs bought in the period; cost = count x purchase price (capex, paid now); with a
+  lead time the note says from which period they serve.
 - reserve_1y / reserve_3y: reservations signed in the period; cost = count x rate x the
   term's hours (8,760 a year), the whole commitment; `ends` is the last period covered.
 - rent: on-demand GPUs held in the period; cost = count x rate x the period's hours.
 - hire: engineers added over the previous period (over those employed at the start for the
   first); cost = one year of salary each.
-- train: fine-tunes the plan trains (first period only); cost = one training run.
+- train: fine-tunes the plan first trains in the period (its adoption); cost = one training run.
 - route: each workload's options and shares in the period, cost = its API spend then; in a later
   period only the workloads whose options changed (`move`).
 """
@@ -88,8 +89,11 @@ def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
             rows.append((label, "hire", "platform engineer", added, pay, added * pay, None,
                          "USD per year each"))
     fts = tables.get("fine_tunes")
-    if t == 0 and fts is not None and len(fts):
-        for r in fts[fts.trained.astype(bool)].itertuples(index=False):
+    if fts is not None and len(fts):
+        # First training in the period adopted (older runs kept no adoption period: t = 0).
+        adopted = (fts["adopted_t"] if "adopted_t" in fts else pd.Series(0, index=fts.index))
+        for r in fts[fts.trained.astype(bool) & (adopted.fillna(0) == t)].itertuples(
+                index=False):
             rows.append((label, "train", r.fine_tune, 1, r.training_cost_usd,
                          r.training_cost_usd, None, f"fine-tune of {r.base}"))
     alloc = tables["allocation"]

@@ -311,15 +311,21 @@ def _fleet(built: Built, replicas: pd.DataFrame, labels) -> pd.DataFrame:
 
 
 def _fine_tunes(built: Built) -> pd.DataFrame:
+    from tco.model.fine_tuning import adoption
+
+    adopted = adoption(built)
+    labels = built.data.periods.labels
     rows = []
     for ft in built.data.scenario.fine_tunes:
-        var = built.tuned.get(ft.name)
-        rows.append(dict(fine_tune=ft.name, base=ft.base, candidate=var is not None,
-                         trained=bool(round(_val(var))) if var is not None else False,
+        s = adopted.get(ft.name)
+        rows.append(dict(fine_tune=ft.name, base=ft.base, candidate=ft.name in adopted,
+                         trained=s is not None, adopted_t=s,
+                         adopted_period=labels[s] if s is not None else None,
                          training_cost_usd=ft.training_cost_usd,
                          retrain_every_periods=ft.retrain_every_periods))
-    return pd.DataFrame(rows, columns=["fine_tune", "base", "candidate", "trained",
-                                       "training_cost_usd", "retrain_every_periods"])
+    return pd.DataFrame(rows, columns=["fine_tune", "base", "candidate", "trained", "adopted_t",
+                                       "adopted_period", "training_cost_usd",
+                                       "retrain_every_periods"])
 
 
 def _staffing(built: Built, labels) -> pd.DataFrame:

@@ -205,6 +205,17 @@ def lead_scenario():
         update={"hiring_lead_periods": 1})})
 
 
+def adoption_scenario():
+    """A fine-tune adopted in 2027Q3 and retrained every 3 quarters from then
+    (tests/test_fine_tune_adoption.py)."""
+    a = api("a/x", 2.0, 8.0, fine_tuned_price={"input_usd_per_mtok": 1.0,
+                                               "output_usd_per_mtok": 4.0})
+    ft = {"name": "ft", "base": "a/x", "workloads": ["w"], "training_cost_usd": 10_000,
+          "retrain_every_periods": 3, "input_token_reduction": 0.5}
+    return scenario(workloads=[workload(rpm=[1e5] + [1e6] * 4)], apis=[a], fine_tunes=[ft],
+                    horizon={"periods": 5})
+
+
 def test_every_cost_category_is_exercised(rich):
     # The rich scenario is only useful if each category the formulas restate is non-zero;
     # reservations after the horizon are charged only under the conservative rule, levers in

@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from test_workbook import (
     INJECT,
+    adoption_scenario,
     api_only_scenario,
     conservative_scenario,
     lead_scenario,
@@ -74,6 +75,8 @@ def recalculated(tmp_path_factory):
     assert cats["gpu_reserved_after_horizon"] > 0 and cats["gpu_residual"] == 0
     assert committed["gpu_reserved_after_horizon"] > 0
     lead = run_of(lead_scenario())
+    adopted = run_of(adoption_scenario())
+    assert adopted.solution.tables["fine_tunes"].adopted_t.iat[0] == 2
     tariffed = run_of(tariffed_scenario())
     cats = tariffed.solution.tables["costs"].groupby("category").usd.sum()
     # Every tariff cost line is exercised: a fee, units, discounts and a shortfall.
@@ -94,6 +97,7 @@ def recalculated(tmp_path_factory):
     write_workbook(lev, src / "levers.xlsx")
     write_workbook(tariffed, src / "tariffed.xlsx")
     write_workbook(lead, src / "lead.xlsx")
+    write_workbook(adopted, src / "adopted.xlsx")
     # The reviewer's edit: one API output price, nothing else, on a copy of the rich workbook.
     shutil.copy(src / "rich.xlsx", src / "edited.xlsx")
     wb = load_workbook(src / "edited.xlsx")
@@ -109,11 +113,12 @@ def recalculated(tmp_path_factory):
     wb.save(src / "stale.xlsx")
     out = recalculate([src / "rich.xlsx", src / "monthly.xlsx", src / "edited.xlsx",
                        src / "stale.xlsx", src / "conservative.xlsx", src / "levers.xlsx",
-                       src / "tariffed.xlsx", src / "lead.xlsx"],
+                       src / "tariffed.xlsx", src / "lead.xlsx", src / "adopted.xlsx"],
                       tmp_path_factory.mktemp("recalculated"))
     books = {p.stem: load_workbook(p, data_only=True) for p in out}
     return {"runs": {"rich": rich, "monthly": mono, "conservative": conservative,
-                     "levers": lev, "tariffed": tariffed, "lead": lead},
+                     "levers": lev, "tariffed": tariffed, "lead": lead,
+                     "adopted": adopted},
             "books": books,
             "formulas": load_workbook(out[0])}
 
@@ -128,7 +133,7 @@ def _costs_grid(wb, T):
 
 
 @pytest.mark.parametrize("which", ["rich", "monthly", "conservative", "levers", "tariffed",
-                                   "lead"])
+                                   "lead", "adopted"])
 def test_npv_and_period_category_totals_match_the_engine(recalculated, which):
     run, wb = recalculated["runs"][which], recalculated["books"][which]
     sol = run.solution

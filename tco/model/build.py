@@ -7,7 +7,8 @@ Variables (flat-indexed for speed; the maps in `Built` name them):
 - z[d,t] binary: deployment d serves interactive/standard traffic (only when min_replicas > 1).
 - buy[g,t], commit[g,k,t] (k = reserved_1y, reserved_3y), od[g,t] integers: GPUs bought in t,
   reserved from t for the term, rented on demand in t.
-- hosting[t] binary, staff[t] integer (engineers hired beyond those employed); tuned[f] binary.
+- hosting[t] binary, staff[t] integer (engineers hired beyond those employed); tuned[f,s] binary
+  (fine-tune f adopted in period s).
 
 Each constraint family lives in its own module and adds its rows and cost terms; the objective
 is the NPV of the shared cost accumulator: sum over t and category of factor_t x cost[t, cat].
@@ -56,6 +57,7 @@ class Built:
     hosting: list = field(default_factory=list)
     staff: list = field(default_factory=list)
     tuned: dict = field(default_factory=dict)
+    """(fine-tune, period) -> binary: first trained in that period (tco.model.fine_tuning)."""
     variant: dict = field(default_factory=dict)
     """(workload, prompt variant, t) -> binary: the variant is in use (tco.model.levers)."""
     cache: dict = field(default_factory=dict)

@@ -5,7 +5,7 @@ model from the same constraint families as the deterministic plan (`build.add_fa
 block per draw, each with its own data: demand, prices, throughput of that draw):
 
     first stage (here and now, one value for every draw):
-        buy[g,t], commit[g,k,t], staff[t], tuned[f]
+        buy[g,t], commit[g,k,t], staff[t], tuned[f,s]
     recourse (per draw): x, rep, z, od, hosting of block s
 
 Nonanticipativity: for every first-stage key, block s's variable equals block 0's
@@ -64,7 +64,7 @@ def _first_stage(b: Built) -> dict[tuple, object]:
     out = {("buy", *k): v for k, v in b.buy.items()}
     out.update({("commit", *k): v for k, v in b.commit.items()})
     out.update({("staff", t): v for t, v in enumerate(b.staff)})
-    out.update({("tuned", f): v for f, v in b.tuned.items()})
+    out.update({("tuned", *k): v for k, v in b.tuned.items()})
     return out
 
 

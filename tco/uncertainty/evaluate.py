@@ -4,7 +4,7 @@ The recommended plan held fixed: its first-stage decisions, made here and now, a
 the plan's values, and only the recourse is re-optimised for the draw:
 
     first stage (fixed): buy[g,t], commit[g,k,t] (GPU purchases and reservations),
-                         staff[t] (engineers hired), tuned[f] (fine-tunes trained)
+                         staff[t] (engineers hired), tuned[f,s] (fine-tunes adopted in s)
     recourse (free):     x[o,t] (allocation to APIs and self-hosted options), rep[d,t],
                          od[g,t] (on-demand GPUs), hosting[t]
 
@@ -43,8 +43,8 @@ class FirstStage:
     """(gpu, reserved_1y | reserved_3y, t) -> GPUs reserved from period t."""
     staff: dict[int, int] = field(default_factory=dict)
     """t -> engineers hired beyond those employed."""
-    tuned: dict[str, int] = field(default_factory=dict)
-    """fine-tune name -> 1 if trained."""
+    tuned: dict[tuple, int] = field(default_factory=dict)
+    """(fine-tune name, period adopted) -> 1 if trained from then (tco.model.fine_tuning)."""
 
 
 def first_stage_of(solution) -> FirstStage:
@@ -59,7 +59,8 @@ def first_stage_of(solution) -> FirstStage:
             if n:
                 commit[(r.gpu, mode, int(r.t))] = n
     staff = {int(r.t): int(r.engineers_hired) for r in solution["staffing"].itertuples()}
-    tuned = {r.fine_tune: int(bool(r.trained)) for r in solution["fine_tunes"].itertuples()}
+    tuned = {(r.fine_tune, int(r.adopted_t)): 1 for r in solution["fine_tunes"].itertuples()
+             if r.trained}
     return FirstStage(buy, commit, staff, tuned)
 
 
@@ -90,7 +91,7 @@ def held_values(b: Built, fs: FirstStage) -> tuple[list, list[int], list[str]]:
         values.append(fs.staff.get(t, 0))
     for f, n in fs.tuned.items():
         if f not in b.tuned and n:
-            missing.append(f"fine-tune {f} trained")
+            missing.append(f"fine-tune {f[0]} trained in period {f[1]}")
     for f, v in b.tuned.items():
         variables.append(v)
         values.append(fs.tuned.get(f, 0))

@@ -88,7 +88,7 @@ def first_stage_rows(fs: FirstStage, labels: list[str]) -> dict:
                                  "reserved_1y": 0, "reserved_3y": 0})[mode] += n
     return {"gpus": sorted(gpus.values(), key=lambda r: (r["gpu"], r["t"])),
             "engineers_hired": [fs.staff.get(t, 0) for t in range(len(labels))],
-            "fine_tunes_trained": sorted(f for f, n in fs.tuned.items() if n)}
+            "fine_tunes_trained": sorted(f for (f, _), n in fs.tuned.items() if n)}
 
 
 def robust_plan(scenario: Scenario, resolved: Resolved, deterministic: FirstStage, *,

@@ -159,7 +159,7 @@ def _fine_tunes(ctx: Context, g, r: int) -> int:
     g.put(r, 1, "Fine-tunes", kind="section")
     r += 1
     g.header(r, 1, ["Fine-tune", "Base", "Candidate (1 = some option needs it)",
-                    "Trained (1 = yes)"])
+                    "Trained (1 = yes)", "Adopted (index t)"])
     fts = ctx.run.solution.tables.get("fine_tunes")
     if fts is not None:
         for row in fts.itertuples(index=False):
@@ -169,6 +169,8 @@ def _fine_tunes(ctx: Context, g, r: int) -> int:
             g.put(r, 2, row.base)
             g.put(r, 3, int(bool(row.candidate)), COUNT, role="solved")
             g.put(r, 4, int(bool(row.trained)), COUNT, role="solved")
+            # The period it is first trained: retraining counts from it (tco.model.fine_tuning).
+            g.put(r, 5, int(row.adopted_t) if row.trained else 0, COUNT, role="solved")
     if fts is None or fts.empty:
         r += 1
         g.put(r, 1, "No fine-tunes.", kind="note")

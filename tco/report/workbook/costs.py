@@ -196,7 +196,8 @@ def _gpu_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
 
 
 def _ft_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
-    """Training spend per fine-tune and period: trained x cost when t is a training period."""
+    """Training spend per fine-tune and period: trained x cost when t is a training period
+    (the period adopted, then every retrain_every_periods)."""
     fts = ctx.run.scenario.fine_tunes
     T = ctx.T
     g.put(r, 1, "Fine-tuning costs by fine-tune and period", kind="section")
@@ -214,13 +215,17 @@ def _ft_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
         g.put(rr, 1, ft.name)
         if tr:
             g.f(rr, 2, f"={ref(CA, tr, 4)}", COUNT)
+            adopted = ref(CA, tr, 5)
         else:
             g.put(rr, 2, 0, COUNT, role="solved")
+            adopted = "0"
         g.f(rr, 3, f"=SUMIFS({ctx.plan_range('Tokens')},{ctx.plan_range('Fine-tune #')},"
                    f"{i + 1})", COUNT)
         for t in range(T):
             c = PERIOD_COL0 + t
-            g.f(rr, c, f"=$B{rr}*IF(MOD({local(r - 1, c, True)},{ref(A, ar, 4)})=0,"
+            tt = local(r - 1, c, True)
+            # Trained in the period adopted, then every retrain_every_periods from it.
+            g.f(rr, c, f"=$B{rr}*IF(AND({tt}>={adopted},MOD({tt}-{adopted},{ref(A, ar, 4)})=0),"
                        f"{ref(A, ar, 3)},0)", USD)
         g.f(rr, 4, f"=SUMPRODUCT({local(rr, PERIOD_COL0)}:{local(rr, PERIOD_COL0 + T - 1)},"
                    f"discount_factors)", USD)

@@ -177,8 +177,8 @@ def orders(ctx: Context) -> list[tuple[int, str, str, str | None]]:
     if fts is not None:
         for row in fts.itertuples(index=False):
             if bool(row.trained):
-                out.append((0, f"Train fine-tune {row.fine_tune} (base {row.base})", "",
-                            None))
+                out.append((int(row.adopted_t),
+                            f"Train fine-tune {row.fine_tune} (base {row.base})", "", None))
     alloc = tables["allocation"]
     api = alloc[alloc["kind"].isin(["api", "api_batch"]) & (alloc["share"] > 0)]
     for (prov, api_id), grp in api.groupby(["provider", "api"], sort=True):
