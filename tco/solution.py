@@ -359,7 +359,8 @@ def committed_costs(data, labels) -> pd.DataFrame:
             for t in range(max(0, start), min(T, start + life)):
                 run = running_usd(s, p, t, data.periods)
                 usd[(t, "power_facility")] = usd.get((t, "power_facility"), 0.0) + run * o.count
-        book = o.price_usd * data.residual_share(start, life) * o.count
+        decline = g.purchase.resale_decline_per_year if g is not None and g.purchase else None
+        book = o.price_usd * data.residual_share(start, life, decline) * o.count
         if book > 0:
             usd[(T - 1, "gpu_residual")] = usd.get((T - 1, "gpu_residual"), 0.0) - book
     for r in s.existing.reservations:

@@ -68,9 +68,10 @@ def resolve_plain(s: Scenario) -> Resolved:
         pur = None
         if g.purchase is not None:
             p = g.purchase
+            decline = p.resale.decline_per_year if p.resale is not None else None
             pur = ResolvedPurchase(p.price_usd, p.life_years, p.power_kw or 0.0,
                                    p.facility_usd_per_kw_month or 0.0,
-                                   p.electricity_usd_per_kwh or 0.0, p.pue or 1.0)
+                                   p.electricity_usd_per_kwh or 0.0, p.pue or 1.0, decline)
         res = {}
         if g.reserved_usd_per_hour is not None:
             r = g.reserved_usd_per_hour

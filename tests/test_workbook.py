@@ -20,6 +20,7 @@ from tco.model.terms import CATEGORIES
 from tco.pipeline import plan
 from tco.report.workbook import SHEETS, build_workbook, write_workbook
 from tco.run import RunResult
+from tco.scenario.schema import Resale
 
 INJECT = '=HYPERLINK("http://example.invalid","x")'
 
@@ -192,10 +193,13 @@ def conservative_scenario():
 
 def lead_scenario():
     """The rich scenario with lead times: owned and reserved GPUs serve a period after the
-    order, engineers are hired a period ahead, and existing GPUs are still on order."""
+    order, engineers are hired a period ahead, and existing GPUs are still on order; owned
+    GPUs are credited at their market value (purchase.resale)."""
     s = rich_scenario()
     gpus = [g.model_copy(update={"lead_time_periods": 1}) if g.name in ("g_own", "g_res")
             else g for g in s.gpus]
+    gpus = [g.model_copy(update={"purchase": g.purchase.model_copy(update={
+        "resale": Resale(decline_per_year=0.3)})}) if g.name == "g_own" else g for g in gpus]
     ex = s.existing.model_copy(update={
         "owned_gpus": [s.existing.owned_gpus[0].model_copy(
             update={"bought": "2026Q4", "serves_from": "2027Q2"})],

@@ -104,7 +104,17 @@ def _purchase(gpu: Gpu, cat: CatalogGpu | None, sources: dict[str, str],
     if lacking:
         missing.extend(lacking)
         return None
-    return ResolvedPurchase(**{k: float(v) for k, v in values.items()})
+    decline = None
+    if given is not None and given.resale is not None:
+        decline = given.resale.decline_per_year
+        if decline is None:
+            fig = site()["resale_decline_per_year"]
+            decline = fig.value
+            sources["purchase.resale.decline_per_year"] = fig.cite()
+        else:
+            sources["purchase.resale.decline_per_year"] = "scenario"
+    return ResolvedPurchase(**{k: float(v) for k, v in values.items()},
+                            resale_decline_per_year=None if decline is None else float(decline))
 
 
 def resolve_gpu(gpu: Gpu, index: int) -> tuple[ResolvedGpu | None, list[Problem]]:

@@ -72,6 +72,9 @@ class ResolvedPurchase:
     facility_usd_per_kw_month: float
     electricity_usd_per_kwh: float
     pue: float
+    resale_decline_per_year: float | None = None
+    """Yearly decline of the market value when the scenario asks for resale (`purchase.resale`);
+    None: credited at book value (tco.model.data.residual_share)."""
 
 
 @dataclass(frozen=True)

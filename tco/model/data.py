@@ -51,10 +51,12 @@ class ModelData:
         """Periods an owned GPU lives (rounded to whole periods, at least one)."""
         return whole_periods(gpu.purchase.life_years, self.periods.per_year)
 
-    def residual_share(self, bought: int, life: int) -> float:
-        """Share of a price bought in period `bought` credited at the horizon end."""
+    def residual_share(self, bought: int, life: int, decline: float | None = None) -> float:
+        """Share of a price bought (delivered) in period `bought` credited at the horizon end;
+        with `decline` (purchase.resale) the market value instead of the book value."""
         f = self.scenario.finance
-        return residual_share(self.periods, f.discount_rate, f.end_of_horizon, bought, life)
+        return residual_share(self.periods, f.discount_rate, f.end_of_horizon, bought, life,
+                              decline)
 
     def term_periods(self, mode: str) -> int:
         """Periods a reservation of this mode lasts."""
@@ -161,8 +163,14 @@ def model_data_for(scenario: Scenario, resolved: Resolved,
     return make_model_data(scenario, resolved, periods, demand, options, strategy)
 
 
-def residual_share(periods: Periods, rate: float, rule: str, bought: int, life: int) -> float:
+def residual_share(periods: Periods, rate: float, rule: str, bought: int, life: int,
+                   decline: float | None = None) -> float:
     """Share of a purchase price credited in the last period for the life left after it.
+
+    With `decline` (purchase.resale: the yearly fall of the market value) the GPU is credited
+    at its market value when the horizon ends, (1 - decline) ^ ((T - bought) / periods per
+    year), in place of the annuity below; still nothing under conservative or once its life
+    has ended inside the horizon.
 
     pro_rata: the price is an annuity-due a = P (1 - v) / (1 - v^L) paid in each of the L
     periods of the life (v = (1 + rate)^(-1 / periods per year), one period's discount); the
@@ -174,6 +182,9 @@ def residual_share(periods: Periods, rate: float, rule: str, bought: int, life: 
     n = min(life, max(0, bought + life - periods.count))
     if rule == "conservative" or n == 0:
         return 0.0
+    if decline is not None:
+        age = max(0, periods.count - bought) / periods.per_year
+        return (1.0 - decline) ** age
     if rate == 0:
         return n / life
     v = (1.0 + rate) ** (-1.0 / periods.per_year)

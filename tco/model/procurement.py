@@ -22,7 +22,9 @@ Costs (USD, undiscounted, in the period they are paid):
                                value in T-1 of the annuity payments after the horizon, so the
                                GPU costs, in NPV, an annuity over its life for the periods it
                                serves inside the horizon (straight-line book value at rate 0);
-                               conservative: no credit.
+                               conservative: no credit. With purchase.resale the market
+                               value (1 - decline)^(years from delivery to the horizon end)
+                               replaces the annuity's (book) value.
 - gpu_reserved[t]           += hourly price x H x commitments alive in t (from s + D)
 - gpu_reserved_after_horizon[T-1] += hourly price x H x periods of the term past the horizon,
                                only under finance.end_of_horizon: conservative (pro_rata
@@ -109,7 +111,8 @@ def add(m: pyo.ConcreteModel, b) -> None:
                 b.costs.add(s, "gpu_capex", [p.price_usd], [v])
                 for t in range(s + lead, min(T, s + lead + life)):
                     b.costs.add(t, "power_facility", [run[t]], [v])
-                book = p.price_usd * data.residual_share(s + lead, life)
+                book = p.price_usd * data.residual_share(s + lead, life,
+                                                         p.resale_decline_per_year)
                 if book > 0:
                     b.costs.add(last, "gpu_residual", [-book], [v])
         for mode in ("reserved_1y", "reserved_3y"):

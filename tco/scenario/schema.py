@@ -268,6 +268,13 @@ class Reserved(Spec):
     model_config = ConfigDict(populate_by_name=True)
 
 
+class Resale(Spec):
+    decline_per_year: Share | None = None
+    """Share of its market value a used GPU loses each year, compounded from delivery
+    (0.3 = worth 70% after one year, 49% after two). Default: the catalog's figure (an
+    assumption, `tco catalog gpus` cites it)."""
+
+
 class Purchase(Spec):
     price_usd: NonNeg | None = None
     """Price of one GPU, its share of the server and network included."""
@@ -281,6 +288,11 @@ class Purchase(Spec):
     """Energy price, paid on power_kw x pue around the clock."""
     pue: float | None = Field(None, ge=1, le=3)
     """Power usage effectiveness of the site."""
+    resale: Resale | None = None
+    """Credit GPUs still alive at the horizon end at their market value (price x (1 - decline)
+    ^ years since delivery) instead of the end-of-horizon rule's annuity (straight-line book
+    value at rate 0); `resale: {}` takes the catalog's decline. None: book value. Nothing is
+    credited under finance.end_of_horizon: conservative, nor for a GPU whose life has ended."""
 
 
 class Gpu(Spec):

@@ -252,7 +252,7 @@ def _assumptions_gpus(ctx: Context, g: Grid, r: int) -> int:
                     "Life (periods)", "Power (kW/GPU)", "Facility (USD/kW-month)",
                     "Electricity (USD/kWh)", "PUE",
                     "Power and facility (USD/GPU-period, first period)",
-                    "Lead time (periods)"])
+                    "Lead time (periods)", "Resale: market value decline per year"])
     first = r + 1
     for i, gpu in enumerate(ctx.data.gpus):
         rr = first + i
@@ -278,6 +278,10 @@ def _assumptions_gpus(ctx: Context, g: Grid, r: int) -> int:
                   source=src("purchase.electricity_usd_per_kwh", ""))
             g.put(rr, 11, p.pue, NUMBER, is_input=True, source=src("purchase.pue", ""))
             g.f(rr, 12, f"=H{rr}*(I{rr}*months_per_period+J{rr}*K{rr}*hours_per_period)", USD)
+            # Blank: credited at book value at the horizon end (tco.report.workbook.horizon).
+            g.put(rr, 14, p.resale_decline_per_year, SHARE, is_input=True,
+                  source=src("purchase.resale.decline_per_year",
+                             "blank: book value (no purchase.resale)"))
         g.put(rr, 13, gpu.lead_time_periods, COUNT, is_input=True,
               source="scenario" if gpu.lead_time_periods else
               "default 0 (assumption: delivered within the period ordered)")

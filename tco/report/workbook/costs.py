@@ -185,8 +185,8 @@ def _gpu_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
         g.f(rr, 7, "=" + reserved_after(q['Reserved 1y signed (GPUs)'], r1,
                                         q['Reserved 3y signed (GPUs)'], r3, served), USD)
         g.f(rr, 8, f"={q['Owned alive (GPUs)']}*{running(ar, t)}", USD)
-        g.f(rr, 9, f"=IF({life}>0,-{q['Bought (GPUs)']}*{price}*{residual_share(served, life)},0)",
-            USD)
+        share = residual_share(served, life, ref(A, ar, 14))
+        g.f(rr, 9, f"=IF({life}>0,-{q['Bought (GPUs)']}*{price}*{share},0)", USD)
     last = first + len(fleet) - 1
     if fleet.empty:
         # A one-row empty block keeps every SUMIFS range valid.
@@ -261,7 +261,8 @@ def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
             if ar is not None and gpus[gname].purchase is not None:
                 power.append(f"IF(AND({tt}>={start},{tt}<{start}+{life}),{count}*"
                              f"{running(ar, tt)},0)")
-            residual.append(f"{count}*{ref(A, orow, 5)}*{residual_share(start, life)}")
+            decline = ref(A, ar, 14) if ar is not None else None
+            residual.append(f"{count}*{ref(A, orow, 5)}*{residual_share(start, life, decline)}")
         for rrow in ctx.reservation_rows:
             reserved.append(f"IF(AND({tt}<={ref(A, rrow, 4)},{tt}>={ref(A, rrow, 6)}),"
                             f"{ref(A, rrow, 2)}*{ref(A, rrow, 5)}*hours_per_period,0)")
