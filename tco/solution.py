@@ -10,6 +10,8 @@ Tables (columns in docs/results.md):
 - cost_views: per period, cash TCO, expected error cost and quality-adjusted cost (their sum),
   undiscounted and NPV.
 - committed: costs of existing assets, not decided by the plan (sunk), same columns.
+- pnl: per period, the P&L view beside cash: opex as incurred, capex, straight-line
+  depreciation over the tax life, P&L cost and cash spent (tco.pnl).
 - unit_costs: per workload, levelised USD per 1M tokens and per 1k requests.
 - marginal: per workload and period, the marginal cost of one more request.
 - levers: per workload, lever (prompt variant or response cache) and period: in use, its cost.
@@ -37,6 +39,7 @@ from tco.model.escalation import factor, running_usd
 from tco.model.solve import SolveResult
 from tco.model.terms import CATEGORIES, NOT_CASH
 from tco.objective import objective_of
+from tco.pnl import pnl_table
 
 TARIFF_CATEGORIES = ("tariff_fee", "tariff_units", "tariff_discount", "tariff_shortfall",
                      "tariff_after_horizon")
@@ -104,6 +107,7 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
         "committed": committed_costs(data, labels),
     }
     tables["fleet"] = _fleet(built, tables["replicas"], labels)
+    tables["pnl"] = pnl_table(data, costs, tables["fleet"])
     tables["levers"] = _levers(built, labels)
     tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"], tables["levers"])
     tables["marginal"] = _marginal(data, duals, labels)

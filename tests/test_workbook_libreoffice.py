@@ -319,3 +319,21 @@ def test_budget_as_finance_keeps_it(recalculated):
     apart = sum(v[2] for k, v in rows.items() if k.endswith("(not attributed)"))
     assert rows["Fine-tuning (not attributed)"][2] > 0
     assert named + apart == pytest.approx(spend[2], rel=REL)
+
+
+@pytest.mark.parametrize("which", ["rich", "lead", "conservative"])
+def test_pnl_sheet_matches_the_engine(recalculated, which):
+    run, wb = recalculated["runs"][which], recalculated["books"][which]
+    ((sheet, coord),) = list(wb.defined_names["pnl_table"].destinations)
+    ws = wb[sheet]
+    first = int(coord.split(":")[0].split("$")[-1])
+    pnl = run.solution.tables["pnl"]
+    assert pnl.depreciation_usd.sum() > 0
+    for row in pnl.itertuples(index=False):
+        r = first + int(row.t)
+        for c, key in ((3, "opex_usd"), (4, "capex_usd"), (5, "depreciation_usd"),
+                       (6, "pnl_cost_usd"), (7, "cash_spent_usd")):
+            assert ws.cell(r, c).value == pytest.approx(getattr(row, key), rel=REL,
+                                                        abs=1e-6), (row.t, key)
+    assert named_cell(wb, "book_value_end_usd").value == pytest.approx(
+        float(pnl.capex_usd.sum() - pnl.depreciation_usd.sum()), rel=REL, abs=1e-6)

@@ -107,6 +107,7 @@ def report_context(run: RunResult) -> dict:
         "constraint_costs": _constraint_costs(run),
         "cost_chart": _cost_chart(run),
         "cost_table": _cost_table(run),
+        "pnl_table": _pnl_table(run),
         "capacity": _capacity(run),
         "tariffs": _tariffs(run),
         "volume": _volume(run),
@@ -610,6 +611,21 @@ def _cost_table(run: RunResult) -> dict:
     rows = [[CATEGORY_LABELS.get(c, c), usd(r.usd), usd(r.npv_usd)] for c, r in by.iterrows()]
     rows.append(["total", usd(costs["usd"].sum()), usd(costs["npv_usd"].sum())])
     return {"header": ["category", "USD (nominal)", "NPV (USD)"], "rows": rows, "cut": 0}
+
+
+def _pnl_table(run: RunResult) -> dict | None:
+    """Cash flow and P&L per period (tco.pnl): capex against its depreciation."""
+    p = run.solution.tables.get("pnl")
+    if p is None or p.empty:
+        return None
+    rows = [[r.period, usd(r.opex_usd), usd(r.capex_usd), usd(r.depreciation_usd),
+             usd(r.cash_spent_usd), usd(r.pnl_cost_usd)] for r in p.itertuples(index=False)]
+    rows.append(["total", usd(p.opex_usd.sum()), usd(p.capex_usd.sum()),
+                 usd(p.depreciation_usd.sum()), usd(p.cash_spent_usd.sum()),
+                 usd(p.pnl_cost_usd.sum())])
+    return {"header": ["period", "opex (USD)", "capex (USD)", "depreciation (USD)",
+                       "cash spent (USD)", "P&L cost (USD)"], "rows": rows, "cut": 0,
+            "book_value": usd(p.capex_usd.sum() - p.depreciation_usd.sum())}
 
 
 def _capacity(run: RunResult) -> dict:

@@ -13,7 +13,7 @@ from tco import __version__
 from tco.report.atomic import write_atomic, write_text_atomic
 from tco.run import RunResult
 
-TABLES = ("allocation", "fleet", "replicas", "staffing", "costs", "cost_views", "committed",
+TABLES = ("allocation", "fleet", "replicas", "staffing", "costs", "cost_views", "pnl", "committed",
           "unit_costs", "marginal", "fine_tunes", "levers", "moves", "tariffs",
           "tariff_providers", "tariff_breakeven")
 

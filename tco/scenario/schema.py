@@ -96,6 +96,10 @@ class Finance(Spec):
     escalation_per_year: Escalation = Escalation()
     """Yearly escalation of salaries, electricity and facility prices, compounded per period
     from the first period like the API price trend. Default 0 (today's prices throughout)."""
+    tax_life_years: float | None = Field(None, gt=0, le=15)
+    """Straight-line depreciation life of GPU purchases in the P&L view (capex spread over it
+    from delivery); none = each GPU's own life (`purchase.life_years`). Reporting only: the plan
+    minimises cash (or quality-adjusted) NPV, not P&L cost."""
     objective: Literal["cash", "quality_adjusted"] | None = None
     """What the plan minimises. cash: what finance pays (APIs, GPUs, power, staff,
     training); quality_adjusted: cash plus the expected cost of bad answers (not cash).

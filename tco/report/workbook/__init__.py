@@ -14,13 +14,16 @@ for the same plan. The formulas restate the engine's cost terms one for one:
 - GPUs (Costs sheet, one row per GPU type and period, over the Capacity sheet's counts):
   on demand and reserved = GPUs x USD per GPU-hour x hours per period; a commitment running
   past the horizon books its remaining periods in the last period; owned = price at purchase,
-  power and facility while alive, straight-line book value credited in the last period.
+  power and facility while alive, the end-of-horizon credit (book or market value) in the
+  last period; lead times shift when GPUs serve.
 - Staff: engineers hired x cost per year / periods per year.
-- Fine-tunes: training cost at t = 0 and every `retrain_every_periods` when trained.
+- Fine-tunes: training cost in the period adopted and every `retrain_every_periods` after it.
+- P&L sheet: opex as incurred, GPU purchases as straight-line depreciation (tco.pnl).
 - NPV: sum over periods of the period total x (1 + rate)^(-t / periods per year).
 
 Modules: `index` writes the sheets in order (one module per sheet: `assumptions`, `plan`,
-`capacity`, `costs`, `unit_economics`, `strategies`, `summary`, `method`) over `layout` (cells,
+`capacity`, `costs`, `budget`, `pnl`, `unit_economics`, `strategies`, `summary`, `method`) over
+`layout` (cells,
 styles, formats, print setup), `columns` (sheet names and shared column layouts), `context`
 (where each sheet put what) and `charts`; `recalc` recalculates a file with LibreOffice.
 """

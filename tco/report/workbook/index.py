@@ -22,6 +22,7 @@ from tco.report.workbook import (
     levers,
     method,
     plan,
+    pnl,
     risk,
     signoff,
     strategies,
@@ -34,7 +35,7 @@ from tco.report.workbook.layout import Grid, Styles
 from tco.run import RunResult
 
 SHEETS = ("Summary", "Sign-off", "Assumptions", "Levers", "Plan", "Capacity", "Tariffs",
-          "Costs", "Budget", "Strategies", "Unit economics", "Method")
+          "Costs", "Budget", "P&L", "Strategies", "Unit economics", "Method")
 """Tab order."""
 
 
@@ -73,6 +74,7 @@ def build_workbook(run: RunResult, solved_on: str | None = None) -> Workbook:
     costs.write(ctx)
     unit_economics.write(ctx)
     budget.write(ctx)
+    pnl.write(ctx)
     strategies.write(ctx)
     summary.write(ctx)
     method.write(ctx)
