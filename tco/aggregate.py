@@ -8,7 +8,11 @@ plan for the pair maps to a plan for their sum with the request-weighted shares,
 for the sum maps back by giving both members its shares: same cost either way. The merged
 model has the same optimum and is smaller; portfolios built from a few use-case templates
 shrink the most. Workloads with a prompt variant or a response cache are never merged: those
-levers carry fixed costs per workload, which a merged workload would pay once.
+levers carry fixed costs per workload, which a merged workload would pay once; nor are
+workloads when a move costs something (`migration_cost_usd`) or the API path charges a fixed
+cost per workload (`api_operations.usd_per_workload_per_year`, tco.model.api_operations), for
+the same reason. The per-provider API cost does not prevent merging: a provider is in use in
+the merged plan exactly when some member uses it in the original.
 
 `merge_identical` returns the merged scenario and the groups; `tco.pipeline.plan` solves the
 merged one and maps the shares back to every original workload (`tco.solution.expand`).
@@ -20,6 +24,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from tco.catalog import api_operations
 from tco.scenario.schema import Scenario, Workload
 
 
@@ -67,9 +72,12 @@ def merge_identical(scenario: Scenario,
         for name in c.workloads:
             fts[name].append("cascade:" + c.name)
     groups: dict[tuple, list[int]] = {}
+    per_workload = api_operations(scenario)[0][1]
     for i, w in enumerate(scenario.workloads):
         migration = (w.migration_cost_usd if w.migration_cost_usd is not None
                      else scenario.switching.migration_cost_usd)
+        # A fixed cost per workload on the API path is, like a move, not proportional.
+        migration += per_workload
         key = _key(w, tuple(sorted(fts[w.name])), _strategy_rules(scenario, w.name), migration)
         if w.name in keep_apart:
             key = ("apart", w.name)

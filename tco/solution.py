@@ -10,6 +10,8 @@ Tables (columns in docs/results.md):
 - cost_views: per period, cash TCO, expected error cost and quality-adjusted cost (their sum),
   undiscounted and NPV.
 - committed: costs of existing assets, not decided by the plan (sunk), same columns.
+- api_operations: per API provider used and workload on an API, and period: in use (as
+  solved) and its fixed cost (tco.model.api_operations).
 - pnl: per period, the P&L view beside cash: opex as incurred, capex, straight-line
   depreciation over the tax life, P&L cost and cash spent (tco.pnl).
 - unit_costs: per workload, levelised USD per 1M tokens and per 1k requests.
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tco.model import tariffs
+from tco.model import api_operations, tariffs
 from tco.model.build import Built
 from tco.model.data import TERM_KEY, whole_periods
 from tco.model.escalation import factor, running_usd
@@ -45,7 +47,8 @@ TARIFF_CATEGORIES = ("tariff_fee", "tariff_units", "tariff_discount", "tariff_sh
                      "tariff_after_horizon")
 """Attributed to workloads by their list spend with the providers that have tariffs."""
 SHARED = ("gpu_on_demand", "gpu_reserved", "gpu_reserved_after_horizon", "gpu_capex",
-          "gpu_residual", "power_facility", "staff")
+          "gpu_residual", "power_facility", "staff", "gpu_support", "gpu_software",
+          "gpu_network_storage")
 
 
 @dataclass
@@ -108,6 +111,7 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     }
     tables["fleet"] = _fleet(built, tables["replicas"], labels)
     tables["pnl"] = pnl_table(data, costs, tables["fleet"])
+    tables["api_operations"] = api_operations.plan_table(built, labels)
     tables["levers"] = _levers(built, labels)
     tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"], tables["levers"])
     tables["marginal"] = _marginal(data, duals, labels)
@@ -354,10 +358,25 @@ def committed_costs(data, labels) -> pd.DataFrame:
     df = data.periods.discount
     usd = {}
     gpus = {g.name: g for g in data.gpus}
+    n = data.periods.per_year
+
+    def overheads(g, t: int, count: int, price: float | None) -> None:
+        # Support on owned GPUs (share of the price paid), licences, networking and storage on
+        # every GPU held (tco.model.gpu_overheads).
+        if g is None:
+            return
+        for cat, rate in (("gpu_support", g.support_share_per_year * (price or 0.0)),
+                          ("gpu_software", g.software_usd_per_gpu_year),
+                          ("gpu_network_storage", g.network_storage_usd_per_gpu_year)):
+            if rate:
+                usd[(t, cat)] = usd.get((t, cat), 0.0) + rate / n * count
+
     for o in s.existing.owned_gpus:
         g = gpus.get(o.gpu)
         start = data.periods.index_of(o.serves_from or o.bought)
         life = whole_periods(o.life_years, data.periods.per_year)
+        for t in range(max(0, start), min(T, start + life)):
+            overheads(g, t, o.count, o.price_usd)
         if g is not None and g.purchase is not None:
             p = g.purchase
             for t in range(max(0, start), min(T, start + life)):
@@ -371,6 +390,7 @@ def committed_costs(data, labels) -> pd.DataFrame:
         end = data.periods.index_of(r.ends)
         first = data.periods.index_of(r.starts) if r.starts else 0
         for t in range(max(0, first), min(T, end + 1)):
+            overheads(gpus.get(r.gpu), t, r.count, None)
             paid = r.count * r.usd_per_hour * H
             usd[(t, "gpu_reserved")] = usd.get((t, "gpu_reserved"), 0.0) + paid
         tail = end + 1 - T

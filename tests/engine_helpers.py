@@ -77,7 +77,13 @@ def resolve_plain(s: Scenario) -> Resolved:
             r = g.reserved_usd_per_hour
             res = {k: v for k, v in (("1y", r.one_year), ("3y", r.three_year)) if v is not None}
         gpus.append(ResolvedGpu(g.name, g.memory_gb or 80, g.on_demand_usd_per_hour, res, pur,
-                                g.max_gpus, lead_time_periods=g.lead_time_periods))
+                                g.max_gpus, lead_time_periods=g.lead_time_periods,
+                                # Recurring GPU costs only where the test gives them (no
+                                # catalog defaults here).
+                                support_share_per_year=g.support_share_per_year or 0.0,
+                                software_usd_per_gpu_year=g.software_usd_per_gpu_year or 0.0,
+                                network_storage_usd_per_gpu_year=(
+                                    g.network_storage_usd_per_gpu_year or 0.0)))
     models = []
     for m in s.open_models:
         serving = {}
@@ -91,8 +97,10 @@ def resolve_plain(s: Scenario) -> Resolved:
                                     serving))
     tariffs, problems = resolve_tariffs(s)
     assert not problems, problems
+    ops = s.api_operations
     return Resolved(tuple(apis), tuple(models), tuple(gpus),
-                    {"source": "test", "version": "-", "date": "-"}, tariffs)
+                    {"source": "test", "version": "-", "date": "-"}, tariffs,
+                    (ops.usd_per_provider_per_year or 0.0, ops.usd_per_workload_per_year or 0.0))
 
 
 def api(id: str, inp: float, out: float, cached: float | None = None, quality: float = 80,

@@ -159,7 +159,7 @@ def test_committed_costs_by_category_match(recalculated, which):
     ws = wb[sheet]
     first = int(coord.split(":")[0].split("$")[-1])
     cats = ["power_facility", "gpu_reserved", "gpu_residual", "staff",
-            "gpu_reserved_after_horizon"]
+            "gpu_reserved_after_horizon", "gpu_support", "gpu_software", "gpu_network_storage"]
     got = {(t, c): ws.cell(first + t, 3 + i).value for t in range(len(run.solution.periods))
            for i, c in enumerate(cats)}
     engine = run.solution.tables["committed"].groupby(["t", "category"]).usd.sum()

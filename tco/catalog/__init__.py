@@ -58,4 +58,24 @@ def resolve(scenario: Scenario) -> Resolved:
     problems += errs
     if problems:
         raise ScenarioError(problems)
-    return Resolved(tuple(apis), tuple(models), tuple(gpus), dict(snapshot_info()), tariffs)
+    ops, ops_sources = api_operations(scenario)
+    return Resolved(tuple(apis), tuple(models), tuple(gpus), dict(snapshot_info()), tariffs,
+                    ops, ops_sources)
+
+
+def api_operations(scenario: Scenario) -> tuple[tuple[float, float], dict[str, str]]:
+    """(per provider, per workload) USD a year of the API path, the scenario's else the
+    catalog's (tco/data/apis.yaml `operations`, assumptions), and where each came from."""
+    from tco.catalog.data import load, sourced
+
+    given = scenario.api_operations
+    out, sources = [], {}
+    for f in ("usd_per_provider_per_year", "usd_per_workload_per_year"):
+        v = getattr(given, f)
+        if v is None:
+            fig = sourced(load("apis")["operations"][f])
+            v, sources[f] = fig.value, fig.cite()
+        else:
+            sources[f] = "scenario"
+        out.append(float(v))
+    return (out[0], out[1]), sources

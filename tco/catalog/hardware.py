@@ -147,7 +147,23 @@ def resolve_gpu(gpu: Gpu, index: int) -> tuple[ResolvedGpu | None, list[Problem]
         name=gpu.name, memory_gb=float(memory),
         on_demand_usd_per_hour=None if on_demand is None else float(on_demand),
         reserved_usd_per_hour=reserved, purchase=purchase, max_gpus=gpu.max_gpus,
-        sources=sources, lead_time_periods=gpu.lead_time_periods), []
+        sources=sources, lead_time_periods=gpu.lead_time_periods,
+        **{f: float(_overhead(gpu, f, sources)) for f in OVERHEAD_FIELDS}), []
+
+
+OVERHEAD_FIELDS = ("support_share_per_year", "software_usd_per_gpu_year",
+                   "network_storage_usd_per_gpu_year")
+"""Recurring GPU costs beyond power: the scenario's per GPU, else the site's (catalog)."""
+
+
+def _overhead(gpu: Gpu, field: str, sources: dict[str, str]) -> float:
+    given = getattr(gpu, field)
+    if given is not None:
+        sources[field] = "scenario"
+        return given
+    fig = site()[field]
+    sources[field] = fig.cite()
+    return fig.value
 
 
 def listing() -> list[dict[str, Any]]:

@@ -90,6 +90,12 @@ class ResolvedGpu:
     """Field name -> source and date of the value used."""
     lead_time_periods: int = 0
     """Periods from an order (purchase or reservation) to the GPU serving."""
+    support_share_per_year: float = 0.0
+    """Hardware support and maintenance of an owned GPU, share of its price a year."""
+    software_usd_per_gpu_year: float = 0.0
+    """Software licences per GPU held a year."""
+    network_storage_usd_per_gpu_year: float = 0.0
+    """Networking and storage per GPU held a year."""
 
 
 @dataclass(frozen=True)
@@ -126,3 +132,7 @@ class Resolved:
     """`source`, `version` and `date` of the API price data."""
     tariffs: tuple = ()
     """Resolved tariffs (tco.catalog.tariffs.ResolvedTariff), in scenario order."""
+    api_operations: tuple[float, float] = (0.0, 0.0)
+    """The API path's fixed costs a year: (per provider used, per workload on an API)."""
+    api_operations_sources: dict[str, str] = field(default_factory=dict)
+    """Field -> where its value came from (scenario, or the catalog's cited assumption)."""

@@ -23,9 +23,11 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
 from tco.model import (
+    api_operations,
     capacity,
     demand_rows,
     fine_tuning,
+    gpu_overheads,
     hiring,
     levers,
     policy,
@@ -73,6 +75,9 @@ class Built:
     """Tariff name -> its variables (tco.model.tariffs)."""
     tariff_ints: list = field(default_factory=list)
     """Integer and binary variables of the tariffs."""
+    api_ops: dict = field(default_factory=dict)
+    """("provider", p, t) or ("workload", w, t) -> binary: the API path in use
+    (tco.model.api_operations)."""
     demand_rows: dict = field(default_factory=dict)
     """(workload index, t) -> row of `demand` constraint."""
     slacks: dict = field(default_factory=dict)
@@ -87,7 +92,7 @@ class Built:
         out += list(self.commit.values()) + list(self.od.values()) + self.hosting + self.staff
         out += list(self.variant.values()) + list(self.cache.values())
         return (out + list(self.tuned.values()) + list(self.dest_on.values())
-                + self.tariff_ints + list(self.sprawl.values()))
+                + self.tariff_ints + list(self.sprawl.values()) + list(self.api_ops.values()))
 
 
 def build_model(data: ModelData, elastic: bool = False,
@@ -129,11 +134,13 @@ def add_families(m: pyo.Block, data: ModelData, elastic: bool = False,
     demand_rows.add(m, b)
     capacity.add(m, b)
     procurement.add(m, b)
+    gpu_overheads.add(m, b)
     staffing.add(m, b)
     hiring.add(m, b)
     fine_tuning.add(m, b)
     levers.add(m, b)
     switching.add(m, b)
+    api_operations.add(m, b)
     tariffs.add(m, b)  # before policy: budgets see tariff spend
     policy.add(m, b)
     sprawl.add(m, b)

@@ -41,6 +41,8 @@ class ModelData:
     """Upper bound on GPUs in use per type and period."""
     tariffs: tuple = ()
     """Resolved tariffs of providers the strategy allows (tco.model.tariffs)."""
+    api_operations: tuple[float, float] = (0.0, 0.0)
+    """USD a year of the API path: per provider used, per workload on an API."""
 
     @property
     def T(self) -> int:
@@ -115,7 +117,8 @@ def make_model_data(
         modes={g.name: _modes(g, strategy) for g in gpus},
         existing_owned=owned, existing_reserved=reserved, rep_ub=rep_ub, gpu_ub=gpu_ub,
         tariffs=tuple(t for t in getattr(resolved, "tariffs", ())
-                      if _allowed_provider(strategy, t.provider)))
+                      if _allowed_provider(strategy, t.provider)),
+        api_operations=getattr(resolved, "api_operations", (0.0, 0.0)))
 
 
 def capacity_bounds(scenario: Scenario, periods: Periods, options: Options,

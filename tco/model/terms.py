@@ -15,7 +15,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 
 CATEGORIES = ("api", "api_batch", "gpu_on_demand", "gpu_reserved", "gpu_reserved_after_horizon",
               "gpu_capex", "gpu_residual", "power_facility", "staff", "fine_tuning", "levers",
-              "migration",
+              "migration", "gpu_support", "gpu_software", "gpu_network_storage", "api_operations",
               "error", "tariff_fee", "tariff_units", "tariff_discount", "tariff_shortfall",
               "tariff_after_horizon")
 # Not cash spent inside the period: left out of per-period budget caps.

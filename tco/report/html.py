@@ -42,6 +42,9 @@ CATEGORY_LABELS = {
     "power_facility": "power and facility", "staff": "platform staff",
     "fine_tuning": "fine-tuning", "levers": "levers (caches, prompts)",
     "migration": "migration (moves)",
+    "gpu_support": "GPU support and maintenance", "gpu_software": "GPU software licences",
+    "gpu_network_storage": "GPU networking and storage",
+    "api_operations": "API engineering and operations",
     "error": "expected error cost",
     "tariff_fee": "tariff fees", "tariff_units": "provisioned units",
     "tariff_discount": "tariff discounts", "tariff_shortfall": "commitment shortfall",
@@ -52,6 +55,8 @@ CATEGORY_COLORS = {
     "gpu_reserved": "#FFBF79", "gpu_reserved_after_horizon": "#E4C9A8", "gpu_capex": "#E45756",
     "gpu_residual": "#FF9D98", "power_facility": "#B279A2", "staff": "#54A24B",
     "fine_tuning": "#EECA3B", "levers": "#72B7B2", "migration": "#4C9F70", "error": "#9D755D",
+    "gpu_support": "#C44E52", "gpu_software": "#8C6D31", "gpu_network_storage": "#BAB0AC",
+    "api_operations": "#1F4E79",
     "tariff_fee": "#4C9F9A", "tariff_units": "#2E6F6B", "tariff_discount": "#B7E0DD",
     "tariff_shortfall": "#D67195", "tariff_after_horizon": "#F2B5CB",
 }

@@ -312,6 +312,15 @@ class Gpu(Spec):
     """Owning: price, life, power and facility; none = not bought."""
     max_gpus: int | None = Field(None, ge=0)
     """Most GPUs of this type obtainable in any period (all procurement modes together)."""
+    support_share_per_year: Share | None = None
+    """Hardware support and maintenance of an owned GPU, as a share of its purchase price a
+    year, while alive; none = the catalog's (an assumption)."""
+    software_usd_per_gpu_year: NonNeg | None = None
+    """Software licences per GPU held (owned, reserved or on demand) a year, e.g. an enterprise
+    inference stack; none = the catalog's."""
+    network_storage_usd_per_gpu_year: NonNeg | None = None
+    """Networking and storage per GPU held a year (weights, logs, transit); none = the
+    catalog's (an assumption)."""
     lead_time_periods: int = Field(0, ge=0, le=40)
     """Periods between ordering a GPU (buying or reserving) and its serving: a GPU ordered in
     period t serves from t + lead_time_periods (and is paid from then if reserved; a purchase
@@ -326,6 +335,16 @@ class Switching(Spec):
     evaluation), paid in the period it starts there; realtime versus batch and operating points
     of the same model are not moves. 0 = moves are free (an assumption to override: a move
     typically takes engineer-weeks of integration and evaluation)."""
+
+
+class ApiOperations(Spec):
+    usd_per_provider_per_year: NonNeg | None = None
+    """The API path's own engineering and operations per API provider in use (integration,
+    gateway, security review, vendor management), a year; none = the catalog's (an
+    assumption)."""
+    usd_per_workload_per_year: NonNeg | None = None
+    """Evaluation and prompt maintenance per workload served (in part) through an API, a year;
+    none = the catalog's (an assumption)."""
 
 
 class Staffing(Spec):
@@ -720,6 +739,8 @@ class Scenario(Spec):
     """GPU types that may be used."""
     staffing: Staffing = Staffing()
     """People needed to self-host."""
+    api_operations: ApiOperations = ApiOperations()
+    """Fixed costs of the API path: per provider used and per workload on an API, a year."""
     switching: Switching = Switching()
     """What moving a workload between options costs."""
     capacity: Capacity = Capacity()

@@ -252,7 +252,10 @@ def _assumptions_gpus(ctx: Context, g: Grid, r: int) -> int:
                     "Life (periods)", "Power (kW/GPU)", "Facility (USD/kW-month)",
                     "Electricity (USD/kWh)", "PUE",
                     "Power and facility (USD/GPU-period, first period)",
-                    "Lead time (periods)", "Resale: market value decline per year"])
+                    "Lead time (periods)", "Resale: market value decline per year",
+                    "Support and maintenance (share of price a year)",
+                    "Software licences (USD/GPU-year)",
+                    "Networking and storage (USD/GPU-year)"])
     first = r + 1
     for i, gpu in enumerate(ctx.data.gpus):
         rr = first + i
@@ -282,6 +285,10 @@ def _assumptions_gpus(ctx: Context, g: Grid, r: int) -> int:
             g.put(rr, 14, p.resale_decline_per_year, SHARE, is_input=True,
                   source=src("purchase.resale.decline_per_year",
                              "blank: book value (no purchase.resale)"))
+        for c, fname, fmt in ((15, "support_share_per_year", SHARE),
+                              (16, "software_usd_per_gpu_year", USD),
+                              (17, "network_storage_usd_per_gpu_year", USD)):
+            g.put(rr, c, getattr(gpu, fname), fmt, is_input=True, source=src(fname, ""))
         g.put(rr, 13, gpu.lead_time_periods, COUNT, is_input=True,
               source="scenario" if gpu.lead_time_periods else
               "default 0 (assumption: delivered within the period ordered)")
@@ -312,10 +319,19 @@ def _assumptions_staff(ctx: Context, g: Grid, r: int) -> int:
               "GPUs (sizes the plan)", "gpus_per_engineer", False),
              ("Engineers already employed", s.existing.engineers, COUNT,
               "engineers (committed)", "existing_engineers", False)]
+    ops = getattr(ctx.run.resolved, "api_operations", (0.0, 0.0))
+    ops_src = getattr(ctx.run.resolved, "api_operations_sources", {})
+    items += [("API engineering and operations per provider used", ops[0], USD,
+               "USD per year (sizes the plan)", "api_ops_per_provider",
+               ops_src.get("usd_per_provider_per_year", "scenario")),
+              ("API engineering and operations per workload on an API", ops[1], USD,
+               "USD per year (sizes the plan)", "api_ops_per_workload",
+               ops_src.get("usd_per_workload_per_year", "scenario"))]
     r += 2
-    for label, value, fmt, unit, name, _ in items:
+    for label, value, fmt, unit, name, src in items:
         g.put(r, 1, label)
-        g.put(r, 2, value, fmt, is_input=True, source="scenario")
+        g.put(r, 2, value, fmt, is_input=True,
+              source=src if isinstance(src, str) else "scenario")
         g.put(r, 3, unit)
         g.put(r, 4, name)
         ctx.name(name, ref(A, r, 2))

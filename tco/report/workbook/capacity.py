@@ -36,7 +36,8 @@ def write(ctx: Context) -> None:
     g.width(12, 11)
     r = _replicas(ctx, g, reps, rep_first)
     r = _staff(ctx, g, r + 2)
-    _fine_tunes(ctx, g, r + 2)
+    r = _fine_tunes(ctx, g, r + 2)
+    _api_paths(ctx, g, r + 2)
     g.finish(freeze="C2", filter_ref=f"A1:{col(len(FLEET_COLUMNS))}{fleet_last}")
 
 
@@ -174,4 +175,31 @@ def _fine_tunes(ctx: Context, g, r: int) -> int:
     if fts is None or fts.empty:
         r += 1
         g.put(r, 1, "No fine-tunes.", kind="note")
+    return r
+
+
+def _api_paths(ctx: Context, g, r: int) -> int:
+    """API providers used and workloads on an API per period (as solved): they carry the API
+    path's fixed costs (tco.model.api_operations; Costs sheet)."""
+    g.put(r, 1, "API paths in use (1 = yes; API engineering and operations)", kind="section")
+    r += 1
+    col0 = ctx.api_ops_col0
+    g.header(r, 1, ["Kind", "Provider or workload"]
+             + [f"{p}" for p in ctx.run.solution.periods])
+    table = ctx.run.solution.tables.get("api_operations")
+    if table is None or table.empty:
+        g.put(r + 1, 1, "No fixed API costs in this plan.", kind="note")
+        return r + 1
+    for kind in ("provider", "workload"):
+        part = table[table["kind"] == kind]
+        if part.empty:
+            continue
+        first = r + 1
+        for name, rows in part.groupby("name", sort=False):
+            r += 1
+            g.put(r, 1, kind)
+            g.put(r, 2, str(name))
+            for row in rows.itertuples(index=False):
+                g.put(r, col0 + int(row.t), int(row.in_use), COUNT, role="solved")
+        ctx.api_ops_rows[kind] = (first, r)
     return r

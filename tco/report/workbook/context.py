@@ -52,6 +52,10 @@ class Context:
     fleet_row: dict[tuple[str, int], int] = field(default_factory=dict)
     staff_row: dict[int, int] = field(default_factory=dict)
     trained_row: dict[str, int] = field(default_factory=dict)
+    api_ops_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """"provider" or "workload" -> first and last Capacity row of the API paths in use."""
+    api_ops_col0: int = 3
+    """Capacity column of the first period in that block."""
     # Costs
     costs_first: int = 2
     per_year_rows: list[int] = field(default_factory=list)

@@ -45,7 +45,9 @@ from tco.solution import SHARED
 
 GPU_DETAIL = ["GPU", "Period", "t", "Purchases (USD)", "On demand (USD)", "Reserved (USD)",
               "Reserved after horizon (USD, booked in the last period)",
-              "Power and facility (USD)", "Residual credit (USD, booked in the last period)"]
+              "Power and facility (USD)", "Residual credit (USD, booked in the last period)",
+              "Support and maintenance (USD)", "Software licences (USD)",
+              "Networking and storage (USD)"]
 
 
 def write(ctx: Context) -> None:
@@ -96,6 +98,10 @@ def write(ctx: Context) -> None:
         f["gpu_reserved_after_horizon"] = at_end(7)
         f["power_facility"] = gpu_sum(8)
         f["gpu_residual"] = at_end(9)
+        f["gpu_support"] = gpu_sum(10)
+        f["gpu_software"] = gpu_sum(11)
+        f["gpu_network_storage"] = gpu_sum(12)
+        f["api_operations"] = api_ops_formula(ctx, t)
         sr = ctx.staff_row.get(t)
         f["staff"] = (f"={ref(CA, sr, 5)}*staff_cost_per_year/periods_per_year"
                       f"*{escalated('salary_escalation', tt)}" if sr else "=0")
@@ -187,6 +193,14 @@ def _gpu_detail(ctx: Context, g: Grid, r: int) -> tuple[int, int, int]:
         g.f(rr, 8, f"={q['Owned alive (GPUs)']}*{running(ar, t)}", USD)
         share = residual_share(served, life, ref(A, ar, 14))
         g.f(rr, 9, f"=IF({life}>0,-{q['Bought (GPUs)']}*{price}*{share},0)", USD)
+        # tco.model.gpu_overheads: support on owned GPUs alive, licences and networking and
+        # storage on every GPU held.
+        held = "+".join(q[k] for k in ("Owned alive (GPUs)", "Reserved 1y alive (GPUs)",
+                                       "Reserved 3y alive (GPUs)", "On demand (GPUs)"))
+        g.f(rr, 10, f"={q['Owned alive (GPUs)']}*N({price})*N({ref(A, ar, 15)})"
+                    f"/periods_per_year", USD)
+        g.f(rr, 11, f"=({held})*N({ref(A, ar, 16)})/periods_per_year", USD)
+        g.f(rr, 12, f"=({held})*N({ref(A, ar, 17)})/periods_per_year", USD)
     last = first + len(fleet) - 1
     if fleet.empty:
         # A one-row empty block keeps every SUMIFS range valid.
@@ -244,7 +258,9 @@ def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
     r += 1
     head = ["Period", "t", "Power and facility (USD)", "GPU reserved (USD)",
             "GPU residual value (USD)", "Staff (USD)",
-            "GPU reserved after horizon (USD, conservative rule)", "Total (USD)",
+            "GPU reserved after horizon (USD, conservative rule)",
+            "GPU support and maintenance (USD)", "GPU software licences (USD)",
+            "GPU networking and storage (USD)", "Total (USD)",
             "Discount factor", "Present value (USD)"]
     g.header(r, 1, head)
     first = r + 1
@@ -254,16 +270,28 @@ def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
         g.put(rr, 2, t, COUNT, role="label")
         tt = local(rr, 2)
         power, reserved, residual, after = [], [], [], []
+        over: dict[int, list[str]] = {15: [], 16: [], 17: []}  # Assumptions GPU column
         for orow in ctx.owned_rows:
             gname = ctx.sheets[A].ws.cell(orow, 1).value
             ar = ctx.gpu_row.get(gname)
             start, life, count = (ref(A, orow, c) for c in (4, 7, 2))
+            if ar is not None:
+                alive = f"AND({tt}>={start},{tt}<{start}+{life})"
+                # Support on the price paid; licences, networking and storage per GPU held.
+                over[15].append(f"IF({alive},{count}*{ref(A, orow, 5)}*N({ref(A, ar, 15)}),0)")
+                for c in (16, 17):
+                    over[c].append(f"IF({alive},{count}*N({ref(A, ar, c)}),0)")
             if ar is not None and gpus[gname].purchase is not None:
                 power.append(f"IF(AND({tt}>={start},{tt}<{start}+{life}),{count}*"
                              f"{running(ar, tt)},0)")
             decline = ref(A, ar, 14) if ar is not None else None
             residual.append(f"{count}*{ref(A, orow, 5)}*{residual_share(start, life, decline)}")
         for rrow in ctx.reservation_rows:
+            ar = ctx.gpu_row.get(ctx.sheets[A].ws.cell(rrow, 1).value)
+            if ar is not None:
+                held = f"AND({tt}<={ref(A, rrow, 4)},{tt}>={ref(A, rrow, 6)})"
+                for c in (16, 17):
+                    over[c].append(f"IF({held},{ref(A, rrow, 2)}*N({ref(A, ar, c)}),0)")
             reserved.append(f"IF(AND({tt}<={ref(A, rrow, 4)},{tt}>={ref(A, rrow, 6)}),"
                             f"{ref(A, rrow, 2)}*{ref(A, rrow, 5)}*hours_per_period,0)")
             after.append(f"{ref(A, rrow, 2)}*{ref(A, rrow, 5)}*hours_per_period"
@@ -275,17 +303,19 @@ def _committed(ctx: Context, g: Grid, r: int) -> tuple[int, int]:
                    f"*{escalated('salary_escalation', tt)}", USD)
         g.f(rr, 7, f"=IF({tt}=horizon_periods-1,end_of_horizon_conservative*"
                    f"({'+'.join(after) or '0'}),0)", USD)
-        g.f(rr, 8, f"=SUM(C{rr}:G{rr})", USD)
-        g.f(rr, 9, f"={ctx.df_ref(t)}", FACTOR)
-        g.f(rr, 10, f"=H{rr}*I{rr}", USD)
+        for k, c in enumerate((15, 16, 17)):
+            g.f(rr, 8 + k, "=(" + ("+".join(over[c]) or "0") + ")/periods_per_year", USD)
+        g.f(rr, 11, f"=SUM(C{rr}:J{rr})", USD)
+        g.f(rr, 12, f"={ctx.df_ref(t)}", FACTOR)
+        g.f(rr, 13, f"=K{rr}*L{rr}", USD)
     tr = first + T
     g.put(tr, 1, "Total", kind="total")
-    for c in range(3, 9):
+    for c in range(3, 12):
         g.f(tr, c, f"=SUM({local(first, c)}:{local(tr - 1, c)})", USD, kind="total")
-    g.f(tr, 10, f"=SUM(J{first}:J{tr - 1})", USD, kind="total")
+    g.f(tr, 13, f"=SUM(M{first}:M{tr - 1})", USD, kind="total")
     ctx.committed_total_row = tr
-    ctx.name("committed_npv_usd", ref(CO, tr, 10))
-    ctx.name("committed_table", rng(CO, first, 3, tr - 1, 7))
+    ctx.name("committed_npv_usd", ref(CO, tr, 13))
+    ctx.name("committed_table", rng(CO, first, 3, tr - 1, 10))
     return first, tr + 2
 
 
@@ -310,3 +340,15 @@ def running(ar: int, t: str) -> str:
     kw, fac, kwh, pue = (ref(A, ar, c) for c in (8, 9, 10, 11))
     return (f"{kw}*({fac}*months_per_period*{escalated('facility_escalation', t)}"
             f"+{kwh}*{pue}*hours_per_period*{escalated('power_escalation', t)})")
+
+
+def api_ops_formula(ctx: Context, t: int) -> str:
+    """The API path's fixed cost of period t: paths in use (Capacity) x USD a year / periods
+    per year (tco.model.api_operations)."""
+    parts = []
+    for kind, rate in (("provider", "api_ops_per_provider"), ("workload", "api_ops_per_workload")):
+        rows = ctx.api_ops_rows.get(kind)
+        if rows:
+            c = ctx.api_ops_col0 + t
+            parts.append(f"SUM({rng(CA, rows[0], c, rows[1], c)})*{rate}/periods_per_year")
+    return "=" + ("+".join(parts) or "0")
