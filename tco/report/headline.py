@@ -67,4 +67,5 @@ def saving_vs_best_single(run: RunResult) -> Saving | None:
     npv = single["npv_usd"].astype(float)
     i = npv.idxmin()
     return Saving(against=str(single.at[i, "strategy"]), against_npv_usd=float(npv[i]),
-                  plan_npv_usd=float(run.solution.objective_npv_usd))
+                  plan_npv_usd=float(getattr(run.solution, "objective_npv_usd",
+                                             run.solution.npv_usd)))
