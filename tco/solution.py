@@ -58,6 +58,8 @@ class Solution:
     """The `ModelData` the plan was solved from (options, prices, demand), for the reports."""
     x: np.ndarray | None = None
     """Shares per option row of `data.options.table` and period."""
+    served: np.ndarray | None = None
+    """Shares per option row and period served by provisioned tariff units (None: none)."""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -115,6 +117,7 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     npv = float(costs["npv_usd"].sum())
     objective, why = objective_of(data.scenario)
     return Solution(result=result, npv_usd=npv, periods=labels, tables=tables, data=data, x=x,
+                    served=tariffs.served_shares(built, n),
                     meta={"options_candidates": opts.candidates, "options_pruned": opts.pruned,
                           "options_kept": n, "deployments": len(opts.deployments),
                           "objective": objective, "objective_why": why})

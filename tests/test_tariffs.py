@@ -347,3 +347,39 @@ def test_replanner_rebuilds_a_model_with_tariffs_at_other_scales():
     rp = Replanner.for_scenario(s, resolve_plain(s))
     assert rp.npv_at(0.8) == pytest.approx(4 * 6_720)
     assert rp.npv_at(1.0) == pytest.approx(4 * 8_220)
+
+
+PRICED = {"name": "deal", "kind": "two_part", "provider": "a", "fee_usd_per_month": 500,
+          "prices": {"a/x": {"input_usd_per_mtok": 1.0, "cached_input_usd_per_mtok": 0.25,
+                             "output_usd_per_mtok": 4.0}}}
+"""Per-API prices at half the list prices of a/x ($2 / $0.5 cached / $8, writes $2.5)."""
+
+
+def _priced_scenario(**extra):
+    x = api("a/x", 2.0, 8.0, cached=0.5)
+    x["price"]["cache_write_usd_per_mtok"] = 2.5
+    return scenario(workloads=[workload(cached_input_share=0.5, cache_reuse=10, **extra)],
+                    apis=[x], tariffs=[PRICED])
+
+
+def test_per_api_prices_apply_to_the_tokens_levers_leave():
+    # Per request, 500 uncached, 500 cached input tokens (1 in 10 requests writes them) and 100
+    # output: list 500 x 2 + 500 x (0.9 x 0.5 + 0.1 x 2.5) + 100 x 8 = 2,150 per 1M requests,
+    # $6,450 a quarter; at the deal's prices 500 + 500 x (0.9 x 0.25 + 0.1 x 1) + 400 = 1,062.5,
+    # $3,187.5 a quarter.
+    # An exact cache with a 50% hit rate halves both: list $3,225, deal $1,593.75, saving
+    # $1,631.25 > the $1,500 fee: the deal is taken, 4 x (3,225 - 1,631.25 + 1,500) = $12,375
+    # (pay as you go: $12,900). Priced on every request instead of the misses, the saving would
+    # be 3,225 - 3,187.5 = $37.5 and the deal not worth its fee.
+    sol = solve(_priced_scenario(response_cache={"kind": "exact", "hit_rate": 0.5}))
+    assert sol["allocation"].cache.all()
+    assert taken(sol, "deal") == [True] * 4
+    assert sol.npv_usd == pytest.approx(4 * 3_093.75)
+    assert cost(sol, "tariff_discount") == pytest.approx(-4 * 1_631.25)
+    # A prompt variant writing 50 output tokens: list 1,000 + 350 + 400 = 1,750 per 1M requests
+    # ($5,250 a quarter), deal 500 + 162.5 + 200 = 862.5 ($2,587.5): saving $2,662.5 a quarter,
+    # 4 x (5,250 - 2,662.5 + 1,500) = $16,350.
+    sol = solve(_priced_scenario(prompt_variants=[{"name": "short", "output_tokens": 50}]))
+    assert sol["allocation"].variant.eq("short").all()
+    assert cost(sol, "tariff_discount") == pytest.approx(-4 * 2_662.5)
+    assert sol.npv_usd == pytest.approx(4 * 4_087.5)

@@ -200,10 +200,31 @@ def _plan_cost(data, k, sel: np.ndarray) -> np.ndarray:
         write = 1.0 / spec.cache_reuse if spec.cache_reuse else 0.0
         per_req = (inp * (1 - cached) * pr.input
                    + inp * cached * ((1 - write) * pr.cached_input + write * pr.input)
-                   + float(dem.output_tokens[w]) * pr.output) / 1e6
+                   + _output_tokens(data, o) * pr.output) / 1e6
         trend = (1.0 + float(table["price_trend"].iat[o])) ** years
-        out[r] = dem.requests[w] * per_req * trend
+        out[r] = dem.requests[w] * per_req * trend * _cache_keep(data, o)
     return out
+
+
+def _output_tokens(data, o: int) -> float:
+    """Output tokens per request of option row o: its prompt variant's, else its workload's."""
+    table = data.options.table
+    w = int(table["workload"].iat[o])
+    name = table["variant"].iat[o] if "variant" in table else None
+    if isinstance(name, str):
+        v = next(p for p in data.scenario.workloads[w].prompt_variants if p.name == name)
+        if v.output_tokens is not None:
+            return float(v.output_tokens)
+    return float(data.demand.output_tokens[w])
+
+
+def _cache_keep(data, o: int) -> float:
+    """Share of requests of option row o that reach the API: 1 - hit rate behind a response
+    cache (tco.levers), else 1."""
+    table = data.options.table
+    if "cache" in table and bool(table["cache"].iat[o]):
+        return 1.0 - data.scenario.workloads[int(table["workload"].iat[o])].response_cache.hit_rate
+    return 1.0
 
 
 def _plans(m, b, rows: Rows, i: int, provider: str, plans: list, served: dict) -> None:
@@ -328,6 +349,20 @@ def _bands(m, b, rows, i, j, k, t, c_t, vs, sign, months, M, handle: dict) -> li
 
 def _val(v) -> float:
     return float(v.value) if v.value is not None else 0.0
+
+
+def served_shares(b, n: int) -> np.ndarray | None:
+    """Per option row and period, the share provisioned units serve (sum over q of xp[q,o,t]);
+    None when the plan has no provisioned units."""
+    out = None
+    for h in b.tariffs.values():
+        if h["tariff"].kind != "provisioned":
+            continue
+        if out is None:
+            out = np.zeros((n, b.data.T))
+        for (o, t), v in h["share"].items():
+            out[o, t] += _val(v)
+    return out
 
 
 def plan_table(b, x: np.ndarray, labels: list[str]):
