@@ -108,6 +108,36 @@ def test_commitment_with_shortfall_over_its_term():
     assert cost(sol, "tariff_after_horizon") == 0
 
 
+def test_yearly_commitment_settled_at_the_years_end():
+    # The same $36,000 a year (a twelfth: $3,000 a month) committed per year: the year's spend
+    # at 20% off, 0.8 x 42,000 = $33,600, is set against the whole $36,000 at the end of Q4,
+    # so the quiet first quarters are made up by the busy last ones: shortfall $2,400 in Q4
+    # only, NPV 33,600 + 2,400 = $36,000 (settled per quarter above: $41,520).
+    commit = {"name": "year", "kind": "commit", "provider": "a", "commit_usd_per_year": 36_000,
+              "discount": 0.2, "term": "1y"}
+    wl = workload(rpm=[0.5e6, 1e6, 1.5e6, 2e6])
+    s = scenario(workloads=[wl], apis=[api("a/x", 2.0, 8.0)], tariffs=[commit],
+                 finance={"discount_rate": 0.0, "end_of_horizon": "conservative"})
+    sol = solve(s)
+    assert taken(sol, "year") == [True] * 4
+    assert sol.npv_usd == pytest.approx(36_000)
+    short = sol["tariffs"].sort_values("t").shortfall_usd.tolist()
+    assert short == pytest.approx([0, 0, 0, 2_400])
+    c = sol["costs"]
+    assert c[(c.category == "tariff_shortfall") & (c.t == 3)].usd.sum() == pytest.approx(2_400)
+    # A year cut by the horizon owes its share (pro_rata): $60,000 a year is $15,000 a quarter.
+    # Signed in Q1 it costs max(60,000, 33,600); in Q3 30,000 + 12,600 = $42,600; in Q4
+    # max(15,000, 0.8 x 16,800 = 13,440) + 4,200 + 8,400 + 12,600 = $40,200 < 42,000 (pay as
+    # you go): signed in Q4 with a shortfall of $1,560.
+    s = scenario(workloads=[wl], apis=[api("a/x", 2.0, 8.0)],
+                 tariffs=[{**commit, "commit_usd_per_year": 60_000}],
+                 finance={"discount_rate": 0.0, "end_of_horizon": "pro_rata"})
+    sol = solve(s)
+    assert taken(sol, "year") == [False, False, False, True]
+    assert sol.npv_usd == pytest.approx(40_200)
+    assert cost(sol, "tariff_shortfall") == pytest.approx(1_560)
+
+
 def _ptu(**over):
     return {"name": "ptu", "kind": "provisioned", "provider": "a", "api": "a/x", "term": "1h",
             "usd_per_unit_term": 0.04, "min_units": 15, "unit_step": 5,
@@ -293,13 +323,21 @@ def test_bad_tariffs_are_located(tmp_path):
         "    kind: provisioned\n"
         "    provider: openai\n"
         "    api: openai/gpt-4.1\n"
-        "    term: 1y\n", encoding="utf-8")
+        "    term: 1y\n"
+        "  - name: twice\n"
+        "    kind: commit\n"
+        "    provider: openai\n"
+        "    discount: 0.1\n"
+        "    commit_usd_per_month: 5\n"
+        "    commit_usd_per_year: 60\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 2
     out = result.output
     assert f"{path}:10: tariffs[0].provider" in out and "opnai" in out
     assert f"{path}:12: tariffs[0].commit_usd_per_month" in out
     assert "tariffs[1].usd_per_unit_term" in out and "Traceback" not in out
+    # a commitment per month and per year at once: which one is meant is unclear
+    assert f"{path}:22: tariffs[2].commit_usd_per_month" in out and "not both" in out
 
 
 def test_catalog_tariffs_lists_the_shipped_menu():

@@ -29,6 +29,10 @@ DEAL = {"name": "deal", "kind": "two_part", "provider": "a", "fee_usd_per_month"
         "term": "1y", "prices": {"a/x": {"input_usd_per_mtok": 1.0,
                                          "cached_input_usd_per_mtok": 0.25,
                                          "output_usd_per_mtok": 4.0}}}
+YEARLY = {"name": "yearly", "kind": "commit", "provider": "b", "commit_usd_per_year": 36_000,
+          "discount": 0.2, "term": "1y"}
+"""Bulk's list spend on b/z is 4,200 / 8,400 / 12,600 / 16,800 a quarter: at 20% off $33,600
+a year, $2,400 short of the commitment, settled at the end of the fourth quarter."""
 NEW_INPUT = 1.2
 """The controller's edit of the deal's input price (was $1 per 1M)."""
 
@@ -49,7 +53,8 @@ def priced_scenario():
 def units_scenario():
     """Provisioned units serve part of a/x's traffic, the per-API deal prices the rest (one
     month terms); two workloads on a/y (the deal prices it too), one behind a response cache, one
-    with a prompt variant."""
+    with a prompt variant; a yearly commitment with provider b settled in the fourth quarter
+    (conservative end of horizon, so the year is signed at the start)."""
     ptu = {"name": "ptu", "kind": "provisioned", "provider": "a", "api": "a/x", "term": "1m",
            "usd_per_unit_term": 300, "min_units": 5, "unit_step": 5, "max_units": 5,
            "input_tokens_per_minute_per_unit": 20_000, "output_token_weight": 4}
@@ -58,10 +63,13 @@ def units_scenario():
     return scenario(workloads=[
         workload("chat", rpm=2e6, inp=1500, out=300, peak_to_average=2.0,
                  cached_input_share=0.5, cache_reuse=10, min_quality=85),
-        workload("faq", rpm=1e6, response_cache={"kind": "exact", "hit_rate": 0.4}),
-        workload("docs", rpm=5e5, latency="standard",
-                 prompt_variants=[{"name": "short", "output_tokens": 40}])],
-        apis=[_a_x(), api("a/y", 0.5, 2.0, quality=80)], tariffs=[ptu, deal])
+        workload("faq", rpm=1e6, response_cache={"kind": "exact", "hit_rate": 0.4},
+                 residency=["a"]),
+        workload("docs", rpm=5e5, latency="standard", residency=["a"],
+                 prompt_variants=[{"name": "short", "output_tokens": 40}]),
+        workload("bulk", rpm=[0.5e6, 1e6, 1.5e6, 2e6], residency=["b"])],
+        apis=[_a_x(), api("a/y", 0.5, 2.0, quality=80), api("b/z", 2.0, 8.0)],
+        tariffs=[ptu, deal, YEARLY], finance={"end_of_horizon": "conservative"})
 
 
 def _costs_grid(wb, T):
@@ -131,6 +139,8 @@ def test_units_and_levers_with_per_api_prices_match_the_engine(books):
     assert ((sol.served > 0.01) & (sol.served < 0.99)).any()  # part of some traffic
     a = sol["allocation"]
     assert a.cache.any() and a.variant.eq("short").any()
+    y = t[t.tariff == "yearly"].sort_values("t")
+    assert y.taken.all() and y.shortfall_usd.tolist() == pytest.approx([0, 0, 0, 2_400])
     grid = _costs_grid(wbs["units"], len(sol.periods))
     engine = {(int(r.t), r.category): r.usd for r in sol["costs"].itertuples()}
     for key, usd in engine.items():

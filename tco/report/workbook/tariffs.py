@@ -6,7 +6,9 @@ the list spend its provisioned units serve,
 
     fee       = taken x fee per month x months per period
     discount  = taken x discount x S; tiered: taken x sum_j d_j x (S within tier j)
-    shortfall = taken x MAX(0, commitment per month x months - (1 - discount) x S)
+    shortfall = taken x MAX(0, commitment per month x months - (1 - discount) x S); a yearly
+                commitment in the last period of each year of its term (as signed):
+                MAX(0, commitment per month x months x periods - (1 - discount) x sum of S)
     units     = units x price per unit and term x hours per period / term hours
     served    = share of the API's standard list spend the units serve x that spend
     after the horizon = signed x payment per period x periods past the horizon, when the
@@ -63,7 +65,7 @@ def write(ctx: Context) -> None:
         k = tariffs[name]
         term_row[name] = rr
         g.put(rr, 1, name)
-        g.put(rr, 2, k.kind)
+        g.put(rr, 2, "commit (yearly)" if k.kind == "commit" and k.settled_yearly else k.kind)
         g.put(rr, 3, k.provider)
         g.put(rr, 4, k.api)
         src = f"tariff {name}: {k.source}"
@@ -147,7 +149,13 @@ def write(ctx: Context) -> None:
                 g.f(rr, 12, f"={taken}*({_tiered(S, d, tier_rows[row.tariff])})", USD)
             else:
                 g.f(rr, 12, f"={taken}*{d}*{S}", USD)
-            if k.kind == "commit":
+            if k.kind == "commit" and k.settled_yearly:
+                year = _year_ending(ctx, plan, row.tariff, t, k)
+                if year is not None:
+                    spends = "+".join(local(rows_of[(row.tariff, u)], 7) for u in year)
+                    g.f(rr, 13, f"=MAX(0,{ref(SHEET, tr, 9)}*months_per_period*{len(year)}"
+                                f"-(1-{d})*({spends}))", USD)
+            elif k.kind == "commit":
                 g.f(rr, 13, f"={taken}*MAX(0,{ref(SHEET, tr, 9)}*months_per_period"
                             f"-(1-{d})*{S})", USD)
         for c in (10, 11, 13):
@@ -184,6 +192,21 @@ def cost_formulas(ctx: Context, tt: str) -> dict[str, str]:
             "tariff_shortfall": f"={by_t('Shortfall (USD)')}",
             "tariff_after_horizon": f"=IF({tt}=horizon_periods-1,"
                                     f"SUM({column('After the horizon (USD)')}),0)"}
+
+
+def _year_ending(ctx: Context, plan, name: str, t: int, k) -> list[int] | None:
+    """The periods of the year of a yearly commitment's term that ends in period t (the term
+    signed as the plan signed it), or None when no year ends there."""
+    from tco.model.tariffs import term_periods, year_windows
+
+    T, periods = ctx.T, ctx.data.periods
+    L = term_periods(k.term_hours, periods.hours)
+    mine = plan[(plan.tariff == name) & (plan.started > 0)]
+    for s in mine.t.astype(int).tolist():
+        for y, end in year_windows(s, L, T, periods.per_year):
+            if end - 1 == t:
+                return list(range(y, end))
+    return None
 
 
 def _api_ids(ctx: Context) -> dict[str, list[str]]:
