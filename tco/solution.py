@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from tco import option_costs
 from tco.model import tariffs
 from tco.model.build import Built
 from tco.model.data import TERM_KEY, whole_periods
@@ -108,6 +109,8 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     tables["fleet"] = _fleet(built, tables["replicas"], labels)
     tables["levers"] = _levers(built, labels)
     tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"], tables["levers"])
+    tables["option_costs"] = option_costs.table(data, x, costs, tables["levers"], SHARED,
+                                                TARIFF_CATEGORIES)
     tables["marginal"] = _marginal(data, duals, labels)
     tables["fine_tunes"] = _fine_tunes(built)
     tables["moves"] = moves(data, x, labels)
@@ -142,6 +145,8 @@ def expand(merged: Solution, data, groups: list[list[int]]) -> Solution:
     tables["allocation"] = _allocation(data, x, labels)
     tables["unit_costs"] = _unit_costs(data, x, tables["costs"], tables["replicas"],
                                        tables["levers"])
+    tables["option_costs"] = option_costs.table(data, x, tables["costs"], tables["levers"],
+                                                SHARED, TARIFF_CATEGORIES)
     marginal = merged.tables["marginal"]
     if len(marginal):
         names = [w.name for w in merged.data.scenario.workloads]
@@ -156,7 +161,8 @@ def expand(merged: Solution, data, groups: list[list[int]]) -> Solution:
     meta = {**merged.meta, "workloads": len(data.scenario.workloads),
             "workloads_merged": len(groups)}
     return Solution(result=merged.result, npv_usd=merged.npv_usd, periods=labels, tables=tables,
-                    meta=meta, data=data, x=x)
+                    meta=meta, data=data, x=x,
+                    served=None if merged.served is None else merged.served[rows])
 
 
 def moves(data, x: np.ndarray, labels) -> pd.DataFrame:

@@ -216,3 +216,45 @@ def test_lever_values_waterfall_and_savings():
     lv = out["levers"]
     assert lv.lever.tolist() == ["cascade:triage"]
     assert lv.saving_usd.iat[0] == pytest.approx(33_120 - 12_840)
+
+
+def test_cost_per_successful_answer_per_option():
+    # A cap of 50% per provider splits the workload between a/x ($2 / $8, quality 90) and b/y
+    # ($0.5 / $2, quality 60): per 1k requests a/x costs (1000 x 2 + 100 x 8) / 1e3 = $2.80 and
+    # b/y (500 + 200) / 1e3 = $0.70; per 1k successful answers 2.80 / 0.9 = $3.111 and
+    # 0.70 / 0.6 = $1.1667. The workload: $1.75 per 1k requests, 75% of them successful,
+    # 1.75 / 0.75 = $2.333 per 1k successes. Each option serves 6e6 requests over the horizon.
+    # (A cache that never hits is offered, so the HTML report has its Levers section.)
+    s = scenario(workloads=[workload(min_quality=50, response_cache={"hit_rate": 0.0})],
+                 apis=[api("a/x", 2.0, 8.0, quality=90), api("b/y", 0.5, 2.0, quality=60)],
+                 constraints={"max_share_per_provider": 0.5})
+    sol = solve(s)
+    oc = sol["option_costs"].set_index("option")
+    assert oc.loc["api:a/x", "usd_per_1k_requests"] == pytest.approx(2.80)
+    assert oc.loc["api:a/x", "usd_per_1k_successes"] == pytest.approx(2.80 / 0.9)
+    assert oc.loc["api:b/y", "usd_per_1k_successes"] == pytest.approx(0.70 / 0.6)
+    assert oc.requests.tolist() == pytest.approx([6e6, 6e6])
+    uc = sol["unit_costs"].iloc[0]
+    assert uc.usd_per_1k_successes == pytest.approx(1.75 / 0.75)
+    assert oc.npv_usd.sum() == pytest.approx(uc.npv_usd)
+    # The HTML Levers section: the workload's line, then one line per option.
+    from test_workbook import run_of
+
+    from tco.report.html import report_context
+
+    kpi = report_context(run_of(s))["levers"]["kpi"]["rows"]
+    assert kpi[0][:4] == ["w", "all its options", "$1.750", "$2.333"]
+    assert sorted(r[1:4] for r in kpi[1:]) == [["api:a/x", "$2.800", "$3.111"],
+                                               ["api:b/y", "$0.700", "$1.167"]]
+
+
+def test_option_costs_add_up_to_each_workloads_cost():
+    # Levers, a self-hosted cascade stage (shared GPU costs) and tariffs: split among the
+    # options that serve each workload, the attributed NPV adds up to the workload's.
+    from test_workbook import levers_scenario, run_of, tariffed_scenario
+
+    for s in (levers_scenario(), tariffed_scenario()):
+        sol = run_of(s).solution
+        per = sol["option_costs"].groupby("workload").npv_usd.sum()
+        for r in sol["unit_costs"].itertuples():
+            assert per[r.workload] == pytest.approx(r.npv_usd, rel=1e-9), r.workload

@@ -20,6 +20,7 @@ from test_workbook import (
     conservative_scenario,
     levers_scenario,
     named_cell,
+    named_cell_rows,
     rich_scenario,
     run_of,
     tariffed_scenario,
@@ -168,6 +169,19 @@ def test_unit_economics_match_the_engine(recalculated, which):
         per_mtok, per_1k = got[row.workload]
         assert per_mtok == pytest.approx(row.usd_per_mtok, rel=REL), row.workload
         assert per_1k == pytest.approx(row.usd_per_1k_requests, rel=REL), row.workload
+
+
+@pytest.mark.parametrize("which", ["rich", "levers", "tariffed"])
+def test_cost_per_successful_answer_per_option_matches_the_engine(recalculated, which):
+    run, wb = recalculated["runs"][which], recalculated["books"][which]
+    oc = run.solution.tables["option_costs"]
+    ws = wb["Unit economics"]
+    cells = named_cell_rows(wb, "option_usd_per_1k_successes")
+    got = {(ws.cell(r, 1).value, ws.cell(r, 2).value): ws.cell(r, 10).value for r in cells}
+    assert len(got) == len(oc) > 1
+    for row in oc.itertuples():
+        assert got[(row.workload, row.option)] == pytest.approx(row.usd_per_1k_successes,
+                                                                rel=REL), row.option
 
 
 def test_changing_an_api_output_price_moves_the_npv_by_the_engine_amount(recalculated):

@@ -14,7 +14,7 @@ from tco.report.atomic import write_atomic, write_text_atomic
 from tco.run import RunResult
 
 TABLES = ("allocation", "fleet", "replicas", "staffing", "costs", "cost_views", "committed",
-          "unit_costs", "marginal", "fine_tunes", "levers", "moves", "tariffs",
+          "unit_costs", "option_costs", "marginal", "fine_tunes", "levers", "moves", "tariffs",
           "tariff_providers", "tariff_breakeven")
 
 

@@ -267,6 +267,7 @@ def write_costs(ctx: Context) -> None:
             g.put(r + 1, 1, wname)
             g.put(r + 1, 2, lever)
             g.put(r + 1, 3, "cost")
+            ctx.lever_cost_row[(wname, lever)] = r + 1
             for t in range(T):
                 g.f(r + 1, 4 + t, _cost_formula(ctx, wname, lever, r, t), USD)
             r += 2

@@ -348,6 +348,7 @@ def _attribution(ctx: Context, g, r: int, api_ids: dict[str, list[str]]) -> None
     plan_w, plan_t = ctx.plan_range("Workload"), ctx.plan_range("t")
     plan_api, plan_cost = ctx.plan_range("API or model"), ctx.plan_range("API cost (USD)")
     net_c, t_c, after_c = TC["Net (USD)"], TC["t"], TC["After the horizon (USD)"]
+    ctx.tariff_spend_row, ctx.tariff_api_ids = total_row, tuple(ids)
     g.put(total_row, 1, "List spend, all workloads", kind="total")
     g.put(total_row + 1, 1, "Net tariff cost", kind="total")
     for t in range(T):
