@@ -7,7 +7,8 @@ Each option row o of workload w with shares x[o,t] is attributed, per period t, 
     own       = (api_cost + error_cost)[o,t] x[o,t]
     shared    = shared costs of t (GPUs, power, staff) x basis[o,t] / sum of basis over all
                 options, basis = GPU-hours of o (work x GPUs per replica x x) when anything is
-                self-hosted in t, else the workload's tokens x x[o,t]
+                self-hosted in t (every self-hosted stage of a cascade), else the workload's
+                tokens x x[o,t]
     tuning    = a fine-tune's training spend x tokens o sends it / all tokens sent to it
     tariffs   = the tariff cost lines of t x o's list spend with providers that have tariffs /
                 all of it
@@ -26,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tco.options import gpu_hours as option_gpu_hours
+
 COLUMNS = ["workload", "option", "kind", "quality", "requests", "successes", "npv_usd",
            "usd_per_1k_requests", "usd_per_1k_successes"]
 
@@ -43,11 +46,7 @@ def attributed(data, x: np.ndarray, costs: pd.DataFrame, levers: pd.DataFrame | 
     by = costs.pivot_table(index="t", columns="category", values="usd", aggfunc="sum")
     by = by.reindex(range(T), fill_value=0.0)
     tokens = data.demand.tokens[widx] * x
-    dep = t_["deployment"].to_numpy()
-    gpr = np.zeros(len(t_))
-    sel = dep >= 0
-    gpr[sel] = opts.deployments["gpus_per_replica"].to_numpy()[dep[sel]]
-    gpu_hours = opts.work * x * gpr[:, None]
+    gpu_hours = option_gpu_hours(opts, x)
     shared = by.reindex(columns=list(shared_categories), fill_value=0.0).sum(axis=1)
     for t in range(T):
         basis = gpu_hours[:, t] if gpu_hours[:, t].sum() > 0 else tokens[:, t]

@@ -38,6 +38,8 @@ from tco.model.escalation import factor, running_usd
 from tco.model.solve import SolveResult
 from tco.model.terms import CATEGORIES, NOT_CASH
 from tco.objective import objective_of
+from tco.options import gpu_hours as option_gpu_hours
+from tco.options import loads, replica_hours
 
 TARIFF_CATEGORIES = ("tariff_fee", "tariff_units", "tariff_discount", "tariff_shortfall",
                      "tariff_after_horizon")
@@ -254,19 +256,19 @@ def _allocation(data, x: np.ndarray, labels) -> pd.DataFrame:
         "output_tokens": requests * data.demand.output_tokens[w],
         "api_cost_usd": opts.api_cost[o_idx, t_idx] * share,
         "error_cost_usd": opts.error_cost[o_idx, t_idx] * share,
-        "gpu_replica_hours": opts.work[o_idx, t_idx] * share})
+        "gpu_replica_hours": replica_hours(opts, x)[o_idx, t_idx]})
     return out.sort_values(["workload", "t", "option"], ignore_index=True)
 
 
 def _replicas(built: Built, x: np.ndarray, labels) -> pd.DataFrame:
     data = built.data
     deps = data.options.deployments
-    dep_of = data.options.table["deployment"].to_numpy() if len(data.options.table) else []
+    o_of, dep_of, works = loads(data.options)
     cap = data.periods.hours * data.scenario.capacity.utilization_target
     rows = []
     for d in range(len(deps)):
-        sel = np.flatnonzero(np.asarray(dep_of) == d)
-        work = (data.options.work[sel] * x[sel]).sum(axis=0)
+        sel = dep_of == d
+        work = (works[sel] * x[o_of[sel]]).sum(axis=0)
         for t, label in enumerate(labels):
             reps = round(_val(built.rep.get((d, t))))
             if reps == 0 and work[t] == 0:
@@ -424,14 +426,9 @@ def _unit_costs(data, x: np.ndarray, costs: pd.DataFrame, replicas: pd.DataFrame
     tokens = data.demand.tokens
     if len(t_):
         np.add.at(attributed, widx, (opts.api_cost + opts.error_cost) * x)
-    gpr = np.zeros(len(t_))
-    if len(t_):
-        dep = t_["deployment"].to_numpy()
-        sel = dep >= 0
-        gpr[sel] = opts.deployments["gpus_per_replica"].to_numpy()[dep[sel]]
     gpu_hours = np.zeros((W, T))
     if len(t_):
-        np.add.at(gpu_hours, widx, opts.work * x * gpr[:, None])
+        np.add.at(gpu_hours, widx, option_gpu_hours(opts, x))
     by = costs.pivot_table(index="t", columns="category", values="usd", aggfunc="sum")
     shared = by.reindex(columns=list(SHARED), fill_value=0.0).sum(axis=1).reindex(range(T),
                                                                                   fill_value=0.0)

@@ -57,6 +57,35 @@ def test_cascade_self_hosted_second_stage_sized_on_escalated_share():
     assert sol.npv_usd == pytest.approx(777_120)
 
 
+def two_self_hosted_stages():
+    """Stage 1: model 'small' on g (1e5 / 1e4 tokens/s); stage 2: model m on g (1e4 / 1e3),
+    25% escalated; 2e8 requests a month, batch latency; no API."""
+    c = cascade([{"model": "small", "gpu": "g", "escalate": 0.25},
+                 {"model": "m", "gpu": "g"}], 82)
+    return scenario(workloads=[workload(rpm=2e8, min_quality=80, latency="batch")],
+                    open_models=[model("small", prefill=1e5, decode=1e4, quality=60),
+                                 model(quality=70)],
+                    gpus=[{"name": "g", "on_demand_usd_per_hour": 2.0}], cascades=[c])
+
+
+def test_cascade_with_two_self_hosted_stages_sizes_each_on_its_share():
+    # 6e8 requests a quarter. Stage 1 (small) sees all: 6e8 x (1000/1e5 + 100/1e4) s = 1.2e7 s
+    # = 3,333.3 h; at 2190 x 0.7 = 1,533 h a replica, 3 replicas. Stage 2 (m) sees 25%:
+    # 1.5e8 x (1000/1e4 + 100/1e3) s = 3e7 s = 8,333.3 h, 6 replicas. 9 GPUs on demand x
+    # 2190 h x $2 = $39,420 a quarter, 4 quarters $157,680.
+    sol = solve(two_self_hosted_stages())
+    assert chosen(sol) == {"cascade:triage": 1.0}
+    reps = sol["replicas"].groupby("served").replicas.apply(list).to_dict()
+    assert reps == {"small": [3] * 4, "m": [6] * 4}
+    needed = sol["replicas"].groupby("served").replica_hours_needed.first()
+    assert needed["small"] == pytest.approx(1.2e7 / 3600)
+    assert needed["m"] == pytest.approx(3e7 / 3600)
+    assert cost(sol, "gpu_on_demand") == pytest.approx(4 * 39_420)
+    assert sol.npv_usd == pytest.approx(157_680)
+    a = sol["allocation"]
+    assert a.gpu_replica_hours.tolist() == pytest.approx([(1.2e7 + 3e7) / 3600] * 4)
+
+
 def test_cascade_with_no_escalation_equals_its_first_stage():
     # a/x alone scores 70 (below the bar of 75); the cascade a/x -> a/big with 0% escalating
     # scores 80 and costs exactly a/x's $8,400 a quarter.

@@ -223,8 +223,10 @@ def test_summary_savings_against_the_best_single_mode_strategy(recalculated):
         recalculated["runs"]["monthly"].solution.npv_usd, rel=REL)
 
 
-def test_capacity_and_plan_formulas_restate_the_engine(recalculated):
-    run, wb = recalculated["runs"]["rich"], recalculated["books"]["rich"]
+@pytest.mark.parametrize("which", ["rich", "levers"])
+def test_capacity_and_plan_formulas_restate_the_engine(recalculated, which):
+    # levers: a cascade's two self-hosted stages each load their own deployment.
+    run, wb = recalculated["runs"][which], recalculated["books"][which]
     sol = run.solution
     cap = wb["Capacity"]
     fleet = sol.tables["fleet"].reset_index(drop=True)

@@ -45,6 +45,11 @@ class Context:
     levers_next_row: int = 0
     levers_cost_rows: tuple[int, int] = (0, 0)
     lever_cost_row: dict[tuple[str, str], int] = field(default_factory=dict)
+    further_stage_rows: list = field(default_factory=list)
+    """(Plan row, option, allocation row, stage indices) of cascades' further self-hosted
+    stages."""
+    further_rows: tuple[int, int] | None = None
+    """First and last Levers-sheet row of those stages' replica-hours."""
     """(workload, lever) -> its Levers-sheet row of costs per period."""
     # Plan
     plan_last: int = 1
