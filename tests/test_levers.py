@@ -57,14 +57,14 @@ def test_cascade_self_hosted_second_stage_sized_on_escalated_share():
     assert sol.npv_usd == pytest.approx(777_120)
 
 
-def two_self_hosted_stages():
+def two_self_hosted_stages(stages=None, extra_models=()):
     """Stage 1: model 'small' on g (1e5 / 1e4 tokens/s); stage 2: model m on g (1e4 / 1e3),
     25% escalated; 2e8 requests a month, batch latency; no API."""
-    c = cascade([{"model": "small", "gpu": "g", "escalate": 0.25},
-                 {"model": "m", "gpu": "g"}], 82)
+    c = cascade(stages or [{"model": "small", "gpu": "g", "escalate": 0.25},
+                           {"model": "m", "gpu": "g"}], 82)
     return scenario(workloads=[workload(rpm=2e8, min_quality=80, latency="batch")],
                     open_models=[model("small", prefill=1e5, decode=1e4, quality=60),
-                                 model(quality=70)],
+                                 model(quality=70), *extra_models],
                     gpus=[{"name": "g", "on_demand_usd_per_hour": 2.0}], cascades=[c])
 
 
@@ -84,6 +84,17 @@ def test_cascade_with_two_self_hosted_stages_sizes_each_on_its_share():
     assert sol.npv_usd == pytest.approx(157_680)
     a = sol["allocation"]
     assert a.gpu_replica_hours.tolist() == pytest.approx([(1.2e7 + 3e7) / 3600] * 4)
+    # Three self-hosted stages: 'mid' (5e4 / 5e3 tokens/s: 0.04 s a request) between them,
+    # half of small's answers escalated to it and half of its own to m. mid sees 3e8 requests:
+    # 1.2e7 s = 3,333.3 h, 3 replicas; m still sees 25%: 6. 12 GPUs x 2190 h x $2 = $52,560 a
+    # quarter.
+    sol = solve(two_self_hosted_stages(
+        [{"model": "small", "gpu": "g", "escalate": 0.5},
+         {"model": "mid", "gpu": "g", "escalate": 0.5}, {"model": "m", "gpu": "g"}],
+        [model("mid", prefill=5e4, decode=5e3, quality=65)]))
+    reps = sol["replicas"].groupby("served").replicas.apply(list).to_dict()
+    assert reps == {"small": [3] * 4, "mid": [3] * 4, "m": [6] * 4}
+    assert sol.npv_usd == pytest.approx(4 * 52_560)
 
 
 def test_cascade_with_no_escalation_equals_its_first_stage():
