@@ -51,6 +51,16 @@ import pyomo.environ as pyo
 
 from tco.model.terms import Rows
 
+PRICE_PLANS = ("two_part", "commit")
+"""Tariffs signed here and now: the robust plan's first stage (tco.model.extensive) and what a
+plan held fixed keeps (tco.uncertainty.evaluate); provisioned units stay recourse."""
+
+
+def price_plan_starts(b) -> dict[tuple, object]:
+    """(price plan, t) -> the model's variable 'signed in period t'."""
+    return {(name, t): v for name, h in getattr(b, "tariffs", {}).items()
+            if h["tariff"].kind in PRICE_PLANS for t, v in enumerate(h["starts"])}
+
 
 def add(m: pyo.ConcreteModel, b) -> None:
     """Add tariff variables, rows and cost terms; nothing when no tariff applies."""

@@ -4,7 +4,8 @@ The recommended plan held fixed: its first-stage decisions, made here and now, a
 the plan's values, and only the recourse is re-optimised for the draw:
 
     first stage (fixed): buy[g,t], commit[g,k,t] (GPU purchases and reservations),
-                         staff[t] (engineers hired), tuned[f] (fine-tunes trained)
+                         staff[t] (engineers hired), tuned[f] (fine-tunes trained),
+                         start[k,t] (two-part tariffs and commitments signed)
     recourse (free):     x[o,t] (allocation to APIs and self-hosted options), rep[d,t],
                          od[g,t] (on-demand GPUs), hosting[t]
 
@@ -30,6 +31,7 @@ from tco.model import build_model, solve
 from tco.model.build import Built
 from tco.model.data import model_data_for
 from tco.model.solve import handover, run_highs
+from tco.model.tariffs import PRICE_PLANS, price_plan_starts
 from tco.scenario.schema import Scenario, Strategy
 
 
@@ -45,6 +47,8 @@ class FirstStage:
     """t -> engineers hired beyond those employed."""
     tuned: dict[str, int] = field(default_factory=dict)
     """fine-tune name -> 1 if trained."""
+    tariffs: dict[tuple, int] = field(default_factory=dict)
+    """(price plan, t) -> 1 if the two-part tariff or commitment is signed in period t."""
 
 
 def first_stage_of(solution) -> FirstStage:
@@ -60,7 +64,11 @@ def first_stage_of(solution) -> FirstStage:
                 commit[(r.gpu, mode, int(r.t))] = n
     staff = {int(r.t): int(r.engineers_hired) for r in solution["staffing"].itertuples()}
     tuned = {r.fine_tune: int(bool(r.trained)) for r in solution["fine_tunes"].itertuples()}
-    return FirstStage(buy, commit, staff, tuned)
+    plans = solution.tables.get("tariffs")
+    signed = {} if plans is None else {
+        (r.tariff, int(r.t)): 1 for r in plans.itertuples()
+        if r.kind in PRICE_PLANS and r.started}
+    return FirstStage(buy, commit, staff, tuned, signed)
 
 
 def first_stage_from_model(b: Built) -> FirstStage:
@@ -71,7 +79,9 @@ def first_stage_from_model(b: Built) -> FirstStage:
     return FirstStage(buy={k: val(v) for k, v in b.buy.items() if val(v)},
                       commit={k: val(v) for k, v in b.commit.items() if val(v)},
                       staff={t: val(v) for t, v in enumerate(b.staff)},
-                      tuned={k: val(v) for k, v in b.tuned.items()})
+                      tuned={k: val(v) for k, v in b.tuned.items()},
+                      tariffs={k: val(v) for k, v in price_plan_starts(b).items() if val(v)})
+
 
 
 def held_values(b: Built, fs: FirstStage) -> tuple[list, list[int], list[str]]:
@@ -94,6 +104,13 @@ def held_values(b: Built, fs: FirstStage) -> tuple[list, list[int], list[str]]:
     for f, v in b.tuned.items():
         variables.append(v)
         values.append(fs.tuned.get(f, 0))
+    starts = price_plan_starts(b)
+    for (name, t), n in fs.tariffs.items():
+        if n and (name, t) not in starts:
+            missing.append(f"tariff {name} signed in period {t}")
+    for k, v in starts.items():
+        variables.append(v)
+        values.append(fs.tariffs.get(k, 0))
     return variables, values, missing
 
 
