@@ -16,17 +16,19 @@ Per request reaching it, a stage reads the workload's input plus its `extra_inpu
 
     api cost  = requests x sum_{API stages} reach_s x (uncached_s x p_in + cached x ((1 - w)
                 x p_cached + w x p_write) + out_s x p_out) / 1e6 x (1 + trend)^years
-    work      = requests x reach_s x ((uncached_s + w x cached) / prefill + out_s / decode)
+    work_s    = requests x reach_s x ((uncached_s + w x cached) / prefill + out_s / decode)
                 / 3600
-                x peak_to_average (not for batch latency)     [the one self-hosted stage]
+                x peak_to_average (not for batch latency)     [each self-hosted stage s]
 
 with w = 1 / cache_reuse the share of requests writing the cached prefix (tco.options).
 A batch-API stage makes the cascade batch-only (the slowest stage sets the latency). When one
 stage's escalation is a range, the cascade is offered at the range's ends, at every quality
 point inside it and where interpolated quality crosses the workload's bar: cost and quality
 are both linear in e between those points, so shares mixing two neighbouring points are the
-interpolation itself. At most one stage is self-hosted, so a cascade uses one deployment like
-any self-hosted option (its replicas are sized on the share that reaches that stage only).
+interpolation itself. The first self-hosted stage names the option's deployment (`work`);
+a second and third self-hosted stage on other deployments load them through `stage_deployment`
+and `stage_work` (tco.options), so each stage's replicas are sized on the share that reaches it
+(two stages on the same deployment add their work).
 
 Response caches. A cache with hit rate h duplicates every option of the workload as
 `... +cache`: LLM spend, GPU work and provider tokens x (1 - h); quality minus h x the
@@ -163,9 +165,31 @@ def cascade_options(opts, scenario: Scenario, resolved: Resolved, periods: Perio
     out = replace(opts, table=table, api_cost=stack("api_cost", opts.api_cost),
                   error_cost=stack("error", opts.error_cost), work=stack("work", opts.work),
                   tokens=stack("tokens", opts.tokens), deployments=deployments, rejected=rejected,
-                  candidates=opts.candidates + len(rows), stage_tokens=stage_tokens)
+                  candidates=opts.candidates + len(rows), stage_tokens=stage_tokens,
+                  **_further_stages(opts, rows, periods.count))
     order = np.argsort(table["workload"].to_numpy(), kind="stable")
     return _take(out, order)
+
+
+FURTHER = 2
+"""Most self-hosted stages of a cascade beyond the one that names its deployment."""
+
+
+def _further_stages(opts, rows: list[dict], T: int) -> dict:
+    """`stage_deployment` and `stage_work` of the options with the cascade rows appended:
+    the deployments a cascade's second and third self-hosted stages load (tco.options)."""
+    if not any(r["further"] for r in rows):
+        return {}
+    n = len(opts.table) + len(rows)
+    dep = np.full((n, FURTHER), -1, dtype=np.int64)
+    work = np.zeros((n, FURTHER, T))
+    base = len(opts.table)
+    if opts.stage_deployment is not None:
+        dep[:base], work[:base] = opts.stage_deployment, opts.stage_work
+    for i, r in enumerate(rows):
+        for k, (d, v) in enumerate(r["further"]):
+            dep[base + i, k], work[base + i, k] = d, v
+    return dict(stage_deployment=dep, stage_work=work)
 
 
 def _cascade_refusal(c: Cascade, w, apis, models, strategy: Strategy | None) -> str | None:
@@ -235,8 +259,9 @@ def _cascade_row(c: Cascade, wi: int, w, e, q, label, apis, models, periods: Per
     inp, cached_share = demand.input_tokens[wi], demand.cached_share[wi]
     cached = inp * cached_share
     w_share = 1.0 / w.cache_reuse if w.cache_reuse else 0.0
-    reach, api_cost, work = 1.0, np.zeros(T), np.zeros(T)
+    reach, api_cost = 1.0, np.zeros(T)
     providers: dict[str, np.ndarray] = {}
+    loads: dict[int, float] = {}  # deployment -> replica-hours per period at share 1
     dep, model_name, gpu, point, batch_only = -1, None, None, None, True
     for st in c.stages:
         s_in = inp + st.extra_input_tokens
@@ -262,10 +287,11 @@ def _cascade_row(c: Cascade, wi: int, w, e, q, label, apis, models, periods: Per
             seconds = ((s_in - cached * (1 - w_share)) / op.prefill_tokens_per_s
                        + s_out / op.decode_tokens_per_s)
             pk = demand.peak_to_average[wi] if w.latency != "batch" else 1.0
-            work = reach * req * seconds / 3600.0 * pk
-            dep = _deployment(deployments, st.model, st.gpu, point,
-                              serving.gpus_per_replica, w.latency != "batch")
-            model_name, gpu = st.model, st.gpu
+            d = _deployment(deployments, st.model, st.gpu, point,
+                            serving.gpus_per_replica, w.latency != "batch")
+            loads[d] = loads.get(d, 0.0) + reach * req * seconds / 3600.0 * pk
+            if dep < 0:  # the first self-hosted stage names the option's deployment
+                dep, model_name, gpu = d, st.model, st.gpu
         if st.escalate is not None:
             reach *= e if isinstance(st.escalate, EscalationRange) else st.escalate
     error = req * (1 - q / 100.0) * w.error_cost_usd
@@ -275,9 +301,11 @@ def _cascade_row(c: Cascade, wi: int, w, e, q, label, apis, models, periods: Per
                p_output=0.0, p_cache_write=0.0, price_trend=0.0, cascade=c.name,
                escalation=np.nan if e is None else e,
                api_category="api_batch" if batch_only and providers else "api")
+    further = [(d, np.asarray(v, dtype=float) * np.ones(T)) for d, v in loads.items()
+               if d != dep]
     return dict(row=row, api_cost=api_cost, error=error,
-                work=np.asarray(work, dtype=float) * np.ones(T),
-                tokens=req * (inp + demand.output_tokens[wi]),
+                work=np.asarray(loads.get(dep, 0.0), dtype=float) * np.ones(T),
+                further=further, tokens=req * (inp + demand.output_tokens[wi]),
                 stage_tokens=tuple(providers.items()) or None)
 
 
@@ -339,6 +367,11 @@ def cache_options(opts, scenario: Scenario, demand: Demand):
         tokens=np.vstack([opts.tokens, opts.tokens[src] * keep]),
         stage_tokens=np.concatenate([st, scaled]), rejected=rejected,
         candidates=opts.candidates + len(src))
+    if opts.stage_deployment is not None:
+        out = replace(out, stage_deployment=np.vstack([opts.stage_deployment,
+                                                       opts.stage_deployment[src]]),
+                      stage_work=np.concatenate([opts.stage_work,
+                                                 opts.stage_work[src] * keep[:, :, None]]))
     order = np.argsort(out.table["workload"].to_numpy(), kind="stable")
     return _take(out, order)
 
@@ -378,4 +411,7 @@ def _take(opts, idx: np.ndarray):
     return replace(opts, table=opts.table.iloc[idx].reset_index(drop=True),
                    api_cost=opts.api_cost[idx], error_cost=opts.error_cost[idx],
                    work=opts.work[idx], tokens=opts.tokens[idx],
-                   stage_tokens=_stage_tokens(opts)[idx])
+                   stage_tokens=_stage_tokens(opts)[idx],
+                   stage_deployment=(None if opts.stage_deployment is None
+                                     else opts.stage_deployment[idx]),
+                   stage_work=None if opts.stage_work is None else opts.stage_work[idx])

@@ -85,6 +85,48 @@ class Options:
     several providers serve (cascades, tco.levers); None when no row has any."""
     usable: frozenset[str] = frozenset()
     """API ids and open model names some workload could use (before pruning by cost)."""
+    stage_deployment: np.ndarray | None = None
+    """Rows x 2: further deployments a row loads besides `deployment` (a cascade's second and
+    third self-hosted stages), -1 where none; None when no row has any."""
+    stage_work: np.ndarray | None = None
+    """Rows x 2 x periods: replica-hours at share 1 on those deployments."""
+
+
+def loads(opts: Options) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (row, deployment, replica-hours per period at share 1) the options put on a
+    deployment: each row's own `deployment` and `work`, then its further stages'."""
+    dep = opts.table["deployment"].to_numpy().astype(np.int64) if len(opts.table) else \
+        np.zeros(0, dtype=np.int64)
+    rows = np.flatnonzero(dep >= 0)
+    out_r, out_d, out_w = [rows], [dep[rows]], [opts.work[rows]]
+    if opts.stage_deployment is not None:
+        r, k = np.nonzero(opts.stage_deployment >= 0)
+        out_r.append(r)
+        out_d.append(opts.stage_deployment[r, k])
+        out_w.append(opts.stage_work[r, k])
+    T = opts.work.shape[1] if opts.work.ndim == 2 else 0
+    return (np.concatenate(out_r), np.concatenate(out_d),
+            np.concatenate(out_w) if sum(len(w) for w in out_w) else np.zeros((0, T)))
+
+
+def gpu_hours(opts: Options, x: np.ndarray) -> np.ndarray:
+    """GPU-hours per row and period at shares x: each load's replica-hours x GPUs per replica
+    of its deployment."""
+    out = np.zeros_like(x, dtype=float)
+    rows, deps, work = loads(opts)
+    if len(rows):
+        gpr = opts.deployments["gpus_per_replica"].to_numpy(dtype=float)[deps]
+        np.add.at(out, rows, work * x[rows] * gpr[:, None])
+    return out
+
+
+def replica_hours(opts: Options, x: np.ndarray) -> np.ndarray:
+    """Replica-hours per row and period at shares x, summed over the deployments it loads."""
+    out = np.zeros_like(x, dtype=float)
+    rows, _, work = loads(opts)
+    if len(rows):
+        np.add.at(out, rows, work * x[rows])
+    return out
 
 
 def _allowed(strategy: Strategy | None, attr: str, value: str) -> bool:
@@ -566,4 +608,6 @@ def prune_dominated(opts: Options, provider_cap: float | None,
         work=opts.work[idx], tokens=opts.tokens[idx], deployments=opts.deployments,
         rejected=opts.rejected, pruned=int(len(t) - len(idx)), candidates=opts.candidates,
         stage_tokens=None if opts.stage_tokens is None else opts.stage_tokens[idx],
-        usable=opts.usable)
+        usable=opts.usable,
+        stage_deployment=None if opts.stage_deployment is None else opts.stage_deployment[idx],
+        stage_work=None if opts.stage_work is None else opts.stage_work[idx])

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from tco import option_costs
 from tco.model import api_operations, tariffs
 from tco.model.build import Built
 from tco.model.data import TERM_KEY, whole_periods
@@ -42,6 +43,8 @@ from tco.model.solve import SolveResult
 from tco.model.terms import CATEGORIES, NOT_CASH
 from tco.objective import objective_of
 from tco.pnl import pnl_table
+from tco.options import gpu_hours as option_gpu_hours
+from tco.options import loads, replica_hours
 
 TARIFF_CATEGORIES = ("tariff_fee", "tariff_units", "tariff_discount", "tariff_shortfall",
                      "tariff_after_horizon")
@@ -64,6 +67,8 @@ class Solution:
     """The `ModelData` the plan was solved from (options, prices, demand), for the reports."""
     x: np.ndarray | None = None
     """Shares per option row of `data.options.table` and period."""
+    served: np.ndarray | None = None
+    """Shares per option row and period served by provisioned tariff units (None: none)."""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -114,6 +119,8 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     tables["api_operations"] = api_operations.plan_table(built, labels)
     tables["levers"] = _levers(built, labels)
     tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"], tables["levers"])
+    tables["option_costs"] = option_costs.table(data, x, costs, tables["levers"], SHARED,
+                                                TARIFF_CATEGORIES)
     tables["marginal"] = _marginal(data, duals, labels)
     tables["fine_tunes"] = _fine_tunes(built)
     tables["moves"] = moves(data, x, labels)
@@ -123,6 +130,7 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     npv = float(costs["npv_usd"].sum())
     objective, why = objective_of(data.scenario)
     return Solution(result=result, npv_usd=npv, periods=labels, tables=tables, data=data, x=x,
+                    served=tariffs.served_shares(built, n),
                     meta={"options_candidates": opts.candidates, "options_pruned": opts.pruned,
                           "options_kept": n, "deployments": len(opts.deployments),
                           "objective": objective, "objective_why": why})
@@ -147,6 +155,8 @@ def expand(merged: Solution, data, groups: list[list[int]]) -> Solution:
     tables["allocation"] = _allocation(data, x, labels)
     tables["unit_costs"] = _unit_costs(data, x, tables["costs"], tables["replicas"],
                                        tables["levers"])
+    tables["option_costs"] = option_costs.table(data, x, tables["costs"], tables["levers"],
+                                                SHARED, TARIFF_CATEGORIES)
     marginal = merged.tables["marginal"]
     if len(marginal):
         names = [w.name for w in merged.data.scenario.workloads]
@@ -161,7 +171,8 @@ def expand(merged: Solution, data, groups: list[list[int]]) -> Solution:
     meta = {**merged.meta, "workloads": len(data.scenario.workloads),
             "workloads_merged": len(groups)}
     return Solution(result=merged.result, npv_usd=merged.npv_usd, periods=labels, tables=tables,
-                    meta=meta, data=data, x=x)
+                    meta=meta, data=data, x=x,
+                    served=None if merged.served is None else merged.served[rows])
 
 
 def moves(data, x: np.ndarray, labels) -> pd.DataFrame:
@@ -253,19 +264,19 @@ def _allocation(data, x: np.ndarray, labels) -> pd.DataFrame:
         "output_tokens": requests * data.demand.output_tokens[w],
         "api_cost_usd": opts.api_cost[o_idx, t_idx] * share,
         "error_cost_usd": opts.error_cost[o_idx, t_idx] * share,
-        "gpu_replica_hours": opts.work[o_idx, t_idx] * share})
+        "gpu_replica_hours": replica_hours(opts, x)[o_idx, t_idx]})
     return out.sort_values(["workload", "t", "option"], ignore_index=True)
 
 
 def _replicas(built: Built, x: np.ndarray, labels) -> pd.DataFrame:
     data = built.data
     deps = data.options.deployments
-    dep_of = data.options.table["deployment"].to_numpy() if len(data.options.table) else []
+    o_of, dep_of, works = loads(data.options)
     cap = data.periods.hours * data.scenario.capacity.utilization_target
     rows = []
     for d in range(len(deps)):
-        sel = np.flatnonzero(np.asarray(dep_of) == d)
-        work = (data.options.work[sel] * x[sel]).sum(axis=0)
+        sel = dep_of == d
+        work = (works[sel] * x[o_of[sel]]).sum(axis=0)
         for t, label in enumerate(labels):
             reps = round(_val(built.rep.get((d, t))))
             if reps == 0 and work[t] == 0:
@@ -451,14 +462,9 @@ def _unit_costs(data, x: np.ndarray, costs: pd.DataFrame, replicas: pd.DataFrame
     tokens = data.demand.tokens
     if len(t_):
         np.add.at(attributed, widx, (opts.api_cost + opts.error_cost) * x)
-    gpr = np.zeros(len(t_))
-    if len(t_):
-        dep = t_["deployment"].to_numpy()
-        sel = dep >= 0
-        gpr[sel] = opts.deployments["gpus_per_replica"].to_numpy()[dep[sel]]
     gpu_hours = np.zeros((W, T))
     if len(t_):
-        np.add.at(gpu_hours, widx, opts.work * x * gpr[:, None])
+        np.add.at(gpu_hours, widx, option_gpu_hours(opts, x))
     by = costs.pivot_table(index="t", columns="category", values="usd", aggfunc="sum")
     shared = by.reindex(columns=list(SHARED), fill_value=0.0).sum(axis=1).reindex(range(T),
                                                                                   fill_value=0.0)

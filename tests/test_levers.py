@@ -57,6 +57,46 @@ def test_cascade_self_hosted_second_stage_sized_on_escalated_share():
     assert sol.npv_usd == pytest.approx(777_120)
 
 
+def two_self_hosted_stages(stages=None, extra_models=()):
+    """Stage 1: model 'small' on g (1e5 / 1e4 tokens/s); stage 2: model m on g (1e4 / 1e3),
+    25% escalated; 2e8 requests a month, batch latency; no API."""
+    c = cascade(stages or [{"model": "small", "gpu": "g", "escalate": 0.25},
+                           {"model": "m", "gpu": "g"}], 82)
+    return scenario(workloads=[workload(rpm=2e8, min_quality=80, latency="batch")],
+                    open_models=[model("small", prefill=1e5, decode=1e4, quality=60),
+                                 model(quality=70), *extra_models],
+                    gpus=[{"name": "g", "on_demand_usd_per_hour": 2.0}], cascades=[c])
+
+
+def test_cascade_with_two_self_hosted_stages_sizes_each_on_its_share():
+    # 6e8 requests a quarter. Stage 1 (small) sees all: 6e8 x (1000/1e5 + 100/1e4) s = 1.2e7 s
+    # = 3,333.3 h; at 2190 x 0.7 = 1,533 h a replica, 3 replicas. Stage 2 (m) sees 25%:
+    # 1.5e8 x (1000/1e4 + 100/1e3) s = 3e7 s = 8,333.3 h, 6 replicas. 9 GPUs on demand x
+    # 2190 h x $2 = $39,420 a quarter, 4 quarters $157,680.
+    sol = solve(two_self_hosted_stages())
+    assert chosen(sol) == {"cascade:triage": 1.0}
+    reps = sol["replicas"].groupby("served").replicas.apply(list).to_dict()
+    assert reps == {"small": [3] * 4, "m": [6] * 4}
+    needed = sol["replicas"].groupby("served").replica_hours_needed.first()
+    assert needed["small"] == pytest.approx(1.2e7 / 3600)
+    assert needed["m"] == pytest.approx(3e7 / 3600)
+    assert cost(sol, "gpu_on_demand") == pytest.approx(4 * 39_420)
+    assert sol.npv_usd == pytest.approx(157_680)
+    a = sol["allocation"]
+    assert a.gpu_replica_hours.tolist() == pytest.approx([(1.2e7 + 3e7) / 3600] * 4)
+    # Three self-hosted stages: 'mid' (5e4 / 5e3 tokens/s: 0.04 s a request) between them,
+    # half of small's answers escalated to it and half of its own to m. mid sees 3e8 requests:
+    # 1.2e7 s = 3,333.3 h, 3 replicas; m still sees 25%: 6. 12 GPUs x 2190 h x $2 = $52,560 a
+    # quarter.
+    sol = solve(two_self_hosted_stages(
+        [{"model": "small", "gpu": "g", "escalate": 0.5},
+         {"model": "mid", "gpu": "g", "escalate": 0.5}, {"model": "m", "gpu": "g"}],
+        [model("mid", prefill=5e4, decode=5e3, quality=65)]))
+    reps = sol["replicas"].groupby("served").replicas.apply(list).to_dict()
+    assert reps == {"small": [3] * 4, "mid": [3] * 4, "m": [6] * 4}
+    assert sol.npv_usd == pytest.approx(4 * 52_560)
+
+
 def test_cascade_with_no_escalation_equals_its_first_stage():
     # a/x alone scores 70 (below the bar of 75); the cascade a/x -> a/big with 0% escalating
     # scores 80 and costs exactly a/x's $8,400 a quarter.
@@ -216,3 +256,45 @@ def test_lever_values_waterfall_and_savings():
     lv = out["levers"]
     assert lv.lever.tolist() == ["cascade:triage"]
     assert lv.saving_usd.iat[0] == pytest.approx(33_120 - 12_840)
+
+
+def test_cost_per_successful_answer_per_option():
+    # A cap of 50% per provider splits the workload between a/x ($2 / $8, quality 90) and b/y
+    # ($0.5 / $2, quality 60): per 1k requests a/x costs (1000 x 2 + 100 x 8) / 1e3 = $2.80 and
+    # b/y (500 + 200) / 1e3 = $0.70; per 1k successful answers 2.80 / 0.9 = $3.111 and
+    # 0.70 / 0.6 = $1.1667. The workload: $1.75 per 1k requests, 75% of them successful,
+    # 1.75 / 0.75 = $2.333 per 1k successes. Each option serves 6e6 requests over the horizon.
+    # (A cache that never hits is offered, so the HTML report has its Levers section.)
+    s = scenario(workloads=[workload(min_quality=50, response_cache={"hit_rate": 0.0})],
+                 apis=[api("a/x", 2.0, 8.0, quality=90), api("b/y", 0.5, 2.0, quality=60)],
+                 constraints={"max_share_per_provider": 0.5})
+    sol = solve(s)
+    oc = sol["option_costs"].set_index("option")
+    assert oc.loc["api:a/x", "usd_per_1k_requests"] == pytest.approx(2.80)
+    assert oc.loc["api:a/x", "usd_per_1k_successes"] == pytest.approx(2.80 / 0.9)
+    assert oc.loc["api:b/y", "usd_per_1k_successes"] == pytest.approx(0.70 / 0.6)
+    assert oc.requests.tolist() == pytest.approx([6e6, 6e6])
+    uc = sol["unit_costs"].iloc[0]
+    assert uc.usd_per_1k_successes == pytest.approx(1.75 / 0.75)
+    assert oc.npv_usd.sum() == pytest.approx(uc.npv_usd)
+    # The HTML Levers section: the workload's line, then one line per option.
+    from test_workbook import run_of
+
+    from tco.report.html import report_context
+
+    kpi = report_context(run_of(s))["levers"]["kpi"]["rows"]
+    assert kpi[0][:4] == ["w", "all its options", "$1.750", "$2.333"]
+    assert sorted(r[1:4] for r in kpi[1:]) == [["api:a/x", "$2.800", "$3.111"],
+                                               ["api:b/y", "$0.700", "$1.167"]]
+
+
+def test_option_costs_add_up_to_each_workloads_cost():
+    # Levers, a self-hosted cascade stage (shared GPU costs) and tariffs: split among the
+    # options that serve each workload, the attributed NPV adds up to the workload's.
+    from test_workbook import levers_scenario, run_of, tariffed_scenario
+
+    for s in (levers_scenario(), tariffed_scenario()):
+        sol = run_of(s).solution
+        per = sol["option_costs"].groupby("workload").npv_usd.sum()
+        for r in sol["unit_costs"].itertuples():
+            assert per[r.workload] == pytest.approx(r.npv_usd, rel=1e-9), r.workload

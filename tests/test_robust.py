@@ -86,3 +86,28 @@ def test_cvar_weight_buys_for_the_bad_draw():
     assert owned(out["first_stage"]["robust"]["gpus"]) == [3, 3, 3, 3]
     assert out["cvar_usd"] == pytest.approx(450_000)
     assert out["deterministic_cvar_usd"] == pytest.approx(300_000 + 4 * 110_376)
+
+
+def test_a_price_plan_is_signed_here_and_now():
+    # The deal: $500 a month ($1,500 a quarter) for 20% off; 1e6 requests a month at $2 / $8
+    # list $8,400 a quarter, times 0.5 or 1.5 with probability 1/2. Signed, a quarter costs
+    # 1,500 + 0.8 x 4,200 = 4,860 (low) or 1,500 + 0.8 x 12,600 = 11,580 (high): 8,220 on
+    # average against 8,400 unsigned, so the robust plan signs every quarter for both draws:
+    # 4 x 8,220 = $32,880, as the forecast's plan (VSS 0). Deciding per draw (wait and see)
+    # skips it in the low one: 4 x (4,200 + 11,580) / 2 = $31,560, EVPI $1,320.
+    s = scenario(workloads=[workload()], apis=[api("a/x", 2.0, 8.0)],
+                 tariffs=[{"name": "deal", "kind": "two_part", "provider": "a",
+                           "fee_usd_per_month": 500, "discount": 0.2}],
+                 uncertainty={"robust_draws": 4, "inputs": [
+                     {"driver": "volume", "dist": "discrete", "values": [0.5, 1.5],
+                      "probabilities": [0.5, 0.5]}]})
+    r = resolve_plain(s)
+    det = plan(s, r)
+    assert first_stage_of(det).tariffs == {("deal", t): 1 for t in range(4)}
+    out = robust_plan(s, r, first_stage_of(det), jobs=1)
+    signed = out["first_stage"]["robust"]["tariffs_signed"]
+    assert [(x["tariff"], x["t"]) for x in signed] == [("deal", t) for t in range(4)]
+    assert out["expected_npv_usd"] == pytest.approx(32_880)
+    assert out["deterministic_expected_npv_usd"] == pytest.approx(32_880)
+    assert out["wait_and_see_npv_usd"] == pytest.approx(31_560)
+    assert out["evpi_usd"] == pytest.approx(1_320)

@@ -108,6 +108,36 @@ def test_commitment_with_shortfall_over_its_term():
     assert cost(sol, "tariff_after_horizon") == 0
 
 
+def test_yearly_commitment_settled_at_the_years_end():
+    # The same $36,000 a year (a twelfth: $3,000 a month) committed per year: the year's spend
+    # at 20% off, 0.8 x 42,000 = $33,600, is set against the whole $36,000 at the end of Q4,
+    # so the quiet first quarters are made up by the busy last ones: shortfall $2,400 in Q4
+    # only, NPV 33,600 + 2,400 = $36,000 (settled per quarter above: $41,520).
+    commit = {"name": "year", "kind": "commit", "provider": "a", "commit_usd_per_year": 36_000,
+              "discount": 0.2, "term": "1y"}
+    wl = workload(rpm=[0.5e6, 1e6, 1.5e6, 2e6])
+    s = scenario(workloads=[wl], apis=[api("a/x", 2.0, 8.0)], tariffs=[commit],
+                 finance={"discount_rate": 0.0, "end_of_horizon": "conservative"})
+    sol = solve(s)
+    assert taken(sol, "year") == [True] * 4
+    assert sol.npv_usd == pytest.approx(36_000)
+    short = sol["tariffs"].sort_values("t").shortfall_usd.tolist()
+    assert short == pytest.approx([0, 0, 0, 2_400])
+    c = sol["costs"]
+    assert c[(c.category == "tariff_shortfall") & (c.t == 3)].usd.sum() == pytest.approx(2_400)
+    # A year cut by the horizon owes its share (pro_rata): $60,000 a year is $15,000 a quarter.
+    # Signed in Q1 it costs max(60,000, 33,600); in Q3 30,000 + 12,600 = $42,600; in Q4
+    # max(15,000, 0.8 x 16,800 = 13,440) + 4,200 + 8,400 + 12,600 = $40,200 < 42,000 (pay as
+    # you go): signed in Q4 with a shortfall of $1,560.
+    s = scenario(workloads=[wl], apis=[api("a/x", 2.0, 8.0)],
+                 tariffs=[{**commit, "commit_usd_per_year": 60_000}],
+                 finance={"discount_rate": 0.0, "end_of_horizon": "pro_rata"})
+    sol = solve(s)
+    assert taken(sol, "year") == [False, False, False, True]
+    assert sol.npv_usd == pytest.approx(40_200)
+    assert cost(sol, "tariff_shortfall") == pytest.approx(1_560)
+
+
 def _ptu(**over):
     return {"name": "ptu", "kind": "provisioned", "provider": "a", "api": "a/x", "term": "1h",
             "usd_per_unit_term": 0.04, "min_units": 15, "unit_step": 5,
@@ -293,13 +323,21 @@ def test_bad_tariffs_are_located(tmp_path):
         "    kind: provisioned\n"
         "    provider: openai\n"
         "    api: openai/gpt-4.1\n"
-        "    term: 1y\n", encoding="utf-8")
+        "    term: 1y\n"
+        "  - name: twice\n"
+        "    kind: commit\n"
+        "    provider: openai\n"
+        "    discount: 0.1\n"
+        "    commit_usd_per_month: 5\n"
+        "    commit_usd_per_year: 60\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 2
     out = result.output
     assert f"{path}:10: tariffs[0].provider" in out and "opnai" in out
     assert f"{path}:12: tariffs[0].commit_usd_per_month" in out
     assert "tariffs[1].usd_per_unit_term" in out and "Traceback" not in out
+    # a commitment per month and per year at once: which one is meant is unclear
+    assert f"{path}:22: tariffs[2].commit_usd_per_month" in out and "not both" in out
 
 
 def test_catalog_tariffs_lists_the_shipped_menu():
@@ -347,3 +385,39 @@ def test_replanner_rebuilds_a_model_with_tariffs_at_other_scales():
     rp = Replanner.for_scenario(s, resolve_plain(s))
     assert rp.npv_at(0.8) == pytest.approx(4 * 6_720)
     assert rp.npv_at(1.0) == pytest.approx(4 * 8_220)
+
+
+PRICED = {"name": "deal", "kind": "two_part", "provider": "a", "fee_usd_per_month": 500,
+          "prices": {"a/x": {"input_usd_per_mtok": 1.0, "cached_input_usd_per_mtok": 0.25,
+                             "output_usd_per_mtok": 4.0}}}
+"""Per-API prices at half the list prices of a/x ($2 / $0.5 cached / $8, writes $2.5)."""
+
+
+def _priced_scenario(**extra):
+    x = api("a/x", 2.0, 8.0, cached=0.5)
+    x["price"]["cache_write_usd_per_mtok"] = 2.5
+    return scenario(workloads=[workload(cached_input_share=0.5, cache_reuse=10, **extra)],
+                    apis=[x], tariffs=[PRICED])
+
+
+def test_per_api_prices_apply_to_the_tokens_levers_leave():
+    # Per request, 500 uncached, 500 cached input tokens (1 in 10 requests writes them) and 100
+    # output: list 500 x 2 + 500 x (0.9 x 0.5 + 0.1 x 2.5) + 100 x 8 = 2,150 per 1M requests,
+    # $6,450 a quarter; at the deal's prices 500 + 500 x (0.9 x 0.25 + 0.1 x 1) + 400 = 1,062.5,
+    # $3,187.5 a quarter.
+    # An exact cache with a 50% hit rate halves both: list $3,225, deal $1,593.75, saving
+    # $1,631.25 > the $1,500 fee: the deal is taken, 4 x (3,225 - 1,631.25 + 1,500) = $12,375
+    # (pay as you go: $12,900). Priced on every request instead of the misses, the saving would
+    # be 3,225 - 3,187.5 = $37.5 and the deal not worth its fee.
+    sol = solve(_priced_scenario(response_cache={"kind": "exact", "hit_rate": 0.5}))
+    assert sol["allocation"].cache.all()
+    assert taken(sol, "deal") == [True] * 4
+    assert sol.npv_usd == pytest.approx(4 * 3_093.75)
+    assert cost(sol, "tariff_discount") == pytest.approx(-4 * 1_631.25)
+    # A prompt variant writing 50 output tokens: list 1,000 + 350 + 400 = 1,750 per 1M requests
+    # ($5,250 a quarter), deal 500 + 162.5 + 200 = 862.5 ($2,587.5): saving $2,662.5 a quarter,
+    # 4 x (5,250 - 2,662.5 + 1,500) = $16,350.
+    sol = solve(_priced_scenario(prompt_variants=[{"name": "short", "output_tokens": 50}]))
+    assert sol["allocation"].variant.eq("short").all()
+    assert cost(sol, "tariff_discount") == pytest.approx(-4 * 2_662.5)
+    assert sol.npv_usd == pytest.approx(4 * 4_087.5)

@@ -124,7 +124,7 @@ def levers_scenario():
     """Every lever in use: a prompt variant adopted after the first quarter (running and
     engineering costs), a semantic cache with lookups, a two-stage API cascade with a ranged
     escalation chosen at an interpolated point, and a cascade whose second stage runs on our
-    on-demand GPUs."""
+    on-demand GPUs, and one whose two stages both run on our GPUs."""
     variant = {"name": "short", "input_tokens": 600, "output_tokens": 250, "quality_change": -1,
                "engineering_cost_usd": 3000, "running_cost_usd_per_month": 200}
     cache = {"kind": "semantic", "hit_rate": 0.25, "quality_penalty": 4,
@@ -139,12 +139,14 @@ def levers_scenario():
             workload("triage", rpm=3e6, inp=1200, out=200, min_quality=80,
                      cached_input_share=0.5, cache_reuse=4),
             workload("nightly", rpm=5e7, inp=2000, out=100, latency="batch", min_quality=80),
+            workload("extract", rpm=2e8, inp=1000, out=100, latency="batch", min_quality=80),
         ],
         apis=[api("prov/big", 3.0, 12.0, cached=0.3, quality=90, price_trend_per_year=-0.2),
               dict(api("prov/mini", 0.2, 0.8, cached=0.05, quality=65), price={
                   "input_usd_per_mtok": 0.2, "output_usd_per_mtok": 0.8,
                   "cached_input_usd_per_mtok": 0.05, "cache_write_usd_per_mtok": 0.25})],
-        open_models=[model("m", "g_od", quality=60)],
+        open_models=[model("m", "g_od", quality=60),
+                     model("small", "g_od", prefill=1e5, decode=1e4, quality=50)],
         gpus=[{"name": "g_od", "on_demand_usd_per_hour": 2.0}],
         cascades=[
             {"name": "mini-big", "workloads": ["triage"],
@@ -154,13 +156,19 @@ def levers_scenario():
              "quality": {"chat": [[0.1, 70], [0.6, 90]]}},
             {"name": "mini-self", "workloads": ["nightly"],
              "stages": [{"api": "prov/mini", "escalate": 0.3}, {"model": "m", "gpu": "g_od"}],
-             "quality": {"chat": 82}}])
+             "quality": {"chat": 82}},
+            {"name": "self-self", "workloads": ["extract"],
+             "stages": [{"model": "small", "gpu": "g_od", "escalate": 0.25,
+                         "extra_input_tokens": 100},
+                        {"model": "m", "gpu": "g_od", "output_tokens": 150}],
+             "quality": {"chat": 81}}])
 
 
 def test_levers_scenario_uses_every_lever():
     run = run_of(levers_scenario())
     a = run.solution.tables["allocation"]
-    assert {"mini-big", "mini-self"} <= set(a.cascade.dropna())
+    assert {"mini-big", "mini-self", "self-self"} <= set(a.cascade.dropna())
+    assert {"small", "m"} <= set(run.solution.tables["replicas"].served)
     assert a.cache.any() and a.variant.notna().any()
     assert (a.escalation.dropna() % 0.1 > 1e-9).any()  # an interpolated point, not a bound
     costs = run.solution.tables["costs"].groupby("category").usd.sum()

@@ -22,6 +22,7 @@ from test_workbook import (
     lead_scenario,
     levers_scenario,
     named_cell,
+    named_cell_rows,
     rich_scenario,
     run_of,
     tariffed_scenario,
@@ -179,6 +180,19 @@ def test_unit_economics_match_the_engine(recalculated, which):
         assert per_1k == pytest.approx(row.usd_per_1k_requests, rel=REL), row.workload
 
 
+@pytest.mark.parametrize("which", ["rich", "levers", "tariffed"])
+def test_cost_per_successful_answer_per_option_matches_the_engine(recalculated, which):
+    run, wb = recalculated["runs"][which], recalculated["books"][which]
+    oc = run.solution.tables["option_costs"]
+    ws = wb["Unit economics"]
+    cells = named_cell_rows(wb, "option_usd_per_1k_successes")
+    got = {(ws.cell(r, 1).value, ws.cell(r, 2).value): ws.cell(r, 10).value for r in cells}
+    assert len(got) == len(oc) > 1
+    for row in oc.itertuples():
+        assert got[(row.workload, row.option)] == pytest.approx(row.usd_per_1k_successes,
+                                                                rel=REL), row.option
+
+
 def test_changing_an_api_output_price_moves_the_npv_by_the_engine_amount(recalculated):
     run = recalculated["runs"]["rich"]
     sol, s = run.solution, run.scenario
@@ -218,8 +232,9 @@ def test_summary_savings_against_the_best_single_mode_strategy(recalculated):
         recalculated["runs"]["monthly"].solution.npv_usd, rel=REL)
 
 
-@pytest.mark.parametrize("which", ["rich", "lead"])
+@pytest.mark.parametrize("which", ["rich", "lead", "levers"])
 def test_capacity_and_plan_formulas_restate_the_engine(recalculated, which):
+    # levers: a cascade's two self-hosted stages each load their own deployment.
     run, wb = recalculated["runs"][which], recalculated["books"][which]
     sol = run.solution
     cap = wb["Capacity"]

@@ -6,7 +6,8 @@ needs its own fields (and no other kind's):
 
 - two_part: fee_usd_per_month, and a discount, per-API prices or volume tiers (or none: a fee
   for list prices, which the plan never takes unless it costs nothing).
-- commit: commit_usd_per_month and discount.
+- commit: commit_usd_per_month (settled each period) or commit_usd_per_year (settled at the end
+  of each year of the term), and discount.
 - provisioned: api, term, usd_per_unit_term, input_tokens_per_minute_per_unit (min_units and
   unit_step default 1, output_token_weight 1, cached tokens use no capacity).
 - service_tier: tier (priority or flex) and price_multiplier.
@@ -26,7 +27,7 @@ from tco.scenario.schema import TERM_HOURS, Scenario
 
 KIND_FIELDS = {
     "two_part": {"fee_usd_per_month", "discount", "prices", "tiers", "term"},
-    "commit": {"commit_usd_per_month", "discount", "term"},
+    "commit": {"commit_usd_per_month", "commit_usd_per_year", "discount", "term"},
     "provisioned": {"api", "term", "usd_per_unit_term", "min_units", "unit_step", "max_units",
                     "input_tokens_per_minute_per_unit", "output_token_weight",
                     "cached_tokens_count"},
@@ -34,7 +35,7 @@ KIND_FIELDS = {
 }
 REQUIRED = {
     "two_part": ("fee_usd_per_month",),
-    "commit": ("commit_usd_per_month", "discount"),
+    "commit": ("discount",),
     "provisioned": ("api", "term", "usd_per_unit_term", "input_tokens_per_minute_per_unit"),
     "service_tier": ("tier", "price_multiplier"),
 }
@@ -67,6 +68,9 @@ class ResolvedTariff:
     tiers: tuple[tuple[float, float], ...] = ()
     """(above_usd_per_month, discount), ascending."""
     commit_usd_per_month: float = 0.0
+    """A yearly commitment's twelfth when `settled_yearly`."""
+    settled_yearly: bool = False
+    """commit: the shortfall is settled over each year of the term, not each period."""
     api: str | None = None
     usd_per_unit_term: float = 0.0
     min_units: int = 1
@@ -156,6 +160,12 @@ def _complete(given: dict[str, Any], source: str | None, where: tuple, providers
             problems.append(Problem(where + (name,), f"a {kind} tariff needs {name}"))
     if kind == "two_part":
         problems += _check_two_part(given, where, provider, api_ids)
+    if kind == "commit":
+        both = [k for k in ("commit_usd_per_month", "commit_usd_per_year") if k in given]
+        if len(both) != 1:
+            problems.append(Problem(where + ("commit_usd_per_month",),
+                                    "a commit tariff needs commit_usd_per_month or "
+                                    "commit_usd_per_year" + (" (not both)" if both else "")))
     if kind == "provisioned" and given.get("api") is not None:
         api = given["api"]
         if api not in api_ids:
@@ -184,7 +194,9 @@ def _complete(given: dict[str, Any], source: str | None, where: tuple, providers
         source=source or "scenario (no source given)", term_hours=TERM_HOURS[term],
         fee_usd_per_month=float(given.get("fee_usd_per_month") or 0.0),
         discount=float(given.get("discount") or 0.0), prices=prices, tiers=tiers,
-        commit_usd_per_month=float(given.get("commit_usd_per_month") or 0.0),
+        commit_usd_per_month=float(given.get("commit_usd_per_month")
+                                   or (given.get("commit_usd_per_year") or 0.0) / 12.0),
+        settled_yearly="commit_usd_per_year" in given,
         api=given.get("api"), usd_per_unit_term=float(given.get("usd_per_unit_term") or 0.0),
         min_units=int(given.get("min_units") or 1), unit_step=int(given.get("unit_step") or 1),
         max_units=given.get("max_units"),

@@ -2,8 +2,10 @@
 
     sum_{o on d} work[o,t] x[o,t] <= H x utilization x rep[d,t]     for each deployment d, t
 
-work is replica-hours (see tco.options). When min_replicas > 1, a deployment serving
-interactive or standard traffic keeps at least that many replicas (availability):
+work is replica-hours (see tco.options); an option loads its own deployment and, for a
+cascade with several self-hosted stages, each further stage's (`tco.options.loads`). When
+min_replicas > 1, a deployment serving interactive or standard traffic keeps at least that
+many replicas (availability):
 
     x[o,t] <= z[d,t]  (o non-batch on d),   rep[d,t] >= min_replicas x z[d,t]
 """
@@ -16,6 +18,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from tco.model.terms import Rows
+from tco.options import loads
 
 
 def add(m: pyo.ConcreteModel, b) -> None:
@@ -28,22 +31,22 @@ def add(m: pyo.ConcreteModel, b) -> None:
     m.rep = pyo.Var(range(len(keys)), domain=pyo.NonNegativeIntegers,
                     bounds=lambda _m, i: (0, float(data.rep_ub[keys[i]])))
     b.rep = {k: m.rep[i] for i, k in enumerate(keys)}
-    table = data.options.table
-    dep_of = table["deployment"].to_numpy()
-    on_dep: dict[int, list[int]] = defaultdict(list)
-    for o in np.flatnonzero(dep_of >= 0):
-        on_dep[int(dep_of[o])].append(int(o))
+    # Each option's load on each deployment (a cascade's self-hosted stages load several).
+    on_dep: dict[int, list[tuple[int, np.ndarray]]] = defaultdict(list)
+    for o, d, work in zip(*loads(data.options)):
+        on_dep[int(d)].append((int(o), work))
     cap = data.periods.hours * data.scenario.capacity.utilization_target
     rows = Rows()
     for d, opts in on_dep.items():
         for t in range(T):
-            coefs = [data.options.work[o, t] for o in opts] + [-cap]
-            rows.add((d, t), coefs, [x[o * T + t] for o in opts] + [b.rep[(d, t)]], upper=0.0)
+            coefs = [work[t] for _, work in opts] + [-cap]
+            rows.add((d, t), coefs, [x[o * T + t] for o, _ in opts] + [b.rep[(d, t)]],
+                     upper=0.0)
     rows.attach(m, "capacity")
     _min_replicas(m, b, on_dep)
 
 
-def _min_replicas(m: pyo.ConcreteModel, b, on_dep: dict[int, list[int]]) -> None:
+def _min_replicas(m: pyo.ConcreteModel, b, on_dep: dict[int, list]) -> None:
     data, T, x = b.data, b.data.T, b.x
     n_min = data.scenario.capacity.min_replicas
     deps = data.options.deployments
@@ -59,7 +62,7 @@ def _min_replicas(m: pyo.ConcreteModel, b, on_dep: dict[int, list[int]]) -> None
     for d in needs:
         for t in range(T):
             z = b.z[(d, t)]
-            for o in on_dep[d]:
+            for o, _ in on_dep[d]:
                 if latency[int(workload_of[o])] != "batch":
                     link.add((o, t), [1.0, -1.0], [x[o * T + t], z], upper=0.0)
             floor.add((d, t), [1.0, -float(n_min)], [b.rep[(d, t)], z], lower=0.0)

@@ -13,7 +13,7 @@ import numpy as np
 
 from tco.catalog.types import Resolved, ResolvedGpu
 from tco.demand import Demand, Periods
-from tco.options import Options
+from tco.options import Options, loads
 from tco.scenario.schema import Scenario, Strategy
 
 TERM_YEARS = {"reserved_1y": 1, "reserved_3y": 3}
@@ -130,9 +130,9 @@ def capacity_bounds(scenario: Scenario, periods: Periods, options: Options,
     min_rep = scenario.capacity.min_replicas
     rep_ub = np.zeros((len(deps), periods.count))
     if len(options.table):
-        dep_of = options.table["deployment"].to_numpy()
+        _, dep_of, works = loads(options)
         for d in range(len(deps)):
-            work = options.work[dep_of == d].sum(axis=0) * scale
+            work = works[dep_of == d].sum(axis=0) * scale
             rep_ub[d] = np.ceil(work / (periods.hours * util) - 1e-9)
             if deps["needs_min_replicas"].iat[d]:
                 rep_ub[d] = np.maximum(rep_ub[d], min_rep)

@@ -5,7 +5,8 @@ model from the same constraint families as the deterministic plan (`build.add_fa
 block per draw, each with its own data: demand, prices, throughput of that draw):
 
     first stage (here and now, one value for every draw):
-        buy[g,t], commit[g,k,t], staff[t], tuned[f,s]
+        buy[g,t], commit[g,k,t], staff[t], tuned[f,s], start[k,t] of price plans (two-part
+        tariffs and commitments signed; provisioned units are recourse, sized per draw)
     recourse (per draw): x, rep, z, od, hosting of block s
 
 Nonanticipativity: for every first-stage key, block s's variable equals block 0's
@@ -37,6 +38,7 @@ from pyomo.common.gc_manager import PauseGC
 
 from tco.model.build import Built, add_families, npv_terms
 from tco.model.data import ModelData
+from tco.model.tariffs import price_plan_starts
 from tco.model.terms import Rows, linear
 
 
@@ -65,6 +67,7 @@ def _first_stage(b: Built) -> dict[tuple, object]:
     out.update({("commit", *k): v for k, v in b.commit.items()})
     out.update({("staff", t): v for t, v in enumerate(b.staff)})
     out.update({("tuned", *k): v for k, v in b.tuned.items()})
+    out.update({("tariff", *k): v for k, v in price_plan_starts(b).items()})
     return out
 
 

@@ -37,8 +37,9 @@ M bounds the provider's spend in the period (each workload at its dearest option
 and at plan prices). A term running past the horizon follows the reservations' end-of-horizon
 rule (tco.model.procurement): pro_rata charges the periods inside the horizon only;
 conservative books the fees, commitments and unit payments of the periods after it in the last
-period (`tariff_after_horizon`, outside budgets). Shortfalls are settled per period, which is
-conservative for vendors that settle a yearly commitment at the year's end.
+period (`tariff_after_horizon`, outside budgets). A commitment per month is settled per period
+(the rows above); a commitment per year (`commit_usd_per_year`, C = a twelfth of it) at the end
+of each year of its term, over that year's spend (`_yearly_shortfall`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,16 @@ import numpy as np
 import pyomo.environ as pyo
 
 from tco.model.terms import Rows
+
+PRICE_PLANS = ("two_part", "commit")
+"""Tariffs signed here and now: the robust plan's first stage (tco.model.extensive) and what a
+plan held fixed keeps (tco.uncertainty.evaluate); provisioned units stay recourse."""
+
+
+def price_plan_starts(b) -> dict[tuple, object]:
+    """(price plan, t) -> the model's variable 'signed in period t'."""
+    return {(name, t): v for name, h in getattr(b, "tariffs", {}).items()
+            if h["tariff"].kind in PRICE_PLANS for t, v in enumerate(h["starts"])}
 
 
 def add(m: pyo.ConcreteModel, b) -> None:
@@ -200,10 +211,31 @@ def _plan_cost(data, k, sel: np.ndarray) -> np.ndarray:
         write = 1.0 / spec.cache_reuse if spec.cache_reuse else 0.0
         per_req = (inp * (1 - cached) * pr.input
                    + inp * cached * ((1 - write) * pr.cached_input + write * pr.input)
-                   + float(dem.output_tokens[w]) * pr.output) / 1e6
+                   + _output_tokens(data, o) * pr.output) / 1e6
         trend = (1.0 + float(table["price_trend"].iat[o])) ** years
-        out[r] = dem.requests[w] * per_req * trend
+        out[r] = dem.requests[w] * per_req * trend * _cache_keep(data, o)
     return out
+
+
+def _output_tokens(data, o: int) -> float:
+    """Output tokens per request of option row o: its prompt variant's, else its workload's."""
+    table = data.options.table
+    w = int(table["workload"].iat[o])
+    name = table["variant"].iat[o] if "variant" in table else None
+    if isinstance(name, str):
+        v = next(p for p in data.scenario.workloads[w].prompt_variants if p.name == name)
+        if v.output_tokens is not None:
+            return float(v.output_tokens)
+    return float(data.demand.output_tokens[w])
+
+
+def _cache_keep(data, o: int) -> float:
+    """Share of requests of option row o that reach the API: 1 - hit rate behind a response
+    cache (tco.levers), else 1."""
+    table = data.options.table
+    if "cache" in table and bool(table["cache"].iat[o]):
+        return 1.0 - data.scenario.workloads[int(table["workload"].iat[o])].response_cache.hit_rate
+    return 1.0
 
 
 def _plans(m, b, rows: Rows, i: int, provider: str, plans: list, served: dict) -> None:
@@ -277,7 +309,7 @@ def _plans(m, b, rows: Rows, i: int, provider: str, plans: list, served: dict) -
             coefs += [M] * len(act)
             variables += act
             rows.add(("plan_disc", k.name, t), coefs, variables, upper=M)
-            if k.kind == "commit":
+            if k.kind == "commit" and not k.settled_yearly:
                 short = pyo.Var(bounds=(0.0, None))
                 m.add_component(f"tariff_short_{i}_{j}_{t}", short)
                 cc, vv = [1.0], [short]
@@ -290,11 +322,50 @@ def _plans(m, b, rows: Rows, i: int, provider: str, plans: list, served: dict) -
                         vv += vs[r]
                 rows.add(("plan_short", k.name, t), cc, vv, lower=0.0)
                 b.costs.add(t, "tariff_shortfall", [1.0], [short])
-                handles[k.name].setdefault("short", []).append(short)
+                handles[k.name].setdefault("short", {}).setdefault(t, []).append(short)
         b.costs.add(t, "tariff_discount", [-1.0], [disc[t]])
+    for j, k in enumerate(plans):
+        if k.kind == "commit" and k.settled_yearly:
+            _yearly_shortfall(m, b, rows, i, j, k, handles[k.name], c, payg, months)
     for name, h in handles.items():
         h["discount"] = [disc[t] for t in range(T)]
         b.tariffs[name] = h
+
+
+def year_windows(s: int, L: int, T: int, per_year: int) -> list[tuple[int, int]]:
+    """(first, end) periods of each year of a term of L periods signed in s, cut at the
+    horizon's end T (end exclusive)."""
+    return [(y, min(y + per_year, s + L, T)) for y in range(s, min(s + L, T), per_year)]
+
+
+def _yearly_shortfall(m, b, rows: Rows, i: int, j: int, k, handle: dict, c, payg,
+                      months: float) -> None:
+    """A yearly commitment settled at the end of each year of a term signed in s:
+
+        short[s,y] >= C x months x n_y x start[s] - (1 - d) sum_{t in year y} S[p,t]
+
+    n_y the periods of year y inside the horizon (a year cut by the horizon's end owes its
+    share). A start that is 0 leaves short at 0; a start that is 1 makes k the provider's only
+    active plan in those periods, so S is spent under k. Booked in the year's last period."""
+    data = b.data
+    T = data.T
+    L = term_periods(k.term_hours, data.periods.hours)
+    for s, start in enumerate(handle["starts"]):
+        for y, end in year_windows(s, L, T, data.periods.per_year):
+            short = pyo.Var(bounds=(0.0, None))
+            m.add_component(f"tariff_short_{i}_{j}_{s}_{y}", short)
+            cc = [1.0, -k.commit_usd_per_month * months * (end - y)]
+            vv = [short, start]
+            for t in range(y, end):
+                vs, sign = payg(t)
+                for r in range(c.shape[0]):
+                    f = (1.0 - k.discount) * c[r, t]
+                    if f:
+                        cc += [f * g for g in sign[r]]
+                        vv += vs[r]
+            rows.add(("plan_short_year", k.name, s, y), cc, vv, lower=0.0)
+            b.costs.add(end - 1, "tariff_shortfall", [1.0], [short])
+            handle.setdefault("short", {}).setdefault(end - 1, []).append(short)
 
 
 def _bands(m, b, rows, i, j, k, t, c_t, vs, sign, months, M, handle: dict) -> list:
@@ -328,6 +399,20 @@ def _bands(m, b, rows, i, j, k, t, c_t, vs, sign, months, M, handle: dict) -> li
 
 def _val(v) -> float:
     return float(v.value) if v.value is not None else 0.0
+
+
+def served_shares(b, n: int) -> np.ndarray | None:
+    """Per option row and period, the share provisioned units serve (sum over q of xp[q,o,t]);
+    None when the plan has no provisioned units."""
+    out = None
+    for h in b.tariffs.values():
+        if h["tariff"].kind != "provisioned":
+            continue
+        if out is None:
+            out = np.zeros((n, b.data.T))
+        for (o, t), v in h["share"].items():
+            out[o, t] += _val(v)
+    return out
 
 
 def plan_table(b, x: np.ndarray, labels: list[str]):
@@ -374,7 +459,7 @@ def plan_table(b, x: np.ndarray, labels: list[str]):
                 if k.kind == "two_part":
                     row["fee_usd"] = per_period
                 else:
-                    row["shortfall_usd"] = _val(h["short"][t])
+                    row["shortfall_usd"] = sum(_val(v) for v in h.get("short", {}).get(t, ()))
             rows.append(row)
     cols = ["tariff", "kind", "provider", "api", "period", "t", "taken", "units", "started",
             "term_periods", "fee_usd", "units_usd", "discount_usd", "shortfall_usd",

@@ -827,13 +827,21 @@ def _levers(run: RunResult) -> dict | None:
         cascades.append([c.name, ", ".join(c.workloads), " → ".join(stages)])
     uc = sol["unit_costs"]
     value = {w.name: w.value_per_success_usd for w in s.workloads}
-    kpi = [[r.workload, usd(r.usd_per_1k_successes, 3),
-            usd(r.value_npv_usd) if value.get(r.workload) else "not given"]
-           for r in uc.itertuples(index=False)] if "usd_per_1k_successes" in uc else []
+    oc = sol.tables.get("option_costs")
+    kpi = []
+    for r in uc.itertuples(index=False) if "usd_per_1k_successes" in uc else ():
+        mine = oc[oc.workload == r.workload] if oc is not None and len(oc) else ()
+        kpi.append([r.workload, mine.option.iat[0] if len(mine) == 1 else "all its options",
+                    usd(r.usd_per_1k_requests, 3), usd(r.usd_per_1k_successes, 3),
+                    usd(r.value_npv_usd) if value.get(r.workload) else "not given"])
+        if len(mine) > 1:  # then each option on a line of its own
+            kpi += [["", o.option, usd(o.usd_per_1k_requests, 3),
+                     usd(o.usd_per_1k_successes, 3), ""] for o in mine.itertuples(index=False)]
     return {"table": table, "waterfall": _waterfall(values),
             "cascades": {"header": ["cascade", "workloads", "stages (share of requests"
                                     " reaching each)"], "rows": cascades, "cut": 0},
-            "kpi": {"header": ["workload", "USD per 1k successful answers",
+            "kpi": {"header": ["workload", "option", "USD per 1k requests",
+                               "USD per 1k successful answers",
                                "value of successful answers (NPV)"], "rows": kpi, "cut": 0}}
 
 

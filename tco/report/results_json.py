@@ -14,7 +14,8 @@ from tco.report.atomic import write_atomic, write_text_atomic
 from tco.run import RunResult
 
 TABLES = ("allocation", "fleet", "replicas", "staffing", "costs", "cost_views", "pnl", "committed",
-          "unit_costs", "marginal", "fine_tunes", "levers", "moves", "api_operations", "tariffs",
+          "unit_costs", "option_costs", "marginal", "fine_tunes", "levers", "moves",
+          "api_operations", "tariffs",
           "tariff_providers", "tariff_breakeven")
 
 

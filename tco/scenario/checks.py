@@ -248,7 +248,6 @@ def check_cascades(s: Scenario) -> list[Problem]:
                                         f"{_hint(name, workloads)} "
                                         + _known("workloads", workloads)))
         ranged = [k for k, st in enumerate(c.stages) if isinstance(st.escalate, EscalationRange)]
-        self_hosted = [k for k, st in enumerate(c.stages) if st.model is not None]
         for k, st in enumerate(c.stages):
             sat = (*at, "stages", k)
             last = k == len(c.stages) - 1
@@ -274,9 +273,6 @@ def check_cascades(s: Scenario) -> list[Problem]:
         if len(ranged) > 1:
             problems.append(Problem((*at, "stages", ranged[1], "escalate"), "only one stage's"
                                     " escalation may be a range (expected a number here)"))
-        if len(self_hosted) > 1:
-            problems.append(Problem((*at, "stages", self_hosted[1], "model"), "at most one"
-                                    " stage may be self-hosted (expected an api stage here)"))
         if not c.quality:
             problems.append(Problem((*at, "quality"), "no quality given (expected a score per"
                                     " task the cascade serves)"))

@@ -529,7 +529,11 @@ class Tariff(Spec):
     tiers: list[TariffTier] | None = None
     """two_part: volume tiers by monthly list spend with their marginal discounts."""
     commit_usd_per_month: NonNeg | None = None
-    """commit: spend committed per month; spend below it is paid all the same (shortfall)."""
+    """commit: spend committed per month; spend below it is paid all the same (shortfall),
+    settled each period."""
+    commit_usd_per_year: NonNeg | None = None
+    """commit: spend committed per year instead, settled at the end of each year of the term
+    (a quiet quarter is made up by a busy one); give this or commit_usd_per_month."""
     api: Name | None = None
     """provisioned: the API id (model) the capacity units serve."""
     usd_per_unit_term: NonNeg | None = None

@@ -5,6 +5,7 @@ the plan's values, and only the recourse is re-optimised for the draw:
 
     first stage (fixed): buy[g,t], commit[g,k,t] (GPU purchases and reservations),
                          staff[t] (engineers hired), tuned[f,s] (fine-tunes adopted in s)
+                         start[k,t] (two-part tariffs and commitments signed)
     recourse (free):     x[o,t] (allocation to APIs and self-hosted options), rep[d,t],
                          od[g,t] (on-demand GPUs), hosting[t]
 
@@ -30,6 +31,7 @@ from tco.model import build_model, solve
 from tco.model.build import Built
 from tco.model.data import model_data_for
 from tco.model.solve import handover, run_highs
+from tco.model.tariffs import PRICE_PLANS, price_plan_starts
 from tco.scenario.schema import Scenario, Strategy
 
 
@@ -45,6 +47,8 @@ class FirstStage:
     """t -> engineers hired beyond those employed."""
     tuned: dict[tuple, int] = field(default_factory=dict)
     """(fine-tune name, period adopted) -> 1 if trained from then (tco.model.fine_tuning)."""
+    tariffs: dict[tuple, int] = field(default_factory=dict)
+    """(price plan, t) -> 1 if the two-part tariff or commitment is signed in period t."""
 
 
 def first_stage_of(solution) -> FirstStage:
@@ -61,7 +65,11 @@ def first_stage_of(solution) -> FirstStage:
     staff = {int(r.t): int(r.engineers_hired) for r in solution["staffing"].itertuples()}
     tuned = {(r.fine_tune, int(r.adopted_t)): 1 for r in solution["fine_tunes"].itertuples()
              if r.trained}
-    return FirstStage(buy, commit, staff, tuned)
+    plans = solution.tables.get("tariffs")
+    signed = {} if plans is None else {
+        (r.tariff, int(r.t)): 1 for r in plans.itertuples()
+        if r.kind in PRICE_PLANS and r.started}
+    return FirstStage(buy, commit, staff, tuned, signed)
 
 
 def first_stage_from_model(b: Built) -> FirstStage:
@@ -72,7 +80,8 @@ def first_stage_from_model(b: Built) -> FirstStage:
     return FirstStage(buy={k: val(v) for k, v in b.buy.items() if val(v)},
                       commit={k: val(v) for k, v in b.commit.items() if val(v)},
                       staff={t: val(v) for t, v in enumerate(b.staff)},
-                      tuned={k: val(v) for k, v in b.tuned.items()})
+                      tuned={k: val(v) for k, v in b.tuned.items()},
+                      tariffs={k: val(v) for k, v in price_plan_starts(b).items() if val(v)})
 
 
 def held_values(b: Built, fs: FirstStage) -> tuple[list, list[int], list[str]]:
@@ -95,6 +104,13 @@ def held_values(b: Built, fs: FirstStage) -> tuple[list, list[int], list[str]]:
     for f, v in b.tuned.items():
         variables.append(v)
         values.append(fs.tuned.get(f, 0))
+    starts = price_plan_starts(b)
+    for (name, t), n in fs.tariffs.items():
+        if n and (name, t) not in starts:
+            missing.append(f"tariff {name} signed in period {t}")
+    for k, v in starts.items():
+        variables.append(v)
+        values.append(fs.tariffs.get(k, 0))
     return variables, values, missing
 
 

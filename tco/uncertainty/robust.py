@@ -78,7 +78,8 @@ def _evaluate_task(ctx: EvalContext, values: list[float]) -> dict:
 
 
 def first_stage_rows(fs: FirstStage, labels: list[str]) -> dict:
-    """The first stage as tables: GPUs bought and reserved, engineers hired, fine-tunes."""
+    """The first stage as tables: GPUs bought and reserved, engineers hired, fine-tunes,
+    price plans signed."""
     gpus = {}
     for (g, t), n in fs.buy.items():
         gpus.setdefault((g, t), {"gpu": g, "period": labels[t], "t": t, "bought": 0,
@@ -88,7 +89,11 @@ def first_stage_rows(fs: FirstStage, labels: list[str]) -> dict:
                                  "reserved_1y": 0, "reserved_3y": 0})[mode] += n
     return {"gpus": sorted(gpus.values(), key=lambda r: (r["gpu"], r["t"])),
             "engineers_hired": [fs.staff.get(t, 0) for t in range(len(labels))],
-            "fine_tunes_trained": sorted(f for (f, _), n in fs.tuned.items() if n)}
+            "fine_tunes_trained": sorted(f for (f, _), n in fs.tuned.items() if n),
+            "tariffs_signed": [{"tariff": k, "period": labels[t], "t": t}
+                               for (k, t), n in sorted(fs.tariffs.items(),
+                                                       key=lambda kv: (kv[0][1], kv[0][0]))
+                               if n]}
 
 
 def robust_plan(scenario: Scenario, resolved: Resolved, deterministic: FirstStage, *,

@@ -66,8 +66,8 @@ def print_robust(console: Console, rb: dict) -> None:
     """The robust plan against the forecast's: first stage, expected NPV, CVaR, VSS, EVPI."""
     how = "every joint discrete combination" if rb["enumerated"] else "equally likely draws"
     t = Table(title=f"Robust plan over {rb['draws']} draws ({how})",
-              caption="Expected NPV with each plan's GPUs, reservations, staff and fine-tunes "
-                      "held and the rest re-optimised per draw",
+              caption="Expected NPV with each plan's GPUs, reservations, staff, fine-tunes "
+                      "and price plans held and the rest re-optimised per draw",
               box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False)
     for col in ("plan", "expected NPV", f"CVaR{rb['risk']['cvar_alpha'] * 100:.0f}",
                 "GPUs bought", "GPUs reserved", "peak engineers hired"):

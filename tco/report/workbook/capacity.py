@@ -13,6 +13,7 @@ from __future__ import annotations
 from tco.report.workbook.columns import ASSUMPTIONS as A
 from tco.report.workbook.columns import CAPACITY as CA
 from tco.report.workbook.columns import FC, FLEET_COLUMNS
+from tco.report.workbook.columns import LEVERS as LV
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import COUNT, NUMBER, SHARE, col, local, ref, rng
 
@@ -121,6 +122,11 @@ def _replicas(ctx: Context, g, reps, first: int) -> int:
                                                              "t"))
     dep_index = {(str(d.served), str(d.gpu), str(d.point)): i for i, d in
                  enumerate(ctx.data.options.deployments.itertuples(index=False))}
+    further = ""
+    if ctx.further_rows:  # a cascade's second and third self-hosted stages (Levers sheet)
+        a, b = ctx.further_rows
+        further = (f"+SUMIFS({rng(LV, a, 7, b, 7)},{rng(LV, a, 6, b, 6)},L{{r}},"
+                   f"{rng(LV, a, 3, b, 3)},F{{r}})")
     r = first - 1
     for row in reps.itertuples(index=False):
         r += 1
@@ -132,7 +138,8 @@ def _replicas(ctx: Context, g, reps, first: int) -> int:
         g.put(r, 6, int(row.t), COUNT, role="label")
         g.put(r, 7, int(row.replicas), COUNT, role="solved")
         g.f(r, 8, f"=G{r}*{ref(A, sr, 5)}", COUNT)
-        g.f(r, 9, f"=SUMIFS({plan_rh},{plan_dep},L{r},{plan_t},F{r})", NUMBER)
+        g.f(r, 9, f"=SUMIFS({plan_rh},{plan_dep},L{r},{plan_t},F{r})"
+                  + further.replace("{r}", str(r)), NUMBER)
         g.f(r, 10, f"=IF(G{r}>0,I{r}/(G{r}*hours_per_period),0)", SHARE)
         g.f(r, 11, f'=IF(I{r}<=G{r}*hours_per_period*utilization_target+0.000001,"yes","no")')
         g.put(r, 12, d + 1, COUNT, role="label")

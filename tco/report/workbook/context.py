@@ -44,6 +44,13 @@ class Context:
     stage_row: dict[tuple[str, str, int], int] = field(default_factory=dict)
     levers_next_row: int = 0
     levers_cost_rows: tuple[int, int] = (0, 0)
+    lever_cost_row: dict[tuple[str, str], int] = field(default_factory=dict)
+    further_stage_rows: list = field(default_factory=list)
+    """(Plan row, option, allocation row, stage indices) of cascades' further self-hosted
+    stages."""
+    further_rows: tuple[int, int] | None = None
+    """First and last Levers-sheet row of those stages' replica-hours."""
+    """(workload, lever) -> its Levers-sheet row of costs per period."""
     # Plan
     plan_last: int = 1
     plan_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -68,6 +75,9 @@ class Context:
     # Tariffs
     tariff_rows: tuple[int, int] | None = None
     tariff_pv: dict[str, str] = field(default_factory=dict)
+    tariff_spend_row: int = 0
+    """Tariffs-sheet row of list spend per period with tariffed providers (net cost below)."""
+    tariff_api_ids: tuple[str, ...] = ()
 
     @property
     def data(self):

@@ -163,6 +163,10 @@ def plan_overrides(ctx: Context, o, a, r: int, t: int) -> dict[str, str]:
         hours = _cascade_hours(ctx, o, a, r, J, K, L, M)
         if hours:
             out["Replica-hours"] = hours
+        spec = next(c for c in ctx.run.scenario.cascades if c.name == o.cascade)
+        models = [k for k, st in enumerate(spec.stages) if st.model is not None]
+        if len(models) > 1:
+            ctx.further_stage_rows.append((r, o, a, models[1:]))
     return out
 
 
@@ -230,20 +234,73 @@ def _reach(ctx: Context, spec, o, a, r: int, upto: int) -> str:
 
 
 def _cascade_hours(ctx: Context, o, a, r: int, J, K, L, M) -> str | None:
-    """Replica-hours of the cascade's self-hosted stage, on the share reaching it."""
+    """Replica-hours of the cascade's first self-hosted stage, on the share reaching it."""
     spec = next(c for c in ctx.run.scenario.cascades if c.name == o.cascade)
-    wr = ctx.wl_row[a.workload]
     for k, st in enumerate(spec.stages):
-        if st.model is None:
-            continue
-        sr = ctx.stage_row[(o.cascade, a.workload, k)]
-        dr = ctx.serving_row[int(o.deployment)]
-        out_tok = ref(LV, sr, 8) if st.output_tokens is not None else M
-        w_share = ref(A, wr, 13)
-        pk = f"IF({ref(A, wr, 3)}=\"batch\",1,{ref(A, wr, 9)})"
-        return (f"={J}*{_reach(ctx, spec, o, a, r, k)}*(({K}+{ref(LV, sr, 7)}-{K}*{L}"
-                f"*(1-{w_share}))/{ref(A, dr, 6)}+{out_tok}/{ref(A, dr, 7)})/3600*{pk}")
+        if st.model is not None:
+            return "=" + _stage_hours(ctx, spec, o, a, r, k, int(o.deployment), J, K, L, M)
     return None
+
+
+def _stage_hours(ctx: Context, spec, o, a, r: int, k: int, d: int, J, K, L, M) -> str:
+    """Formula text (no '='): replica-hours of self-hosted stage k on deployment d."""
+    st = spec.stages[k]
+    wr = ctx.wl_row[a.workload]
+    sr = ctx.stage_row[(o.cascade, a.workload, k)]
+    dr = ctx.serving_row[d]
+    out_tok = ref(LV, sr, 8) if st.output_tokens is not None else M
+    w_share = ref(A, wr, 13)
+    pk = f"IF({ref(A, wr, 3)}=\"batch\",1,{ref(A, wr, 9)})"
+    return (f"{J}*{_reach(ctx, spec, o, a, r, k)}*(({K}+{ref(LV, sr, 7)}-{K}*{L}"
+            f"*(1-{w_share}))/{ref(A, dr, 6)}+{out_tok}/{ref(A, dr, 7)})/3600*{pk}")
+
+
+FURTHER_HEAD = ["Workload", "Period", "t", "Option", "Stage", "Deployment #", "Replica-hours",
+                "GPU-hours", "Plan row"]
+
+
+def _further_stages(ctx: Context, g, r: int) -> int:
+    """A cascade's second and third self-hosted stages: replica-hours per Plan row and stage
+    on the stage's deployment (the Plan row holds the first), its GPU-hours added to the Plan
+    row's; Capacity adds them to each deployment's hours needed."""
+    if not ctx.further_stage_rows:
+        return r
+    g.put(r, 1, "Further self-hosted cascade stages (each on the share of requests reaching "
+                "it)", kind="section")
+    g.header(r + 1, 1, FURTHER_HEAD)
+    r += 2
+    first = r
+    deps = ctx.data.options.deployments
+    index = {(str(d.served), str(d.gpu), str(d.point)): i
+             for i, d in enumerate(deps.itertuples(index=False))}
+    pl = ctx.sheets["Plan"]
+    for pr, o, a, stages in ctx.further_stage_rows:
+        spec = next(c for c in ctx.run.scenario.cascades if c.name == o.cascade)
+        J, K, L, M = (ref("Plan", pr, PC[k]) for k in (
+            "Requests", "Input tokens per request", "Cached input share",
+            "Output tokens per request"))
+        own = []
+        for k in stages:
+            st = spec.stages[k]
+            d = index[(st.model, st.gpu, str(o.point))]
+            g.put(r, 1, a.workload)
+            g.put(r, 2, a.period)
+            g.put(r, 3, int(a.t), COUNT, role="label")
+            g.put(r, 4, a.option)
+            g.put(r, 5, k + 1, COUNT, role="label")
+            g.put(r, 6, d + 1, COUNT, role="label")
+            g.f(r, 7, "=" + _stage_hours(ctx, spec, o, a, pr, k, d, J, K, L, M)
+                + cache_factor(ctx, o, a), NUMBER)
+            g.f(r, 8, f"={local(r, 7)}*{ref(A, ctx.serving_row[d], 5)}", NUMBER)
+            g.put(r, 9, pr, COUNT, role="label")
+            own.append(ref(LV, r, 8))
+            r += 1
+        gh = PC["GPU-hours"]
+        sr = ctx.serving_row[int(o.deployment)]
+        pl.f(pr, gh, f"={local(pr, PC['Replica-hours'])}*{ref(A, sr, 5)}+" + "+".join(own),
+             NUMBER)
+    ctx.further_rows = (first, r - 1)
+    return r + 1
 
 
 def write_costs(ctx: Context) -> None:
@@ -267,10 +324,12 @@ def write_costs(ctx: Context) -> None:
             g.put(r + 1, 1, wname)
             g.put(r + 1, 2, lever)
             g.put(r + 1, 3, "cost")
+            ctx.lever_cost_row[(wname, lever)] = r + 1
             for t in range(T):
                 g.f(r + 1, 4 + t, _cost_formula(ctx, wname, lever, r, t), USD)
             r += 2
     ctx.levers_cost_rows = (first, max(first, r - 1))
+    _further_stages(ctx, g, r + 1)
     g.finish()
 
 

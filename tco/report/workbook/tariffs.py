@@ -6,19 +6,28 @@ the list spend its provisioned units serve,
 
     fee       = taken x fee per month x months per period
     discount  = taken x discount x S; tiered: taken x sum_j d_j x (S within tier j)
-    shortfall = taken x MAX(0, commitment per month x months - (1 - discount) x S)
+    shortfall = taken x MAX(0, commitment per month x months - (1 - discount) x S); a yearly
+                commitment in the last period of each year of its term (as signed):
+                MAX(0, commitment per month x months x periods - (1 - discount) x sum of S)
     units     = units x price per unit and term x hours per period / term hours
     served    = share of the API's standard list spend the units serve x that spend
     after the horizon = signed x payment per period x periods past the horizon, when the
                         end-of-horizon rule is conservative
 
-A two-part tariff with per-API prices restates its discount as a value (the saving depends on
-every option's token mix). Tariff costs are shared among workloads by their list spend with the
-providers that have tariffs, as in tco.solution.
+A two-part tariff with per-API prices has its prices as inputs and one row per Plan row it
+prices: that row's cost at the tariff's prices (the Plan row's requests and tokens, the
+workload's cache-write share, the API's price trend, a response cache's misses) and the
+saving on the share provisioned units do not serve; its discount is taken x (the sum of those
+savings + discount x the provider's other list spend). Tariff costs are shared among workloads
+by their list spend with the providers that have tariffs, as in tco.solution.
 """
 
 from __future__ import annotations
 
+from tco.report.workbook import levers
+from tco.report.workbook.columns import ASSUMPTIONS as A
+from tco.report.workbook.columns import PC, price_key
+from tco.report.workbook.columns import PLAN as PL
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import COUNT, NUMBER, SHARE, USD, col, local, ref
 
@@ -56,7 +65,7 @@ def write(ctx: Context) -> None:
         k = tariffs[name]
         term_row[name] = rr
         g.put(rr, 1, name)
-        g.put(rr, 2, k.kind)
+        g.put(rr, 2, "commit (yearly)" if k.kind == "commit" and k.settled_yearly else k.kind)
         g.put(rr, 3, k.provider)
         g.put(rr, 4, k.api)
         src = f"tariff {name}: {k.source}"
@@ -86,6 +95,9 @@ def write(ctx: Context) -> None:
                 tier_rows.setdefault(name, []).append(r)
                 r += 1
         r += 1
+    priced = _priced_rows(ctx, g, r, names, tariffs)
+    if priced:
+        r = priced.pop("next")
     g.put(r, 1, "Per period", kind="section")
     g.header(r + 1, 1, PERIOD_HEAD, [30, 9, 5, 8, 8, 8, 14, 9, 14, 12, 12, 12, 12, 12, 12])
     first = r + 2
@@ -130,12 +142,20 @@ def write(ctx: Context) -> None:
             g.f(rr, 10, f"={taken}*{ref(SHEET, tr, 7)}*months_per_period", USD)
             d = ref(SHEET, tr, 8)
             if k.kind == "two_part" and k.prices:
-                g.put(rr, 12, float(row.discount_usd), USD, role="solved")
+                name_t = (local(rr, 1), local(rr, 3))
+                g.f(rr, 12, f"={taken}*({_priced_saving(priced, *name_t)}"
+                            f"+{d}*({S}-{_priced_saving(priced, *name_t, 'list')}))", USD)
             elif k.kind == "two_part" and k.tiers:
                 g.f(rr, 12, f"={taken}*({_tiered(S, d, tier_rows[row.tariff])})", USD)
             else:
                 g.f(rr, 12, f"={taken}*{d}*{S}", USD)
-            if k.kind == "commit":
+            if k.kind == "commit" and k.settled_yearly:
+                year = _year_ending(ctx, plan, row.tariff, t, k)
+                if year is not None:
+                    spends = "+".join(local(rows_of[(row.tariff, u)], 7) for u in year)
+                    g.f(rr, 13, f"=MAX(0,{ref(SHEET, tr, 9)}*months_per_period*{len(year)}"
+                                f"-(1-{d})*({spends}))", USD)
+            elif k.kind == "commit":
                 g.f(rr, 13, f"={taken}*MAX(0,{ref(SHEET, tr, 9)}*months_per_period"
                             f"-(1-{d})*{S})", USD)
         for c in (10, 11, 13):
@@ -174,6 +194,21 @@ def cost_formulas(ctx: Context, tt: str) -> dict[str, str]:
                                     f"SUM({column('After the horizon (USD)')}),0)"}
 
 
+def _year_ending(ctx: Context, plan, name: str, t: int, k) -> list[int] | None:
+    """The periods of the year of a yearly commitment's term that ends in period t (the term
+    signed as the plan signed it), or None when no year ends there."""
+    from tco.model.tariffs import term_periods, year_windows
+
+    T, periods = ctx.T, ctx.data.periods
+    L = term_periods(k.term_hours, periods.hours)
+    mine = plan[(plan.tariff == name) & (plan.started > 0)]
+    for s in mine.t.astype(int).tolist():
+        for y, end in year_windows(s, L, T, periods.per_year):
+            if end - 1 == t:
+                return list(range(y, end))
+    return None
+
+
 def _api_ids(ctx: Context) -> dict[str, list[str]]:
     """API ids per provider with a tariff, among the plan's options."""
     table = ctx.data.options.table
@@ -193,6 +228,100 @@ def _served_share(ctx: Context, row, k) -> float:
            & table["fine_tune"].isna()).to_numpy()
     total = float((ctx.data.options.api_cost[sel, t] * sol.x[sel, t]).sum())
     return float(row.served_list_usd) / total if total > 0 else 0.0
+
+
+PRICED_HEAD = ["Tariff", "Workload", "Period", "t", "Option", "List cost (USD)",
+               "At the tariff's prices (USD)", "Served by units (share)",
+               "List cost not served (USD)", "Saving (USD)"]
+PR = {name: i + 1 for i, name in enumerate(PRICED_HEAD)}
+
+
+def _priced_rows(ctx: Context, g, r: int, names: list[str], tariffs: dict) -> dict:
+    """Two-part tariffs with per-API prices: the prices as inputs and, per Plan row of a
+    standard realtime option of a priced API, its cost at those prices (the Plan row's tokens,
+    write share, price trend and cache misses) and the saving on the share not served by
+    provisioned units. Returns the rows' first and last row, and the next free row; {} when no
+    tariff sets prices."""
+    ks = [tariffs[n] for n in names if tariffs[n].kind == "two_part" and tariffs[n].prices]
+    if not ks:
+        return {}
+    g.put(r, 1, "Per-API prices (USD per 1M tokens, replacing the list prices while the tariff "
+                "is taken)", kind="section")
+    g.header(r + 1, 1, ["Tariff", "API", "Input", "Cached input", "Output"])
+    r += 2
+    price_row = {}
+    for k in ks:
+        src = f"tariff {k.name}: {k.source}"
+        for api_id, p in k.prices.items():
+            g.put(r, 1, k.name)
+            g.put(r, 2, api_id)
+            for c, v in ((3, p.input), (4, p.cached_input), (5, p.output)):
+                g.put(r, c, v, USD, is_input=True, source=src)
+            price_row[(k.name, api_id)] = r
+            r += 1
+    r += 1
+    g.put(r, 1, "Plan rows at the tariff's prices (saving = (list - tariff prices) x share not "
+                "served by provisioned units)", kind="section")
+    g.header(r + 1, 1, PRICED_HEAD, [30, 20, 9, 5, 30, 14, 14, 10, 14, 14])
+    first = r + 2
+    r = first
+    sol, data = ctx.run.solution, ctx.data
+    opts = data.options.table
+    index = {(w, o): i for i, (w, o) in enumerate(zip(opts["workload_name"], opts["option"]))}
+    alloc = sol.tables["allocation"]
+    served = sol.served
+    rows = list(opts.itertuples(index=False))
+    plan_cell = {k: PC[k] for k in ("Requests", "Input tokens per request",
+                                    "Cached input share", "Output tokens per request",
+                                    "API cost (USD)")}
+    for k in ks:
+        for i, a in enumerate(alloc.itertuples(index=False)):
+            o = index[(a.workload, a.option)]
+            row = rows[o]
+            api_id = row.api
+            standard = (row.kind == "api" and row.tier == "standard"
+                        and not isinstance(row.fine_tune, str))
+            if not standard or api_id not in k.prices or row.provider != k.provider:
+                continue
+            pr_row = price_row[(k.name, api_id)]
+            t = int(a.t)
+            plan_r = i + 2
+            J, K, L, M, list_cost = (ref(PL, plan_r, c) for c in plan_cell.values())
+            # A lane priced without a cache discount (no prompt caching) keeps none.
+            if float(row.p_cached) == float(row.p_input):
+                L = "0"
+            p_in, p_ca, p_out = (ref(SHEET, pr_row, c) for c in (3, 4, 5))
+            w_share = ref(A, ctx.wl_row[a.workload], 13)
+            trend = ref(A, ctx.price_row[price_key(row)], ctx.pcol(t))
+            g.put(r, 1, k.name)
+            g.put(r, 2, a.workload)
+            g.put(r, 3, a.period)
+            g.put(r, 4, t, COUNT, role="label")
+            g.put(r, 5, a.option)
+            g.f(r, 6, f"={list_cost}", USD)
+            g.f(r, 7, f"={J}*({K}*(1-{L})*{p_in}+{K}*{L}*((1-{w_share})*{p_ca}"
+                      f"+{w_share}*{p_in})+{M}*{p_out})/1000000*{trend}"
+                      f"{levers.cache_factor(ctx, row, a)}", USD)
+            share = 0.0
+            if served is not None and a.share > 0:
+                share = float(served[o, t]) / float(a.share)
+            g.put(r, 8, share, SHARE, role="solved")
+            g.f(r, 9, f"={local(r, 6)}*(1-{local(r, 8)})", USD)
+            g.f(r, 10, f"=({local(r, 6)}-{local(r, 7)})*(1-{local(r, 8)})", USD)
+            r += 1
+    return {"rows": (first, max(first, r - 1)), "next": r + 1}
+
+
+def _priced_saving(priced: dict, name: str, t: str, what: str = "saving") -> str:
+    """Sum over the priced Plan rows of tariff `name` in period `t` of the saving (or of the
+    list cost not served)."""
+    first, last = priced["rows"]
+    c = PR["Saving (USD)"] if what == "saving" else PR["List cost not served (USD)"]
+
+    def column(k: int) -> str:
+        return f"{ref(SHEET, first, k)}:{col(k)}${last}"
+
+    return f"SUMIFS({column(c)},{column(PR['Tariff'])},{name},{column(PR['t'])},{t})"
 
 
 def _tiered(S: str, d0: str, rows: list[int]) -> str:
@@ -219,6 +348,7 @@ def _attribution(ctx: Context, g, r: int, api_ids: dict[str, list[str]]) -> None
     plan_w, plan_t = ctx.plan_range("Workload"), ctx.plan_range("t")
     plan_api, plan_cost = ctx.plan_range("API or model"), ctx.plan_range("API cost (USD)")
     net_c, t_c, after_c = TC["Net (USD)"], TC["t"], TC["After the horizon (USD)"]
+    ctx.tariff_spend_row, ctx.tariff_api_ids = total_row, tuple(ids)
     g.put(total_row, 1, "List spend, all workloads", kind="total")
     g.put(total_row + 1, 1, "Net tariff cost", kind="total")
     for t in range(T):
