@@ -128,8 +128,10 @@ def run(
     mip_gap: float = typer.Option(None, "--mip-gap", min=0, max=1,
                                   help="Relative MIP gap at which the search stops (1e-4)."),
     threads: int = typer.Option(None, "--threads", min=1, help="Solver threads (1)."),
-    history: Path = typer.Option(Path("reports/history.duckdb"), "--history",
-                                 help="Record the run in this history (tco history, diff)."),
+    history: Path = typer.Option(None, "--history",
+                                 help="Record the run in this history (tco history, diff; "
+                                      "default: history.duckdb beside the output folder, "
+                                      "reports/history.duckdb for the default --out)."),
     no_history: bool = typer.Option(False, "--no-history", help="Do not record the run."),
     robust: bool = typer.Option(False, "--robust",
                                 help="Also solve the robust plan over the uncertainty section's "
@@ -158,10 +160,12 @@ def run(
     from tco.pipeline import run_scenario
     from tco.report import write_report_set
     from tco.report.run_folder import claimed
+    from tco.history import history_beside
     from tco.report.summary import print_summary
     from tco.run import new_run_id
 
     out = out or Path("reports") / file.stem
+    history = history or history_beside(out)
     run_id = new_run_id()
 
     def terminated(signum, frame):
