@@ -157,10 +157,10 @@ def run(
     import signal
 
     from tco.errors import Interrupted
+    from tco.history import history_beside
     from tco.pipeline import run_scenario
     from tco.report import write_report_set
     from tco.report.run_folder import claimed
-    from tco.history import history_beside
     from tco.report.summary import print_summary
     from tco.run import new_run_id
 

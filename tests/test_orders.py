@@ -10,7 +10,6 @@ import pytest
 from test_workbook import book, rich, rich_scenario, run_of  # noqa: F401  (fixtures)
 
 from tco.orders import assets_of, orders
-from tco.report.workbook.summary import orders as summary_orders
 
 REF = re.compile(r"'(?P<sheet>[^']+)'!\$(?P<col>[A-Z]+)\$(?P<row>\d+)")
 
