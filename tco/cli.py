@@ -128,8 +128,10 @@ def run(
     mip_gap: float = typer.Option(None, "--mip-gap", min=0, max=1,
                                   help="Relative MIP gap at which the search stops (1e-4)."),
     threads: int = typer.Option(None, "--threads", min=1, help="Solver threads (1)."),
-    history: Path = typer.Option(Path("reports/history.duckdb"), "--history",
-                                 help="Record the run in this history (tco history, diff)."),
+    history: Path = typer.Option(None, "--history",
+                                 help="Record the run in this history (tco history, diff; "
+                                      "default: history.duckdb beside the output folder, "
+                                      "reports/history.duckdb for the default --out)."),
     no_history: bool = typer.Option(False, "--no-history", help="Do not record the run."),
     robust: bool = typer.Option(False, "--robust",
                                 help="Also solve the robust plan over the uncertainty section's "
@@ -155,13 +157,15 @@ def run(
     import signal
 
     from tco.errors import Interrupted
-    from tco.pipeline import run_scenario
+    from tco.history import history_beside
+    from tco.pipeline import prepare, run_scenario
     from tco.report import write_report_set
     from tco.report.run_folder import claimed
     from tco.report.summary import print_summary
     from tco.run import new_run_id
 
     out = out or Path("reports") / file.stem
+    history = history or history_beside(out)
     run_id = new_run_id()
 
     def terminated(signum, frame):
@@ -169,18 +173,25 @@ def run(
 
     signal.signal(signal.SIGTERM, terminated)  # like Ctrl-C: every cleanup runs
     folder = None
+    prepared = prepare(file, set_, scale)
+    review = None
+    if prepared.scenario.review is not None:  # the previous plan's variance, read before solving
+        from tco.review import review_for
+
+        review = review_for(prepared, file, history)
     try:
         # The folder is claimed (locked, checked) before the solve, so a wrong --out is said
         # at once; the reports are written beside it and swapped in whole at the end.
         with claimed(out, run_id) as folder:
-            result = run_scenario(file, analysis=analysis, jobs=jobs, progress=True,
+            result = run_scenario(prepared, analysis=analysis, jobs=jobs, progress=True,
                                   solver={"name": solver, "time_limit_s": time_limit,
                                           "mip_rel_gap": mip_gap, "threads": threads},
                                   stage=lambda words: err_console.print(
                                       f"tco: {words}", markup=False, highlight=False,
-                                      soft_wrap=True), overrides=set_, scale=scale)
+                                      soft_wrap=True))
             print_warnings(result.warnings)
             result.run_id = run_id
+            result.variance = review
             if robust:
                 from tco.uncertainty.run import add_robust
 

@@ -1,4 +1,5 @@
-"""Run history: every `tco run` kept in an embedded DuckDB file (default reports/history.duckdb).
+"""Run history: every `tco run` kept in an embedded DuckDB file (default: history.duckdb beside
+the output folder, so reports/history.duckdb for the default reports/<scenario>).
 
 Tables (one row per run in `runs`, the others keyed by run_id):
 - runs: run_id, started (UTC), tco_version, scenario, main_file, inputs_sha256 (of every
@@ -31,6 +32,19 @@ import pandas as pd
 from tco.errors import TcoError
 
 DEFAULT = Path("reports") / "history.duckdb"
+"""Where tco history, diff, review and roll look without --history: beside the default output
+folder of tco run (reports/<scenario>)."""
+
+
+def history_beside(out: Path) -> Path:
+    """tco run's history without --history: history.duckdb beside its output folder.
+
+    With the default --out (reports/<scenario>) that is DEFAULT; with --out elsewhere the
+    history goes with the reports rather than into a reports/ folder of the current directory.
+    """
+    out = Path(out)
+    parent = out.parent if out.name not in ("", ".", "..") else out.resolve().parent
+    return parent / "history.duckdb"
 LOCK_WAIT_S = 120.0
 
 SCHEMA = """

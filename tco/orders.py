@@ -13,8 +13,14 @@ on-demand rates, and an engineer's cost per year.
 - hire: engineers added over the previous period (over those employed at the start for the
   first); cost = one year of salary each.
 - train: fine-tunes the plan first trains in the period (its adoption); cost = one training run.
+- release: engineers no longer employed from the period (fewer than the period before); no
+  cost here, the saving is in the plan's staff costs.
 - route: each workload's options and shares in the period, cost = its API spend then; in a later
   period only the workloads whose options changed (`move`).
+
+This is the one list of orders: `tco run` prints the first period's, the workbook's Summary
+lists every period's (its quantities formulas over the Capacity sheet, found through `t` and
+`source`, the plan-table column each count is read from).
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ import pandas as pd
 
 from tco.demand import HOURS_PER_YEAR
 
-COLUMNS = ["period", "order", "what", "count", "unit_usd", "cost_usd", "ends", "note"]
+COLUMNS = ["period", "order", "what", "count", "unit_usd", "cost_usd", "ends", "note", "t",
+           "source"]
 
 
 def assets_of(run) -> dict:
@@ -52,8 +59,11 @@ def _label_after(labels: list[str], t: int, n: int) -> str:
 
 
 def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
-           t: int = 0) -> pd.DataFrame:
-    """The orders of period t (see the module docstring), one row each."""
+           t: int | None = 0) -> pd.DataFrame:
+    """The orders of period t, or of every period with t=None (see the module docstring)."""
+    if t is None:
+        every = [orders(tables, assets, periods, tt) for tt in range(len(periods))]
+        return pd.concat(every, ignore_index=True) if every else pd.DataFrame(columns=COLUMNS)
     per_year = 4 if assets.get("period", "quarter") == "quarter" else 12
     hours = HOURS_PER_YEAR / per_year
     label = periods[t]
@@ -66,7 +76,7 @@ def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
         if r.bought:
             price = g.get("purchase_usd") or 0.0
             rows.append((label, "buy", r.gpu, int(r.bought), price, r.bought * price, None,
-                         f"owned, {g.get('life_years')} years of life{arrives}"))
+                         f"owned, {g.get('life_years')} years of life{arrives}", t, "bought"))
         for mode, key, years in (("reserved_1y_new", "1y", 1), ("reserved_3y_new", "3y", 3)):
             n = int(getattr(r, mode))
             if n:
@@ -74,11 +84,12 @@ def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
                 rows.append((label, f"reserve_{key}", r.gpu, n, rate,
                              n * rate * HOURS_PER_YEAR * years,
                              _label_after(periods, t, lead + years * per_year - 1),
-                             f"USD per GPU-hour; whole {key} commitment{arrives}"))
+                             f"USD per GPU-hour; whole {key} commitment{arrives}", t, mode))
         if r.on_demand:
             rate = g.get("on_demand_usd_per_hour") or 0.0
             rows.append((label, "rent", r.gpu, int(r.on_demand), rate,
-                         r.on_demand * rate * hours, None, "USD per GPU-hour, this period"))
+                         r.on_demand * rate * hours, None, "USD per GPU-hour, this period", t,
+                         "on_demand"))
     staff = tables["staffing"]
     now = staff[staff.t == t]
     if len(now):
@@ -87,7 +98,10 @@ def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
         if added > 0:
             pay = assets.get("engineer_usd_per_year", 0.0)
             rows.append((label, "hire", "platform engineer", added, pay, added * pay, None,
-                         "USD per year each"))
+                         "USD per year each", t, "engineers_hired"))
+        elif added < 0:
+            rows.append((label, "release", "platform engineer", -added, None, 0.0, None,
+                         "no longer needed from this period", t, "engineers_hired"))
     fts = tables.get("fine_tunes")
     if fts is not None and len(fts):
         # First training in the period adopted (older runs kept no adoption period: t = 0).
@@ -95,7 +109,7 @@ def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
         for r in fts[fts.trained.astype(bool) & (adopted.fillna(0) == t)].itertuples(
                 index=False):
             rows.append((label, "train", r.fine_tune, 1, r.training_cost_usd,
-                         r.training_cost_usd, None, f"fine-tune of {r.base}"))
+                         r.training_cost_usd, None, f"fine-tune of {r.base}", t, None))
     alloc = tables["allocation"]
 
     def routes(tt):
@@ -110,7 +124,7 @@ def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
             continue
         what = ", ".join(f"{o} {s:.0%}" for o, s in opts)
         rows.append((label, "route" if t == 0 or w not in prev_r else "move", w, None, None,
-                     api, None, what))
+                     api, None, what, t, None))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

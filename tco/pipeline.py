@@ -139,7 +139,7 @@ def with_solver(scenario: Scenario, **overrides) -> Scenario:
     return scenario.model_copy(update={"solver": settings})
 
 
-def run_scenario(path: str | Path, *, analysis: bool = True, jobs: int | None = None,
+def run_scenario(path: str | Path | Prepared, *, analysis: bool = True, jobs: int | None = None,
                  progress: bool = False, solver: dict | None = None,
                  stage: Callable[[str], None] | None = None,
                  overrides: tuple[str, ...] | list[str] = (), scale: float = 1.0) -> RunResult:
@@ -153,7 +153,9 @@ def run_scenario(path: str | Path, *, analysis: bool = True, jobs: int | None = 
     import time
 
     t0 = time.perf_counter()
-    prepared = prepare(path, overrides, scale)
+    # A caller that prepared the scenario itself (tco run reads its review: first) passes it;
+    # overrides and scale are then already applied.
+    prepared = path if isinstance(path, Prepared) else prepare(path, overrides, scale)
     if solver:
         prepared = replace(prepared, scenario=with_solver(prepared.scenario, **solver))
     t1 = time.perf_counter()

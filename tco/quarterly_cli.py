@@ -95,12 +95,11 @@ def review(
 
     Example: tco review latest --actuals actuals.csv --out reports/review-2027Q1
     """
-    from tco.review import read_actuals, variance
+    from tco.review import read_actuals, review_title, variance
 
     run = load_run(path, run_id)
     table = variance(run.scenario, _tables(run), run.results["periods"], read_actuals(actuals))
-    title = (f"{run.scenario['name']}: plan {run.run_id} against actuals "
-             f"({', '.join(dict.fromkeys(table['period']))})")
+    title = review_title(run.scenario["name"], run.run_id, table)
     t = Table(title=title)
     for col in ("section", "item", "period", "metric", "plan", "actual", "variance", "error"):
         t.add_column(col, justify="right" if col in ("plan", "actual", "variance", "error")
@@ -146,6 +145,8 @@ def roll(
     run = load_run(path, run_id)
     rolled = roll_scenario(run.scenario, _tables(run), run.assets, run.results["periods"],
                            read_actuals(actuals))
+    # The next run carries this plan's variance in its reports (docs/quarterly.md).
+    rolled.scenario["review"] = review_section(run.run_id, actuals, path, out)
     write_text_atomic(out, rolled_yaml(rolled, run.run_id))
     ex = rolled.scenario["existing"]
     console.print(f"{out}: starts {rolled.start} after {', '.join(rolled.elapsed)}; existing: "
@@ -162,3 +163,13 @@ def load_run(path: Path, run_id: str):
     from tco.history import load
 
     return load(path, run_id)
+
+
+def review_section(run_id: str, actuals: Path, history: Path, scenario: Path) -> dict:
+    """The rolled scenario's `review:` section, its paths relative to the scenario file."""
+    import os
+
+    def rel(p: Path) -> str:
+        return os.path.relpath(Path(p).resolve(), Path(scenario).resolve().parent)
+
+    return {"run": run_id, "actuals": rel(actuals), "history": rel(history)}

@@ -244,6 +244,7 @@ def roll_scenario(scenario: dict, tables: dict[str, pd.DataFrame], assets: dict,
     start = _label_after(periods, k - 1, 1)
     s = _drop_none(scenario)
     s.pop("extends", None)
+    s.pop("review", None)  # the plan rolled from is reviewed instead (tco roll sets it)
     s["horizon"] = {**s["horizon"], "start": start}
     notes = []
     vol = actuals.volumes
@@ -337,3 +338,60 @@ def rolled_yaml(rolled: Rolled, run_id: str) -> str:
     notes = "".join(f"#   {n}\n" for n in rolled.notes)
     return head + notes + yaml.safe_dump(rolled.scenario, sort_keys=False, allow_unicode=True,
                                          width=100)
+
+
+@dataclass
+class PlanReview:
+    """The variance of a previous plan, carried into the next run's reports."""
+
+    table: pd.DataFrame
+    """variance()'s table."""
+    title: str
+    run_id: str
+    """The reviewed plan's run id (in full)."""
+    actuals: str
+    """The actuals file, as found."""
+    history: str
+
+
+def review_title(scenario_name: str, run_id: str, table: pd.DataFrame) -> str:
+    """The variance's title: whose plan, which periods."""
+    return (f"{scenario_name}: plan {run_id} against actuals "
+            f"({', '.join(dict.fromkeys(table['period']))})")
+
+
+def review_for(prepared, scenario_file: Path, history: Path) -> PlanReview:
+    """The variance the scenario's `review:` section asks for, before anything is solved.
+
+    Paths are relative to the main scenario file; without `review.history` the plan is looked
+    up in `history` (the one this run is recorded in). A plan not in the history, or actuals
+    that cannot be read, stop the run (exit 2) at the section's line: the reports would
+    otherwise silently lack the variance that was asked for.
+    """
+    from tco.history import HistoryError, load
+
+    section = prepared.scenario.review
+    base = Path(scenario_file).parent
+
+    def located(field: str, message: str) -> ScenarioError:
+        file, line = prepared.locate(("review", field))
+        return ScenarioError([Problem(("review", field), message, file or str(scenario_file),
+                                      line)])
+
+    hist = base / section.history if section.history else Path(history)
+    if not hist.is_file():
+        raise located("history" if section.history else "run",
+                      f"no run history at {hist} (expected the history holding plan "
+                      f"'{section.run}': set review.history or pass --history)")
+    try:
+        run = load(hist, section.run)
+    except HistoryError as e:
+        raise located("run", f"{e} (expected the plan to review)") from None
+    actuals = base / section.actuals
+    if not actuals.is_file():
+        raise located("actuals", f"no such file {actuals} (expected an actuals CSV; paths "
+                                 "are relative to the scenario file)")
+    tables = {n: run.table(n) for n in ("allocation", "fleet", "staffing", "costs")}
+    table = variance(run.scenario, tables, run.results["periods"], read_actuals(actuals))
+    return PlanReview(table, review_title(run.scenario["name"], run.run_id, table), run.run_id,
+                      str(actuals), str(hist))

@@ -55,3 +55,6 @@ class RunResult:
     (tco.analysis.constraint_costs)."""
     warnings: tuple = ()
     """Located problems that did not stop the plan (tco.servable), for every report."""
+    variance: object | None = None
+    """The previous plan against actuals (tco.review.Review) when the scenario has a
+    `review:` section; None otherwise."""

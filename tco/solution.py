@@ -42,9 +42,9 @@ from tco.model.escalation import factor, running_usd
 from tco.model.solve import SolveResult
 from tco.model.terms import CATEGORIES, NOT_CASH
 from tco.objective import objective_of
-from tco.pnl import pnl_table
 from tco.options import gpu_hours as option_gpu_hours
 from tco.options import loads, replica_hours
+from tco.pnl import pnl_table
 
 TARIFF_CATEGORIES = ("tariff_fee", "tariff_units", "tariff_discount", "tariff_shortfall",
                      "tariff_after_horizon")

@@ -89,3 +89,21 @@ def test_no_history_records_nothing(tmp_path):
                         str(history)], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert r.returncode == 0, r.stderr
     assert "Recorded as run" not in r.stdout and not history.exists()
+
+
+def test_default_history_is_beside_the_output_folder(tmp_path):
+    """Without --history a run is kept beside its --out folder (reports/history.duckdb for the
+    default reports/<scenario>), never in a reports/ folder of wherever tco was started."""
+    from tco.history import DEFAULT, history_beside
+
+    assert history_beside(Path("reports") / "startup") == DEFAULT
+    assert history_beside(tmp_path / "plans" / "q1") == tmp_path / "plans" / "history.duckdb"
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    plan = ROOT / "tests" / "fixtures" / "quarterly" / "plan.yaml"
+    r = subprocess.run([sys.executable, "-m", "tco", "run", str(plan), "--out",
+                        str(tmp_path / "plans" / "q1"), "--no-analysis"],
+                       capture_output=True, text=True, cwd=elsewhere, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert len(list_runs(tmp_path / "plans" / "history.duckdb")) == 1
+    assert not (elsewhere / "reports").exists()

@@ -134,6 +134,25 @@ def test_review_and_roll_commands_then_run_keeps_what_is_owned(stored, tmp_path)
     assert p.returncode == 0, p.stderr
     assert "Orders for 2027Q2" in p.stdout
     assert len(list_runs(history)) == 2
+    # roll wrote the review of the first plan into next.yaml, so the second run's own reports
+    # carry its variance: the same figures as tco review's, formulas in the workbook
+    review = yaml.safe_load(nxt.read_text())["review"]
+    assert review["run"] == run.run_id  # paths relative to next.yaml
+    assert (nxt.parent / review["actuals"]).resolve() == (HERE / "actuals.csv").resolve()
+    assert (nxt.parent / review["history"]).resolve() == history.resolve()
+    page = (tmp_path / "next" / "report.html").read_text()
+    section = page[page.index('<section id="variance">'):]
+    section = section[:section.index("</section>")]
+    assert run.run_id in section and "3,300,000" in section
+    assert "-9.1%" in section  # chat: 3.3e6 requests against 3e6 planned, error -1/11
+    ws = openpyxl.load_workbook(tmp_path / "next" / "plan.xlsx")["Variance"]
+    row = next(r for r in range(4, ws.max_row + 1)
+               if ws.cell(r, 2).value == "chat" and ws.cell(r, 4).value == "requests")
+    assert (ws.cell(row, 5).value, ws.cell(row, 6).value) == (3e6, 3.3e6)
+    assert ws.cell(row, 7).value == f"=F{row}-E{row}"
+    assert ws.cell(row, 8).value == f'=IF(F{row}<>0,(E{row}-F{row})/F{row},"")'
+    in_run = pd.read_csv(tmp_path / "next" / "variance.csv")
+    pd.testing.assert_frame_equal(in_run, csv_rows)  # what tco review wrote
 
 
 def test_bad_actuals_are_located(tmp_path):
@@ -165,3 +184,17 @@ def test_actuals_beyond_the_plan_are_said_not_dropped(stored, tmp_path):
     partial.write_text("month,workload,requests\n2027-01,chat,5\n2027-02,chat,5\n")
     with pytest.raises(ScenarioError, match=r"p.csv: month: no complete plan period.*2027-03"):
         variance(run.scenario, _tables(run), run.results["periods"], read_actuals(partial))
+
+
+def test_a_review_of_a_plan_not_in_the_history_stops_the_run(stored, tmp_path):
+    """A `review:` that cannot be honoured is bad input, said at its line before any solve."""
+    history, _ = stored
+    bad = tmp_path / "next.yaml"
+    bad.write_text(f"extends: {HERE / 'plan.yaml'}\nreview:\n  run: nope\n"
+                   f"  actuals: {HERE / 'actuals.csv'}\n")
+    p = subprocess.run([sys.executable, "-m", "tco", "run", str(bad), "--out",
+                        str(tmp_path / "out"), "--no-analysis", "--history", str(history)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert p.returncode == 2, p.stderr
+    assert f"{bad}:3: review.run: {history}: no run 'nope'" in p.stderr
+    assert "Traceback" not in p.stderr and not (tmp_path / "out").exists()

@@ -41,4 +41,10 @@ def write_report_set(run: RunResult, folder: str | Path,
     from tco.report.html import plotly_file_name
 
     written.append(folder / plotly_file_name())  # the page's shared script, beside it
+    if getattr(run, "variance", None) is not None:  # the previous plan against actuals
+        from tco.report.atomic import write_atomic
+
+        table = run.variance.table
+        written.append(write_atomic(folder / "variance.csv",
+                                    lambda p: table.to_csv(p, index=False)))
     return written

@@ -30,6 +30,7 @@ from tco.report.figures import layout as _layout
 from tco.report.headline import saving_vs_best_single
 from tco.report.limits import describe_limits
 from tco.report.risk import risk_context
+from tco.report.variance import variance_context
 from tco.run import RunResult
 
 MAX_ROWS = 200
@@ -121,6 +122,7 @@ def report_context(run: RunResult) -> dict:
         "assumptions": _assumptions(run),
         "risk": risk_context(run),
         "plotly_src": plotly_file_name(),
+        "variance": variance_context(run),
     }
 
 

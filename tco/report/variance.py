@@ -49,6 +49,28 @@ shaded. Definitions: docs/quarterly.md.</p>
 """
 
 
+def variance_context(run) -> dict | None:
+    """report.html's Variance section (the previous plan against actuals) as text rows, or None
+    when the run reviews no plan."""
+    review = getattr(run, "variance", None)
+    if review is None:
+        return None
+    rows, off = [], 0
+    for r in review.table.itertuples(index=False):
+        kind = "usd" if r.section == "spend" else "n"
+        err = r.forecast_error
+        if err is not None and not pd.isna(err) and abs(err) > 0.1:
+            off += 1
+        rows.append([r.section, str(r.item), r.period, r.metric, _cell(r.plan, kind),
+                     _cell(r.actual, kind), _cell(r.variance, kind), _cell(err, "share"),
+                     r.note])
+    return {"title": review.title, "run_id": review.run_id, "actuals": review.actuals,
+            "off": off,
+            "table": {"header": ["Section", "Item", "Period", "Metric", "Plan", "Actual",
+                                 "Variance", "Forecast error", "Note"], "rows": rows,
+                      "cut": 0}}
+
+
 def write_review(table: pd.DataFrame, title: str, out: Path) -> list[Path]:
     """Write the three review files into `out`."""
     from tco.report.workbook.variance import write_review_workbook

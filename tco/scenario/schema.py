@@ -479,6 +479,16 @@ class Existing(Spec):
     """Platform engineers already employed (their cost is reported as committed)."""
 
 
+class Review(Spec):
+    run: str = Field(min_length=1)
+    """Run id (or unique prefix) of the previous plan in the run history."""
+    actuals: str = Field(min_length=1)
+    """Actuals CSV of its elapsed periods (docs/quarterly.md), relative to this file."""
+    history: str | None = None
+    """Run history holding that plan, relative to this file (default: the history this run
+    is recorded in)."""
+
+
 class Constraints(Spec):
     max_share_per_provider: Share | None = None
     """Largest share of each period's tokens any one API provider may serve."""
@@ -769,6 +779,9 @@ class Scenario(Spec):
     """Solver control."""
     uncertainty: Uncertainty | None = None
     """Uncertain inputs for `tco sensitivity`, `tco montecarlo` and `tco run --robust`."""
+    review: Review | None = None
+    """The previous plan to review against actuals in this run's reports (`tco roll` writes
+    it): a Variance section in report.html and a Variance sheet in plan.xlsx."""
 
     @model_validator(mode="after")
     def _default_price_trend(self) -> Scenario:

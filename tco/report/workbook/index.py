@@ -29,6 +29,7 @@ from tco.report.workbook import (
     summary,
     tariffs,
     unit_economics,
+    variance,
 )
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import Grid, Styles
@@ -64,6 +65,9 @@ def build_workbook(run: RunResult, solved_on: str | None = None) -> Workbook:
     sheets = {name: Grid(wb.create_sheet(name), styles) for name in SHEETS}
     if risk.wanted(run):  # only when the run has an uncertainty analysis
         sheets[risk.SHEET] = Grid(wb.create_sheet(risk.SHEET), styles)
+    review = getattr(run, "variance", None)  # only when the scenario reviews a previous plan
+    if review is not None:
+        sheets[variance.SHEET] = Grid(wb.create_sheet(variance.SHEET), styles)
     ctx = Context(run, wb, sheets, solved_on=solved_on or date.today().isoformat())
     assumptions.write(ctx)
     levers.write_inputs(ctx)
@@ -80,6 +84,12 @@ def build_workbook(run: RunResult, solved_on: str | None = None) -> Workbook:
     method.write(ctx)
     if risk.SHEET in sheets:
         risk.write(ctx)
+    if review is not None:
+        variance.write_sheet(sheets[variance.SHEET], review.table, review.title,
+                             note=variance.run_note(review))
+        # Actuals are what happened, not assumptions this plan was solved with: they stay
+        # editable inputs on their sheet but out of the Sign-off's assumption log.
+        sheets[variance.SHEET].inputs.clear()
     signoff.write(ctx)  # last: it logs every input the other sheets wrote
     headers_and_footers(ctx)
     wb.remove(scratch)

@@ -144,65 +144,56 @@ def _recommendation(ctx: Context) -> str | None:
     return str(ok.sort_values(["_npv", "_tie"])["strategy"].iat[0])
 
 
-def orders(ctx: Context) -> list[tuple[int, str, str, str | None]]:
-    """(t, order, unit, quantity formula) for each decision the plan makes, by period."""
-    tables = ctx.run.solution.tables
-    out: list[tuple[int, str, str, str | None]] = []
-    fleet = tables["fleet"]
-    prev_od: dict[str, int] = {}
-    for row in fleet.itertuples(index=False):
-        t, fr = int(row.t), ctx.fleet_row[(row.gpu, int(row.t))]
-        for key, n, verb in (("Bought (GPUs)", row.bought, f"Buy {row.gpu} GPUs"),
-                             ("Reserved 1y signed (GPUs)", row.reserved_1y_new,
-                              f"Reserve {row.gpu} GPUs for 1 year (sign the commitment)"),
-                             ("Reserved 3y signed (GPUs)", row.reserved_3y_new,
-                              f"Reserve {row.gpu} GPUs for 3 years (sign the commitment)")):
-            if n > 0:
-                out.append((t, verb, "GPUs", f"={ref(CA, fr, FC[key])}"))
-        od = int(row.on_demand)
-        if od != prev_od.get(row.gpu, 0):
-            out.append((t, f"Rent {row.gpu} GPUs on demand (from this period)", "GPUs",
-                        f"={ref(CA, fr, FC['On demand (GPUs)'])}"))
-        prev_od[row.gpu] = od
-    prev = 0
-    for row in tables["staffing"].itertuples(index=False):
-        hired = int(row.engineers_hired)
-        if hired != prev:
-            sr = ctx.staff_row[int(row.t)]
-            verb = ("Hire platform engineers (quantity: total hired from this period)"
-                    if hired > prev else "Reduce hired platform engineers to")
-            out.append((int(row.t), verb, "engineers", f"={ref(CA, sr, 5)}"))
-        prev = hired
-    fts = tables.get("fine_tunes")
-    if fts is not None:
-        for row in fts.itertuples(index=False):
-            if bool(row.trained):
-                out.append((int(row.adopted_t),
-                            f"Train fine-tune {row.fine_tune} (base {row.base})", "", None))
-    alloc = tables["allocation"]
-    api = alloc[alloc["kind"].isin(["api", "api_batch"]) & (alloc["share"] > 0)]
-    for (prov, api_id), grp in api.groupby(["provider", "api"], sort=True):
-        t0 = int(grp["t"].min())
-        wls = sorted(grp["workload"].unique())
-        out.append((t0, f"Sign with {prov} for {api_id} ({', '.join(wls)})", "", None))
-    return sorted(out, key=lambda o: o[0])
+VERBS = {"buy": "Buy {what} GPUs ({note})", "reserve_1y": "Reserve {what} GPUs for 1 year (sign "
+         "the commitment; ends {ends})", "reserve_3y": "Reserve {what} GPUs for 3 years (sign "
+         "the commitment; ends {ends})", "rent": "Rent {what} GPUs on demand this period",
+         "hire": "Hire platform engineers", "release": "Release platform engineers (no longer "
+         "needed)", "train": "Train fine-tune {what} ({note})", "route": "Route {what}: {note}",
+         "move": "Move {what} to {note}"}
+FLEET_SOURCE = {"bought": "Bought (GPUs)", "reserved_1y_new": "Reserved 1y signed (GPUs)",
+                "reserved_3y_new": "Reserved 3y signed (GPUs)", "on_demand": "On demand (GPUs)"}
+
+
+def orders(ctx: Context) -> list[tuple[int, str, str | None, float]]:
+    """(t, order, quantity formula, cost as solved) for every period: tco.orders' list (the one
+    `tco run` prints), each count a formula over the Capacity cell it is read from."""
+    from tco.orders import assets_of
+    from tco.orders import orders as plan_orders
+
+    sol = ctx.run.solution
+    table = plan_orders(sol.tables, assets_of(ctx.run), sol.periods, t=None)
+    out = []
+    for o in table.itertuples(index=False):
+        t, qty = int(o.t), None
+        if o.source in FLEET_SOURCE:
+            qty = f"={ref(CA, ctx.fleet_row[(o.what, t)], FC[FLEET_SOURCE[o.source]])}"
+        elif o.source == "engineers_hired":  # the change in engineers hired over the period
+            now = ref(CA, ctx.staff_row[t], 5)
+            qty = f"={now}-{ref(CA, ctx.staff_row[t - 1], 5)}" if t > 0 else f"={now}"
+            if o.order == "release":
+                qty = f"=-({qty[1:]})"
+        text = VERBS[o.order].format(what=o.what, note=o.note, ends=o.ends)
+        out.append((t, text, qty, float(o.cost_usd)))
+    return out
 
 
 def _orders(ctx: Context, g, r: int) -> int:
-    g.put(r, 1, f"Orders: what to buy, reserve, rent, hire, train and sign, when (as solved "
-                f"on {ctx.solved_on})", kind="section")
+    g.put(r, 1, f"Orders: what to buy, reserve, rent, hire, train and route, when, with its cost "
+                f"(as solved on {ctx.solved_on}; the list tco run prints, every period)",
+          kind="section")
     r += 1
-    g.header(r, 1, ["Order", "Quantity", "Period"])
+    g.header(r, 1, ["Order", "Quantity", "Cost (USD)", "Period"])
     items = orders(ctx)
     labels = ctx.run.solution.periods
-    for t, what, unit, qty in items:
+    for t, what, qty, cost in items:
         r += 1
         g.put(r, 1, what, kind="wrap")
         if qty:
             g.f(r, 2, qty, COUNT)
-        g.put(r, 3, labels[t], kind="indent")
+        g.put(r, 3, cost, USD, role="solved")
+        g.put(r, 4, labels[t], kind="indent")
     if not items:
         r += 1
-        g.put(r, 1, "No orders: nothing to buy, reserve, rent, hire, train or sign.",
+        g.put(r, 1, "No orders: nothing to buy, reserve, rent, hire, train or route.",
               kind="note")
     return r

@@ -1,6 +1,7 @@
 """The Variance sheet: plan against actuals per period (tco review), the variance and forecast
 error as formulas over the plan and actual cells, so a controller can correct an actual and see
-both move. Written into review.xlsx by `tco review --out` (`write_review_workbook`)."""
+both move. Written into review.xlsx by `tco review --out` (`write_review_workbook`), and into
+plan.xlsx when the run's scenario reviews a previous plan (`review:`, written by `tco roll`)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,19 @@ HEAD = [("Section", 18), ("Item", 24), ("Period", 10), ("Metric", 26), ("Plan", 
                                                            "actual", 18), ("Note", 24)]
 
 
-def write_sheet(g: Grid, table: pd.DataFrame, title: str) -> None:
+def run_note(review) -> str:
+    """Where a run's Variance sheet comes from (tco.review.PlanReview)."""
+    return (f"The previous plan (run {review.run_id} in {review.history}) against the actuals "
+            f"in {review.actuals}; this workbook's plan starts after those periods. Actuals "
+            "are inputs (blue); variance = actual - plan and forecast error = (plan - actual) "
+            "/ actual are formulas.")
+
+
+def write_sheet(g: Grid, table: pd.DataFrame, title: str, note: str = "") -> None:
     """The variance rows under a title; variance and error are formulas."""
     g.put(1, 1, title, kind="title")
+    if note:
+        g.put(2, 1, note, kind="note")
     g.header(3, 1, [h for h, _ in HEAD], [w for _, w in HEAD])
     r = 3
     for r, row in enumerate(table.itertuples(index=False), start=4):

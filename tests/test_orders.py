@@ -1,0 +1,68 @@
+"""One list of orders: what `tco run` prints (tco.orders, first period) is what the workbook's
+Summary lists for that period, and the Summary's quantities are formulas that read the counts
+the list gives from the Capacity sheet, for every period."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from test_workbook import book, rich, rich_scenario, run_of  # noqa: F401  (fixtures)
+
+from tco.orders import assets_of, orders
+
+REF = re.compile(r"'(?P<sheet>[^']+)'!\$(?P<col>[A-Z]+)\$(?P<row>\d+)")
+
+
+def _value(wb, formula: str) -> float:
+    """A quantity formula the Summary writes (=REF, =REF-REF, =-(REF-REF)) over solved cells."""
+    def cell(m):
+        return repr(float(wb[m["sheet"]][f"{m['col']}{m['row']}"].value or 0))
+
+    expr = REF.sub(cell, formula[1:])
+    assert re.fullmatch(r"[-+() .0-9e]+", expr), formula
+    return eval(expr)  # arithmetic on numbers only, checked above
+
+
+def _summary_rows(wb):
+    ws = wb["Summary"]
+    head = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Order")
+    return [tuple(ws.cell(r, c).value for c in (1, 2, 3, 4))
+            for r in range(head + 1, ws.max_row + 1) if ws.cell(r, 4).value]
+
+
+def test_workbook_orders_are_the_printed_orders(rich, book):  # noqa: F811
+    sol = rich.solution
+    table = orders(sol.tables, assets_of(rich), sol.periods, t=None)
+    rows = _summary_rows(book)
+    assert len(rows) == len(table) > 0
+    kinds = set(table["order"])
+    assert {"buy", "reserve_3y", "rent", "hire", "train", "route", "move"} <= kinds, kinds
+    for (text, qty, cost, period), o in zip(rows, table.itertuples(index=False), strict=True):
+        assert period == o.period and str(o.what) in text
+        assert cost == pytest.approx(o.cost_usd)
+        if not isinstance(o.source, str):
+            assert qty is None
+        else:  # the count is read from the Capacity sheet, not typed in
+            assert qty.startswith("=") and _value(book, qty) == pytest.approx(o.count)
+    # what `tco run` prints is the first period of the same list
+    first = orders(sol.tables, assets_of(rich), sol.periods)
+    def key(df):
+        return [(r.order, r.what, r.count if r.count == r.count else None, round(r.cost_usd, 6))
+                for r in df.itertuples(index=False)]
+
+    assert key(first) == key(table[table.t == 0])
+    assert [r[2] for r in rows if r[3] == sol.periods[0]] == pytest.approx(list(first.cost_usd))
+
+
+def test_fewer_engineers_is_a_release_order():
+    """Hired engineers falling from 2 to 1 between periods is an order too (count 1, no cost)."""
+    import pandas as pd
+
+    tables = {"fleet": pd.DataFrame(columns=["t", "gpu", "bought", "reserved_1y_new",
+                                             "reserved_3y_new", "on_demand"]),
+              "staffing": pd.DataFrame({"t": [0, 1], "engineers_hired": [2, 1]}),
+              "allocation": pd.DataFrame(columns=["t", "workload", "option", "share",
+                                                  "api_cost_usd"])}
+    o = orders(tables, {"engineer_usd_per_year": 1e5}, ["2027Q1", "2027Q2"], t=None)
+    assert list(zip(o.order, o["count"], o.cost_usd)) == [("hire", 2, 2e5), ("release", 1, 0.0)]
