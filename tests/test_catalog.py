@@ -100,6 +100,33 @@ def test_private_api_with_full_quote():
     assert api.prices(10, "batch") is None
 
 
+def test_private_api_quote_batch_fine_tune_and_provider():
+    """A private API is priced only by its quote: batch_discount 0.5 halves every price, the
+    cache write too (2.5 -> 1.25); a fine-tune quote without cached input has no cache discount
+    (cached = input = 3); the provider is the id's first part."""
+    r = resolve(scenario(apis=[
+        {"id": "acme-llm/x", "batch_discount": 0.5, "context_window_tokens": 32000,
+         "price_trend_per_year": -0.2, "quality": {"chat": 70},
+         "price": {"input_usd_per_mtok": 2.0, "cached_input_usd_per_mtok": 0.5,
+                   "output_usd_per_mtok": 8.0, "cache_write_usd_per_mtok": 2.5},
+         "fine_tuned_price": {"input_usd_per_mtok": 3.0, "output_usd_per_mtok": 12.0}},
+        {"id": "acme-llm/team/x-v2", "price": {"input_usd_per_mtok": 1.0,
+                                               "output_usd_per_mtok": 4.0}}]))
+    api, other = r.apis
+    assert (api.id, api.provider, other.provider) == ("acme-llm/x", "acme-llm", "acme-llm")
+    assert (api.context_window_tokens, api.price_trend_per_year) == (32000, -0.2)
+    assert api.quality == {"chat": 70}
+    assert [t.min_input_tokens for t in api.tiers] == [0]
+    rt, bt, ft = api.prices(10), api.prices(10, "batch"), api.prices(10, "fine_tuned")
+    assert (rt.input, rt.cached_input, rt.output, rt.write) == (2.0, 0.5, 8.0, 2.5)
+    assert rt.source == "scenario quote (private API, not in genai-prices)"
+    assert (bt.input, bt.cached_input, bt.output, bt.write) == (1.0, 0.25, 4.0, 1.25)
+    assert bt.source.endswith("batch: 50% off all token prices (scenario batch_discount)")
+    assert (ft.input, ft.cached_input, ft.output) == (3.0, 3.0, 12.0)
+    assert ft.source.startswith("scenario fine_tuned_price")
+    assert other.prices(10, "fine_tuned") is None and other.prices(10).write == 1.0
+
+
 def test_unknown_id_did_you_mean():
     with pytest.raises(ScenarioError) as e:
         resolve(scenario(apis=[{"id": "openai/gpt-4.11"}, {"id": "anthropic/claude-sonet-4-0"}]))

@@ -120,4 +120,89 @@ def test_custom_model_needs_its_figures():
              "serving": {"h100-80gb": {"gpus_per_replica": 1}}}]))
     p = e.value.problems[0]
     assert p.path == ("open_models", 0, "serving", "h100-80gb")
-    assert "interactive" in p.message
+    assert p.message == "no catalog figures for mine on h100-80gb: give interactive, batch"
+
+
+def test_derived_throughput_hand_worked():
+    """Prefill = peak FLOPS x GPUs x MFU / (2 x active params) x PCIe penalty; decode = anchor x
+    (bandwidth x GPUs) / (anchor bandwidth x anchor GPUs) x anchor weights / weights x PCIe
+    penalty. Catalog figures: H100 989 BF16 / 1979 FP8 TFLOPS, 3.35 TB/s, NVLink; L40S 362 / 733,
+    0.864 TB/s, no NVLink; H200 989 / 1979, 4.8 TB/s. MFU 0.30 interactive, 0.40 batch; PCIe
+    penalty 0.7 when n > 1 without NVLink. Anchors: NIM 8B on 1x H100 decodes 12,215 / 13,348
+    tokens/s, NIM 70B FP8 on 2x H100 814 / 920."""
+    r = resolve(scenario(gpus=[{"name": g} for g in ("h100-80gb", "l40s-48gb", "h200-141gb")],
+                         open_models=[{"name": n} for n in ("llama-3.1-8b", "llama-3.3-70b",
+                                                            "mistral-small-24b")]))
+    by = {m.name: m for m in r.models}
+
+    def figures(model, gpu):
+        s = by[model].serving[gpu]
+        return (s.gpus_per_replica, s.interactive.prefill_tokens_per_s,
+                s.interactive.decode_tokens_per_s, s.batch.prefill_tokens_per_s,
+                s.batch.decode_tokens_per_s)
+
+    # 8B BF16 (8.03B active, 16.1 GB) on its anchor GPU: prefill 989e12 x 0.30 / 16.06e9 =
+    # 18,474.5 and x 0.40 = 24,632.6; decode the anchor's own figures.
+    assert figures("llama-3.1-8b", "h100-80gb") == (1, 18474, 12215, 24633, 13348)
+    # On one L40S (no NVLink, but one GPU: no penalty): prefill 362e12 x 0.30 / 16.06e9 =
+    # 6,762.1; decode 12,215 x 0.864 / 3.35 = 3,150.4 (batch 13,348 x 0.2579 = 3,442.6).
+    assert figures("llama-3.1-8b", "l40s-48gb") == (1, 6762, 3150, 9016, 3443)
+    # On H200 decode scales with bandwidth only: 12,215 x 4.8 / 3.35 = 17,502.1.
+    assert figures("llama-3.1-8b", "h200-141gb")[2] == 17502
+    # Mistral 24B BF16 (23.6B active, 47.2 GB) needs 2 L40S (59 GB > 0.9 x 48): prefill
+    # 362e12 x 2 x 0.30 / 47.2e9 x 0.7 = 3,221.2; decode 12,215 x (0.864 x 2 / 3.35) x
+    # (16.1 / 47.2) x 0.7 = 1,504.4.
+    assert figures("mistral-small-24b", "l40s-48gb")[:3] == (2, 3221, 1504)
+    # 70B FP8 (70.6B active) on 2 H100 with NVLink: FP8 peak, no penalty: 1979e12 x 2 x 0.30 /
+    # 141.2e9 = 8,409.3; decode the anchor's 814.
+    assert figures("llama-3.3-70b", "h100-80gb")[:3] == (2, 8409, 814)
+    # ... on 4 L40S: 733e12 x 4 x 0.30 / 141.2e9 x 0.7 = 4,360.6; decode 814 x (0.864 x 4) /
+    # (3.35 x 2) x 0.7 = 293.9.
+    assert figures("llama-3.3-70b", "l40s-48gb")[:3] == (4, 4361, 294)
+    # ... on 1 H200: 1979e12 x 0.30 / 141.2e9 = 4,204.7; decode 814 x 4.8 / (3.35 x 2) = 583.2.
+    assert figures("llama-3.3-70b", "h200-141gb")[:3] == (1, 4205, 583)
+    # Provenance: the anchor's own figure is cited as published, a scaled one as an assumption.
+    assert "decode: assumption" not in by["llama-3.1-8b"].sources["serving.h100-80gb"]
+    assert "decode: assumption" not in by["llama-3.3-70b"].sources["serving.h100-80gb"]
+    assert "decode: assumption, scaled" in by["llama-3.1-8b"].sources["serving.l40s-48gb"]
+    assert "decode: assumption, scaled" in by["llama-3.3-70b"].sources["serving.h200-141gb"]
+
+
+def test_model_kv_headroom_overrides_the_default():
+    """gpt-oss-120b: 65.3 GB x (1 + its own 0.10) = 71.8 GB fits one H100 (0.9 x 80 = 72 GB);
+    the default 0.25 headroom (81.6 GB) would need two."""
+    m = resolve(scenario(gpus=[{"name": "h100-80gb"}],
+                         open_models=[{"name": "gpt-oss-120b"}])).models[0]
+    assert m.serving["h100-80gb"].gpus_per_replica == 1
+
+
+def test_reserved_prices_derived_from_on_demand_and_cited_as_assumptions():
+    """H100 on demand $3.99/h (Lambda); the site's commitment discounts are assumptions:
+    1 year 3.99 x (1 - 0.35) = $2.5935/h, 3 years 3.99 x (1 - 0.50) = $1.995/h."""
+    g = resolve(scenario(gpus=[{"name": "h100-80gb"}])).gpus[0]
+    assert g.on_demand_usd_per_hour == 3.99
+    assert g.reserved_usd_per_hour == {"1y": 2.5935, "3y": 1.995}
+    assert g.sources["reserved_usd_per_hour.1y"].startswith("assumption: on-demand 3.99 x (1 - ")
+    assert not g.sources["on_demand_usd_per_hour"].startswith("assumption")
+    assert g.sources["on_demand_usd_per_hour"].endswith("(2025-10)")
+
+
+def test_scenario_serving_and_memory_overrides_rederive():
+    """Figures the scenario leaves out are derived for what it says: 70B FP8 at 4 H100 per
+    replica prefills 1979e12 x 4 x 0.30 / 141.2e9 = 16,818.7 tokens/s and decodes 814 x
+    (3.35 x 4) / (3.35 x 2) = 1,628; an H100 said to have 100 GB (90 usable) holds its 88.25 GB
+    (70.6 x 1.25) on one GPU."""
+    m = resolve(scenario(gpus=[{"name": "h100-80gb"}], open_models=[
+        {"name": "llama-3.3-70b", "serving": {"h100-80gb": {"gpus_per_replica": 4}}}])).models[0]
+    s = m.serving["h100-80gb"]
+    assert (s.gpus_per_replica, s.interactive.prefill_tokens_per_s,
+            s.interactive.decode_tokens_per_s) == (4, 16819, 1628)
+    assert m.sources["serving.h100-80gb"].startswith("scenario: gpus_per_replica; others: 4 GPU")
+    point = {"prefill_tokens_per_s": 5, "decode_tokens_per_s": 6}
+    full = resolve(scenario(gpus=[{"name": "h100-80gb"}], open_models=[
+        {"name": "llama-3.3-70b", "serving": {"h100-80gb": {
+            "gpus_per_replica": 3, "interactive": point, "batch": point}}}])).models[0]
+    assert full.sources["serving.h100-80gb"] == "scenario: gpus_per_replica, interactive, batch"
+    big = resolve(scenario(gpus=[{"name": "h100-80gb", "memory_gb": 100}],
+                           open_models=[{"name": "llama-3.3-70b"}])).models[0]
+    assert big.serving["h100-80gb"].gpus_per_replica == 1
