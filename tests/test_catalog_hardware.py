@@ -29,6 +29,9 @@ def test_every_catalog_number_has_source_and_date(name):
 
 def test_unsourced_detects_bare_numbers():
     assert unsourced({"a": {"value": 1}, "b": 2}) == [("a", "value"), ("b",)]
+    # A source without a date is as bad as none; numbers inside lists are checked too.
+    assert unsourced({"a": {"value": 1, "source": "x"}}) == [("a",)]
+    assert unsourced({"l": [1, {"value": 2, "source": "s", "date": "d"}]}) == [("l", 0)]
 
 
 def test_required_entries_shipped():
@@ -109,8 +112,22 @@ def test_model_overrides_win():
                           "prefill_tokens_per_s": 1, "decode_tokens_per_s": 2}}}}])).models[0]
     s = m.serving["h100-80gb"]
     assert m.quality["chat"] == 50 and m.quality["code"] == 88.4
+    assert m.sources["quality.chat"] == "scenario"
+    assert m.sources["quality.code"].startswith("assumption: code = humaneval score")
+    assert m.sources["context_window_tokens"] == "Meta Llama 3.3 model card: 128k context (2024-12)"
+    own = resolve(scenario(open_models=[{"name": "llama-3.3-70b", "context_window_tokens": 8000}]))
+    assert own.models[0].sources["context_window_tokens"] == "scenario"
+    assert own.models[0].context_window_tokens == 8000
     assert (s.interactive.prefill_tokens_per_s, s.interactive.decode_tokens_per_s) == (1, 2)
     assert s.gpus_per_replica == 2 and s.batch.decode_tokens_per_s == 920
+
+
+def test_unknown_model_suggests_catalog_names():
+    with pytest.raises(ScenarioError) as e:
+        resolve(scenario(open_models=[{"name": "llama-3.3-7b"}]))
+    assert e.value.problems[0].message == (
+        "unknown open model 'llama-3.3-7b' (did you mean llama-3.3-70b, llama-3.1-8b?): "
+        "a custom model needs context_window_tokens")
 
 
 def test_custom_model_needs_its_figures():
@@ -185,6 +202,7 @@ def test_reserved_prices_derived_from_on_demand_and_cited_as_assumptions():
     assert g.sources["reserved_usd_per_hour.1y"].startswith("assumption: on-demand 3.99 x (1 - ")
     assert not g.sources["on_demand_usd_per_hour"].startswith("assumption")
     assert g.sources["on_demand_usd_per_hour"].endswith("(2025-10)")
+    assert g.sources["purchase.life_years"].startswith("assumption: Depreciation lives")
 
 
 def test_scenario_serving_and_memory_overrides_rederive():
