@@ -171,3 +171,58 @@ def test_demand_grows_per_period_or_follows_a_list():
     assert d.cached_share.tolist() == [0.3, 0.0]
     assert d.peak_to_average.tolist() == [1.5, 1.0]
     assert np.shape(d.requests) == (2, 3)
+
+
+def with_fine_tunes():
+    s = base().model_dump()
+    s["apis"][0]["fine_tuned_price"] = {"input_usd_per_mtok": 3.0, "output_usd_per_mtok": 12.0}
+    s["fine_tunes"] = [
+        {"name": "small", "base": "m", "workloads": ["chat"], "training_cost_usd": 1000,
+         "quality_uplift": {"chat": 10}, "input_token_reduction": 0.5},
+        {"name": "tuned", "base": "a/x", "workloads": ["chat"], "training_cost_usd": 1000,
+         "quality_uplift": {"chat": 5}}]
+    return type(base()).model_validate(s)
+
+
+def test_fine_tuned_rows():
+    o = options(with_fine_tunes())
+    r = rows(o, "chat")
+    # Self-hosted fine-tune: half the prompt (500 tokens), quality 75 + 10. Replica-seconds:
+    # 500 x (1 - 0.6 x 0.75) / 1e4 + 100 / 1e3 = 0.0275 + 0.1 = 0.1275 s; x 3e6 / 3600 x peak 2
+    # = 212.5 replica-hours; errors 3e6 x 0.15 x $0.01 = $4,500.
+    ft = r["ft:small@g/interactive"]
+    assert o.work[ft][0] == pytest.approx(212.5)
+    assert o.error_cost[ft][0] == pytest.approx(4500)
+    assert (o.table.loc[ft, "input_tokens"], o.table.loc[ft, "quality"],
+            o.table.loc[ft, "fine_tune"]) == (500.0, 85.0, "small")
+    # API fine-tune at $3 in (no cache price: cached and written at $3) / $12 out: 1000 x 0.4 x 3
+    # + 1000 x 0.6 x 3 + 100 x 12 = $4,200 per 1M requests -> $12,600; quality 80 + 5.
+    api_ft = r["ft:tuned@a/x"]
+    assert o.api_cost[api_ft][0] == pytest.approx(12600)
+    assert o.error_cost[api_ft][0] == pytest.approx(3e6 * 0.15 * 0.01)
+    assert o.table.loc[api_ft, "kind"] == "api" and o.table.loc[api_ft, "p_input"] == 3.0
+    # The fine-tune of m runs on m's own deployment rows: one per served model and point.
+    deps = o.deployments
+    assert set(zip(deps.served, deps.base_model, deps.point)) == {
+        ("m", "m", "interactive"), ("m", "m", "batch"), ("small", "m", "interactive")}
+
+
+def test_strategy_filters_say_why():
+    s = with_fine_tunes()
+    o = options(s, Strategy(name="s", option_kinds=["api", "self_hosted"]))
+    chat = rows(o, "chat")
+    assert "ft:small@g/interactive" not in chat and "ft:tuned@a/x" not in chat
+    assert "self:m@g/interactive" in chat and "api:a/x" in chat
+    why = o.rejected["chat"]
+    assert "ft:small@g/interactive: strategy s excludes self_hosted fine-tunes" in why
+    assert "ft:tuned@a/x: strategy s excludes api fine-tunes" in why
+    o = options(s, Strategy(name="t", option_kinds=["fine_tuned", "self_hosted"]))
+    assert set(rows(o, "chat")) == {"self:m@g/interactive", "ft:small@g/interactive"}
+    assert "api:a/x: strategy t excludes api" in o.rejected["chat"]
+    o = options(s, Strategy(name="u", providers=["b"], models=["other"]))
+    assert set(rows(o, "chat")) == set()
+    assert "api:a/x: strategy u excludes provider a" in o.rejected["chat"]
+    assert "self:m@g/interactive: strategy u excludes model m" in o.rejected["chat"]
+    o = options(s, Strategy(name="v", gpus=["h"], providers=["a"]))
+    assert set(rows(o, "chat")) == {"api:a/x", "ft:tuned@a/x"}
+    assert "self:m@g/interactive: strategy v excludes GPU g" in o.rejected["chat"]
