@@ -65,13 +65,34 @@ def test_custom_gpu_and_missing_fields():
     ok = resolve(scenario(gpus=[{"name": "my-gpu", "memory_gb": 96,
                                  "on_demand_usd_per_hour": 2.0}])).gpus[0]
     assert ok.purchase is None and ok.on_demand_usd_per_hour == 2.0
+    assert ok.sources == {"memory_gb": "scenario", "on_demand_usd_per_hour": "scenario"}
     with pytest.raises(ScenarioError) as e:
         resolve(scenario(gpus=[{"name": "h100-80g", "on_demand_usd_per_hour": 1.0},
                                {"name": "x", "memory_gb": 10}]))
     first, second = e.value.problems
     assert first.path == ("gpus", 0, "name")
-    assert "memory_gb" in first.message and "did you mean h100-80gb" in first.message
-    assert "no way to get it" in second.message
+    assert first.message == ("unknown GPU 'h100-80g' (did you mean h100-80gb, a100-80gb, "
+                             "h200-141gb?): a custom GPU lacks memory_gb")
+    assert second.message == ("GPU 'x' has no way to get it: give on_demand_usd_per_hour, "
+                              "reserved_usd_per_hour or purchase")
+
+
+def test_custom_gpu_takes_site_figures_and_keeps_its_cap():
+    """A custom GPU bought for $20,000 at 1 kW takes the site's life (5 years, an assumption),
+    facility ($184.06/kW-month), electricity ($0.13/kWh) and PUE (1.56); a GPU sold only
+    reserved has no on-demand price; max_gpus is kept."""
+    own, rented = resolve(scenario(gpus=[
+        {"name": "mine", "memory_gb": 96, "max_gpus": 16,
+         "purchase": {"price_usd": 20000, "power_kw": 1.0}},
+        {"name": "leased", "memory_gb": 80, "reserved_usd_per_hour": {"1y": 1.5}}])).gpus
+    p = own.purchase
+    assert (p.price_usd, p.power_kw, p.life_years, p.facility_usd_per_kw_month,
+            p.electricity_usd_per_kwh, p.pue) == (20000, 1.0, 5.0, 184.06, 0.13, 1.56)
+    assert own.max_gpus == 16 and own.on_demand_usd_per_hour is None
+    assert own.sources["purchase.price_usd"] == "scenario"
+    assert own.sources["purchase.life_years"].startswith("assumption: ")
+    assert rented.on_demand_usd_per_hour is None and rented.reserved_usd_per_hour == {"1y": 1.5}
+    assert rented.sources["reserved_usd_per_hour.1y"] == "scenario"
 
 
 def test_custom_gpu_purchase_needs_price_and_power():
@@ -137,6 +158,18 @@ def test_custom_model_needs_its_figures():
              "serving": {"h100-80gb": {"gpus_per_replica": 1}}}]))
     p = e.value.problems[0]
     assert p.path == ("open_models", 0, "serving", "h100-80gb")
+    # Every GPU's problem is reported, not only the last one's.
+    with pytest.raises(ScenarioError) as two:
+        resolve(scenario(gpus=[{"name": "h100-80gb"}, {"name": "l40s-48gb"}], open_models=[
+            {"name": "mine", "context_window_tokens": 8000,
+             "serving": {g: {"gpus_per_replica": 1} for g in ("h100-80gb", "l40s-48gb")}}]))
+    assert [q.path[-1] for q in two.value.problems] == ["h100-80gb", "l40s-48gb"]
+    point = {"prefill_tokens_per_s": 5, "decode_tokens_per_s": 6}
+    m = resolve(scenario(gpus=[{"name": "h100-80gb"}], open_models=[
+        {"name": "mine", "context_window_tokens": 8000, "serving": {"h100-80gb": {
+            "gpus_per_replica": 1, "interactive": point, "batch": point}}}])).models[0]
+    assert (m.name, m.context_window_tokens, m.serving["h100-80gb"].batch.decode_tokens_per_s) \
+        == ("mine", 8000, 6)
     assert p.message == "no catalog figures for mine on h100-80gb: give interactive, batch"
 
 
