@@ -123,7 +123,8 @@ def test_rejections_name_the_reason():
         workloads=[workload("secret", residency="self_hosted"),
                    workload("eu", residency=["b"]),
                    workload("picky", min_quality=85),
-                   workload("long", inp=127950, out=100)],
+                   workload("long", inp=127950, out=100),
+                   workload("late", latency="batch")],
         apis=[api("a/x", 2.0, 8.0), api("b/y", 3.0, 9.0, quality=90)],
         gpus=[GPU], open_models=[MODEL])
     o = options(s)
@@ -138,6 +139,8 @@ def test_rejections_name_the_reason():
     assert "self:m@g/interactive" not in rows(o, "long")
     assert ("self:m@g/interactive: request of 128,050 tokens exceeds the context window of "
             "128,000") in o.rejected["long"]
+    # Neither API sells a batch API (no batch price, no batch_discount).
+    assert "batch:b/y: the provider sells no batch API" in o.rejected["late"]
 
 
 def test_periods_labels_hours_and_discounting():
@@ -180,7 +183,7 @@ def with_fine_tunes():
         {"name": "small", "base": "m", "workloads": ["chat"], "training_cost_usd": 1000,
          "quality_uplift": {"chat": 10}, "input_token_reduction": 0.5},
         {"name": "tuned", "base": "a/x", "workloads": ["chat"], "training_cost_usd": 1000,
-         "quality_uplift": {"chat": 5}}]
+         "quality_uplift": {"code": 5}}]
     return type(base()).model_validate(s)
 
 
@@ -196,10 +199,11 @@ def test_fine_tuned_rows():
     assert (o.table.loc[ft, "input_tokens"], o.table.loc[ft, "quality"],
             o.table.loc[ft, "fine_tune"]) == (500.0, 85.0, "small")
     # API fine-tune at $3 in (no cache price: cached and written at $3) / $12 out: 1000 x 0.4 x 3
-    # + 1000 x 0.6 x 3 + 100 x 12 = $4,200 per 1M requests -> $12,600; quality 80 + 5.
+    # + 1000 x 0.6 x 3 + 100 x 12 = $4,200 per 1M requests -> $12,600; its uplift is for code
+    # only, so chat keeps the base quality 80: errors 3e6 x 0.20 x $0.01 = $6,000.
     api_ft = r["ft:tuned@a/x"]
     assert o.api_cost[api_ft][0] == pytest.approx(12600)
-    assert o.error_cost[api_ft][0] == pytest.approx(3e6 * 0.15 * 0.01)
+    assert o.error_cost[api_ft][0] == pytest.approx(6000)
     assert o.table.loc[api_ft, "kind"] == "api" and o.table.loc[api_ft, "p_input"] == 3.0
     # The fine-tune of m runs on m's own deployment rows: one per served model and point.
     deps = o.deployments
@@ -226,3 +230,34 @@ def test_strategy_filters_say_why():
     o = options(s, Strategy(name="v", gpus=["h"], providers=["a"]))
     assert set(rows(o, "chat")) == {"api:a/x", "ft:tuned@a/x"}
     assert "self:m@g/interactive: strategy v excludes GPU g" in o.rejected["chat"]
+
+
+def test_service_tiers_price_priority_and_flex_lanes():
+    """Provider a sells priority at 1.75x and flex at 0.5x its list prices; b sells neither.
+    A provider share cap keeps a's and b's options apart when pruning."""
+    tiers = [{"name": "prio", "kind": "service_tier", "provider": "a", "tier": "priority",
+              "price_multiplier": 1.75},
+             {"name": "flex", "kind": "service_tier", "provider": "a", "tier": "flex",
+              "price_multiplier": 0.5}]
+    s = scenario(workloads=[workload("urgent", needs_priority=True, cached_input_share=0.6,
+                                     cache_reuse=4),
+                            workload("bg", latency="standard")],
+                 apis=[API, api("b/y", 1.5, 6.0)], tariffs=tiers,
+                 constraints={"max_share_per_provider": 0.9})
+    o = options(s)
+    u = rows(o, "urgent")
+    # Priority: 1.75 x $2,200 per 1M requests (the chat workload's cached arithmetic above)
+    # = $3,850 -> 3e6 requests = $11,550 a quarter; the cache write at 1.75 x $2.5 = $4.375.
+    assert set(u) == {"priority:a/x"}
+    assert o.api_cost[u["priority:a/x"]][0] == pytest.approx(11550)
+    row = o.table.loc[u["priority:a/x"]]
+    assert (row.tier, row.p_input, row.p_cache_write) == ("priority", 3.5, 4.375)
+    assert ("priority:b/y: the workload needs priority processing and b sells no priority tier "
+            "(tariffs: kind service_tier)") in o.rejected["urgent"]
+    # Flex for standard latency: 0.5 x (1000 x $2 + 100 x $8) / 1e6 x 3e6 = $4,200, which
+    # dominates a's realtime $8,400; b's $6,300 is kept (another provider under the cap).
+    b = rows(o, "bg")
+    assert set(b) == {"flex:a/x", "api:b/y"}
+    assert o.api_cost[b["flex:a/x"]][0] == pytest.approx(4200)
+    assert o.api_cost[b["api:b/y"]][0] == pytest.approx(6300)
+    assert o.table.loc[b["flex:a/x"], "tier"] == "flex"
