@@ -91,6 +91,26 @@ def test_quote_overrides_each_price_given():
     assert "scenario quote" in rt.source
 
 
+def test_quote_on_a_snapshot_api_keeps_the_cache_write_ratio():
+    """Claude Sonnet 4 lists $3 input, $0.30 cache read, $3.75 cache write, $15 output. A quoted
+    input of $2.40 keeps the write premium: 3.75 x 2.4 / 3 = $3.00; quoted cache prices replace
+    the list's and leave input and output alone."""
+    def prices(quote):
+        api = {"id": "anthropic/claude-sonnet-4-0", "price": quote}
+        return resolve(scenario(apis=[api])).apis[0].prices(10)
+
+    listed = prices({})
+    assert (listed.input, listed.cached_input, listed.output, listed.write) == (3.0, 0.3, 15.0,
+                                                                                3.75)
+    cheaper = prices({"input_usd_per_mtok": 2.4})
+    assert (cheaper.input, cheaper.cached_input, cheaper.output) == (2.4, 0.3, 15.0)
+    assert cheaper.write == pytest.approx(3.0)
+    assert cheaper.source.endswith("; input: scenario quote")
+    cache = prices({"cached_input_usd_per_mtok": 0.2, "cache_write_usd_per_mtok": 5.0})
+    assert (cache.input, cache.cached_input, cache.output, cache.write) == (3.0, 0.2, 15.0, 5.0)
+    assert cache.source.endswith("; cached input, cache write: scenario quote")
+
+
 def test_private_api_with_full_quote():
     api = resolve(scenario(apis=[{"id": "acme-llm/x", "price": {
         "input_usd_per_mtok": 1.0, "output_usd_per_mtok": 4.0}}])).apis[0]
