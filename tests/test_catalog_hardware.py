@@ -149,6 +149,18 @@ def test_unknown_model_suggests_catalog_names():
     assert e.value.problems[0].message == (
         "unknown open model 'llama-3.3-7b' (did you mean llama-3.3-70b, llama-3.1-8b?): "
         "a custom model needs context_window_tokens")
+    with pytest.raises(ScenarioError) as far:
+        resolve(scenario(open_models=[{"name": "zzz"}]))
+    assert far.value.problems[0].message == (
+        "unknown open model 'zzz': a custom model needs context_window_tokens")
+    # A custom model's serving without gpus_per_replica is located, not a crash.
+    point = {"prefill_tokens_per_s": 5, "decode_tokens_per_s": 6}
+    with pytest.raises(ScenarioError) as no_n:
+        resolve(scenario(gpus=[{"name": "h100-80gb"}], open_models=[
+            {"name": "mine", "context_window_tokens": 8000,
+             "serving": {"h100-80gb": {"interactive": point, "batch": point}}}]))
+    assert no_n.value.problems[0].message == (
+        "no catalog figures for mine on h100-80gb: give gpus_per_replica")
 
 
 def test_custom_model_needs_its_figures():
@@ -168,8 +180,9 @@ def test_custom_model_needs_its_figures():
     m = resolve(scenario(gpus=[{"name": "h100-80gb"}], open_models=[
         {"name": "mine", "context_window_tokens": 8000, "serving": {"h100-80gb": {
             "gpus_per_replica": 1, "interactive": point, "batch": point}}}])).models[0]
-    assert (m.name, m.context_window_tokens, m.serving["h100-80gb"].batch.decode_tokens_per_s) \
-        == ("mine", 8000, 6)
+    batch = m.serving["h100-80gb"].batch
+    assert (m.name, m.context_window_tokens, batch.prefill_tokens_per_s,
+            batch.decode_tokens_per_s) == ("mine", 8000, 5, 6)
     assert p.message == "no catalog figures for mine on h100-80gb: give interactive, batch"
 
 
