@@ -68,6 +68,7 @@ def test_api_unit_cost_with_cache_writes_trend_and_growth():
     # Tokens for provider caps: 3e6 x 1100 = 3.3e9.
     assert o.tokens[r["api:a/x"]][0] == pytest.approx(3.3e9)
     assert o.work[r["api:a/x"]].tolist() == [0.0] * 4
+    assert o.table.loc[r["api:a/x"], "deployment"] == -1  # APIs run on no deployment
     row = o.table.loc[r["api:a/x"]]
     assert (row.kind, row.provider, row.tier, row.p_input, row.p_cached, row.p_output,
             row.p_cache_write, row.price_trend) == ("api", "a", "standard", 2.0, 0.5, 8.0, 2.5,
@@ -125,7 +126,8 @@ def test_rejections_name_the_reason():
                    workload("picky", min_quality=85),
                    workload("long", inp=127950, out=100),
                    workload("late", latency="batch")],
-        apis=[api("a/x", 2.0, 8.0), api("b/y", 3.0, 9.0, quality=90)],
+        apis=[api("a/x", 2.0, 8.0), api("b/y", 3.0, 9.0, quality=90,
+                                         context_window_tokens=100000)],
         gpus=[GPU], open_models=[MODEL])
     o = options(s)
     assert set(rows(o, "secret")) == {"self:m@g/interactive"}
@@ -137,6 +139,8 @@ def test_rejections_name_the_reason():
     assert "api:a/x: quality: 80 below the minimum 85" in o.rejected["picky"]
     # 127,950 + 100 tokens exceed the model's 128,000 window (the APIs set none).
     assert "self:m@g/interactive" not in rows(o, "long")
+    assert ("api:b/y: request of 128,050 tokens exceeds the context window of 100,000"
+            in o.rejected["long"])
     assert ("self:m@g/interactive: request of 128,050 tokens exceeds the context window of "
             "128,000") in o.rejected["long"]
     # Neither API sells a batch API (no batch price, no batch_discount).
@@ -261,3 +265,16 @@ def test_service_tiers_price_priority_and_flex_lanes():
     assert o.api_cost[b["flex:a/x"]][0] == pytest.approx(4200)
     assert o.api_cost[b["api:b/y"]][0] == pytest.approx(6300)
     assert o.table.loc[b["flex:a/x"], "tier"] == "flex"
+
+
+def test_pruning_compares_what_the_objective_minimises():
+    """a/x: $2 / $8 at quality 80; b/y: $2.5 / $10 at quality 95; $0.01 per bad answer.
+    a/x spends 3e6 x 2,800 / 1e6 = $8,400 a quarter and expects 3e6 x 0.20 x 0.01 = $6,000 of
+    errors ($14,400); b/y spends $10,500 and expects $1,500 ($12,000). Quality-adjusted, b/y
+    dominates a/x; on cash alone a/x dominates b/y."""
+    apis = [api("a/x", 2.0, 8.0), api("b/y", 2.5, 10.0, quality=95)]
+    s = scenario(workloads=[workload(error_cost_usd=0.01)], apis=apis)
+    assert set(rows(options(s), "w")) == {"api:b/y"}
+    cash = scenario(workloads=[workload(error_cost_usd=0.01)], apis=apis,
+                    finance={"objective": "cash"})
+    assert set(rows(options(cash), "w")) == {"api:a/x"}
