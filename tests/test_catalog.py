@@ -91,6 +91,26 @@ def test_quote_overrides_each_price_given():
     assert "scenario quote" in rt.source
 
 
+def test_quote_on_a_snapshot_api_keeps_the_cache_write_ratio():
+    """Claude Sonnet 4 lists $3 input, $0.30 cache read, $3.75 cache write, $15 output. A quoted
+    input of $2.40 keeps the write premium: 3.75 x 2.4 / 3 = $3.00; quoted cache prices replace
+    the list's and leave input and output alone."""
+    def prices(quote):
+        api = {"id": "anthropic/claude-sonnet-4-0", "price": quote}
+        return resolve(scenario(apis=[api])).apis[0].prices(10)
+
+    listed = prices({})
+    assert (listed.input, listed.cached_input, listed.output, listed.write) == (3.0, 0.3, 15.0,
+                                                                                3.75)
+    cheaper = prices({"input_usd_per_mtok": 2.4})
+    assert (cheaper.input, cheaper.cached_input, cheaper.output) == (2.4, 0.3, 15.0)
+    assert cheaper.write == pytest.approx(3.0)
+    assert cheaper.source.endswith("; input: scenario quote")
+    cache = prices({"cached_input_usd_per_mtok": 0.2, "cache_write_usd_per_mtok": 5.0})
+    assert (cache.input, cache.cached_input, cache.output, cache.write) == (3.0, 0.2, 15.0, 5.0)
+    assert cache.source.endswith("; cached input, cache write: scenario quote")
+
+
 def test_private_api_with_full_quote():
     api = resolve(scenario(apis=[{"id": "acme-llm/x", "price": {
         "input_usd_per_mtok": 1.0, "output_usd_per_mtok": 4.0}}])).apis[0]
@@ -98,6 +118,33 @@ def test_private_api_with_full_quote():
     assert (rt.input, rt.cached_input, rt.output) == (1.0, 1.0, 4.0)
     assert "no cache discount" in rt.source
     assert api.prices(10, "batch") is None
+
+
+def test_private_api_quote_batch_fine_tune_and_provider():
+    """A private API is priced only by its quote: batch_discount 0.5 halves every price, the
+    cache write too (2.5 -> 1.25); a fine-tune quote without cached input has no cache discount
+    (cached = input = 3); the provider is the id's first part."""
+    r = resolve(scenario(apis=[
+        {"id": "acme-llm/x", "batch_discount": 0.5, "context_window_tokens": 32000,
+         "price_trend_per_year": -0.2, "quality": {"chat": 70},
+         "price": {"input_usd_per_mtok": 2.0, "cached_input_usd_per_mtok": 0.5,
+                   "output_usd_per_mtok": 8.0, "cache_write_usd_per_mtok": 2.5},
+         "fine_tuned_price": {"input_usd_per_mtok": 3.0, "output_usd_per_mtok": 12.0}},
+        {"id": "acme-llm/team/x-v2", "price": {"input_usd_per_mtok": 1.0,
+                                               "output_usd_per_mtok": 4.0}}]))
+    api, other = r.apis
+    assert (api.id, api.provider, other.provider) == ("acme-llm/x", "acme-llm", "acme-llm")
+    assert (api.context_window_tokens, api.price_trend_per_year) == (32000, -0.2)
+    assert api.quality == {"chat": 70}
+    assert [t.min_input_tokens for t in api.tiers] == [0]
+    rt, bt, ft = api.prices(10), api.prices(10, "batch"), api.prices(10, "fine_tuned")
+    assert (rt.input, rt.cached_input, rt.output, rt.write) == (2.0, 0.5, 8.0, 2.5)
+    assert rt.source == "scenario quote (private API, not in genai-prices)"
+    assert (bt.input, bt.cached_input, bt.output, bt.write) == (1.0, 0.25, 4.0, 1.25)
+    assert bt.source.endswith("batch: 50% off all token prices (scenario batch_discount)")
+    assert (ft.input, ft.cached_input, ft.output) == (3.0, 3.0, 12.0)
+    assert ft.source.startswith("scenario fine_tuned_price")
+    assert other.prices(10, "fine_tuned") is None and other.prices(10).write == 1.0
 
 
 def test_unknown_id_did_you_mean():
