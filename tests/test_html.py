@@ -248,13 +248,25 @@ def test_recommendation_sentence(page):
     saving = saving_vs_best_single(run)
     assert "NPV $" in text and "%" in text
     # Against the best single-mode strategy, the same figure the workbook restates.
-    assert (f"${abs(saving.usd):,.0f} ({abs(saving.share) * 100:.0f}%) "
+    share = abs(saving.share)  # one decimal below 10%, so a 0.15% saving never reads "0%"
+    assert (f"${abs(saving.usd):,.0f} ({share * 100:.{1 if share < 0.1 else 0}f}%) "
             f"{'below' if saving.usd >= 0 else 'above'} the best single-mode strategy "
             f"({saving.against})") in text
     assert "breaks even at" in text and "requests per month" in text
     assert "h100" in text and "through APIs" in text
     assert re.search(r"from 20\d\dQ\d", text)
     assert 'id="recommendation"' in page
+
+
+def test_small_saving_is_not_rounded_to_zero_percent(monkeypatch):
+    # A hybrid plan $2,081 (0.149%) below the best single mode read "(0%)" in the headline.
+    import tco.report.html as html
+    from tco.report.headline import Saving
+
+    run = rich_run()
+    monkeypatch.setattr(html, "saving_vs_best_single",
+                        lambda r: Saving("self_host_only", 1_394_679.0, 1_392_598.0))
+    assert "$2,081 (0.1%) below the best single-mode strategy" in recommendation(run)
 
 
 def test_sections_in_order(page):

@@ -233,8 +233,9 @@ def recommendation(run: RunResult) -> str:
     saving = saving_vs_best_single(run)
     if saving is not None:
         side = "below" if saving.usd >= 0 else "above"
-        text += (f", {usd(abs(saving.usd))} ({pct(abs(saving.share))}) {side} the best "
-                 f"single-mode strategy ({saving.against})")
+        share = abs(saving.share)  # 0.15% must not read "0%": one decimal below 10%
+        text += (f", {usd(abs(saving.usd))} ({pct(share, 1 if share < 0.1 else 0)}) {side} "
+                 f"the best single-mode strategy ({saving.against})")
     be = _main_breakeven(run)
     if be is not None:
         text += "; " + be["sentence"]
