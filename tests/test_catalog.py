@@ -109,6 +109,8 @@ def test_quote_on_a_snapshot_api_keeps_the_cache_write_ratio():
     cache = prices({"cached_input_usd_per_mtok": 0.2, "cache_write_usd_per_mtok": 5.0})
     assert (cache.input, cache.cached_input, cache.output, cache.write) == (3.0, 0.2, 15.0, 5.0)
     assert cache.source.endswith("; cached input, cache write: scenario quote")
+    both = prices({"input_usd_per_mtok": 2.4, "cache_write_usd_per_mtok": 5.0})
+    assert (both.input, both.write) == (2.4, 5.0)  # a quoted write is not rescaled
 
 
 def test_private_api_with_full_quote():

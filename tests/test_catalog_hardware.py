@@ -65,7 +65,11 @@ def test_custom_gpu_and_missing_fields():
     ok = resolve(scenario(gpus=[{"name": "my-gpu", "memory_gb": 96,
                                  "on_demand_usd_per_hour": 2.0}])).gpus[0]
     assert ok.purchase is None and ok.on_demand_usd_per_hour == 2.0
-    assert ok.sources == {"memory_gb": "scenario", "on_demand_usd_per_hour": "scenario"}
+    # What the scenario gave is sourced to it; the site's cost lines (issue 17) come from the
+    # catalog's defaults, each marked as an assumption.
+    given = {k: v for k, v in ok.sources.items() if v == "scenario"}
+    assert given == {"memory_gb": "scenario", "on_demand_usd_per_hour": "scenario"}
+    assert all(v.startswith("assumption:") for k, v in ok.sources.items() if k not in given)
     with pytest.raises(ScenarioError) as e:
         resolve(scenario(gpus=[{"name": "h100-80g", "on_demand_usd_per_hour": 1.0},
                                {"name": "x", "memory_gb": 10}]))
