@@ -278,3 +278,32 @@ def test_pruning_compares_what_the_objective_minimises():
     cash = scenario(workloads=[workload(error_cost_usd=0.01)], apis=apis,
                     finance={"objective": "cash"})
     assert set(rows(options(cash), "w")) == {"api:a/x"}
+
+
+def test_priority_tier_limited_to_some_latencies_rejects_the_others():
+    """a sells priority at 1.75x for interactive traffic only. An interactive workload that
+    needs priority gets the priority lane; a standard-latency one is told why it gets none."""
+    tiers = [{"name": "prio", "kind": "service_tier", "provider": "a", "tier": "priority",
+              "price_multiplier": 1.75, "latencies": ["interactive"]}]
+    s = scenario(workloads=[workload("fast", needs_priority=True, latency="interactive"),
+                            workload("slow", needs_priority=True, latency="standard")],
+                 apis=[API], tariffs=tiers)
+    o = options(s)
+    assert "priority:a/x" in rows(o, "fast")
+    assert "priority:a/x" not in rows(o, "slow")
+    assert ("priority:a/x: the a priority tier serves only interactive latency"
+            in o.rejected["slow"])
+
+
+def test_api_fine_tune_for_a_priority_workload_pays_the_tier_on_fine_tuned_prices():
+    """The API fine-tune of test_fine_tuned_rows costs $12,600 a quarter at $3 / $12; a workload
+    that needs priority pays a's 1.75x on those prices: 1.75 x 12,600 = $22,050."""
+    s = with_fine_tunes().model_dump()
+    s["workloads"][0]["needs_priority"] = True
+    s["tariffs"] = [{"name": "prio", "kind": "service_tier", "provider": "a",
+                     "tier": "priority", "price_multiplier": 1.75}]
+    o = options(type(base()).model_validate(s))
+    r = rows(o, "chat")
+    assert "ft:tuned@a/x" not in r  # the standard lane is not for this workload
+    assert o.api_cost[r["priority:ft:tuned@a/x"]][0] == pytest.approx(1.75 * 12600)
+    assert o.table.loc[r["priority:ft:tuned@a/x"], "p_input"] == pytest.approx(1.75 * 3.0)
