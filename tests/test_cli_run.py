@@ -115,3 +115,33 @@ def test_time_limit_returns_the_best_plan_and_says_so(tmp_path):
     out = StringIO()
     print_summary(Console(file=out, width=200), RunResult(s, resolved, sol))
     assert "NOT PROVEN OPTIMAL" in out.getvalue()
+
+
+def test_plan_table_at_80_columns_folds_option_names_and_keeps_the_gpu():
+    # The first-hour user saw "self:gpt-oss-120b@a100-8…" at 80 columns: the GPU was cut off.
+    # A long self-hosted option name must wrap, never be cut, so the GPU stays on screen.
+    sys.path.insert(0, str(ROOT / "tests"))
+    from io import StringIO
+
+    from engine_helpers import model, resolve_plain, scenario, workload
+    from rich.console import Console
+
+    from tco.pipeline import plan
+    from tco.report.summary import print_summary
+    from tco.run import RunResult
+
+    gpu = "accelerator-with-a-very-long-name-80gb"
+    s = scenario(workloads=[workload("a-workload-with-a-long-name", rpm=1e8)],
+                 gpus=[{"name": gpu, "on_demand_usd_per_hour": 1.0}],
+                 open_models=[model("an-open-model-with-a-long-name", gpu=gpu)])
+    resolved = resolve_plain(s)
+    sol = plan(s, resolved)
+    out = StringIO()
+    print_summary(Console(file=out, width=80), RunResult(s, resolved, sol))
+    text = out.getvalue()
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert "…" not in text
+    # Folded cells: the name's pieces sit on consecutive lines of the same column; joined,
+    # the option names the GPU.
+    joined = "".join(part.strip() for line in text.splitlines() for part in line.split("│")[2:3])
+    assert f"@{gpu}" in joined
