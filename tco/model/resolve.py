@@ -108,7 +108,9 @@ class Replanner:
     def _interrupt(self, e) -> None:
         """HiGHS's MIP callback: stop once the bracket (HiGHS's bounds and ours) is done."""
         # The flag is set at every call: HiGHS keeps it from one run to the next.
-        if self._rule is None:
+        if self._rule is None or self.hm.mat.offset:
+            # (with a constant in the objective, whether the callback's bounds include it is
+            # not documented: the rule is not applied, so the bracket only ends the solve)
             e.interrupt(False)
             return
         lower, upper, gap, against = self._rule
