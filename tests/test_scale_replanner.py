@@ -62,3 +62,17 @@ def test_a_resolve_compared_against_a_far_value_stops_once_decided(monkeypatch):
     npv = rp.npv_at(2.0, against=Against(10 * best, 0.0))
     assert npv >= best * (1 - 1e-9) and npv * (1 - rp.last_gap) <= best * (1 + 1e-9)
     assert npv < 10 * best
+
+
+def test_a_bracket_whose_plans_all_break_the_sprawl_rule_falls_back_to_the_full_model(
+        monkeypatch):
+    # Were every plan found (HiGHS's and the rounded one) to split a workload against the
+    # vendor-sprawl rule, none would be an upper bound: the NPV must then come from the model
+    # built with the rule's rows (tco.model.lazy), i.e. equal the plan's.
+    import tco.model.resolve as resolve
+
+    monkeypatch.setattr(resolve, "PATIENCE_S", 1e-3)
+    monkeypatch.setattr(resolve.Replanner, "_keeps_sprawl_rule", lambda self, cols=None: False)
+    s, r = portfolio(10, seed=2, catalog="plain", mip_rel_gap=1e-6)
+    rp = Replanner.for_scenario(s, r)
+    assert rp.npv_at(2.5) == pytest.approx(plan(scaled(s, 2.5), r).npv_usd, rel=1e-5)

@@ -58,12 +58,15 @@ def done(lower: float, upper: float, gap: float, against: Against | None) -> boo
 
 def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
                               col_lower: np.ndarray, col_upper: np.ndarray,
-                              time_limit: float, gap: float) -> tuple[float | None, float | None]:
+                              time_limit: float, gap: float,
+                              accept=None) -> tuple[float | None, float | None]:
     """(LP relaxation's optimum, NPV of the rounded plan or None) of the live model `h`.
 
     (None, None) when the relaxation has no solution (then neither has the MIP).
     `rep_cols`: the replica columns; `raise_ok[i]`: whether replica column i may be rounded up
-    (its GPU type can be bought or rented without a cap). The model's bounds are restored.
+    (its GPU type can be bought or rented without a cap). `accept(col_values)`, when given,
+    says whether the rounded plan keeps rules the model leaves out (the vendor-sprawl rule,
+    added lazily); a plan it rejects is no upper bound. The model's bounds are restored.
     """
     import highspy
 
@@ -97,7 +100,8 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
         h.setOptionValue("mip_rel_gap", float(gap))
         h.run()
         info = h.getInfo()
-        if info.primal_solution_status == 2:  # feasible
+        if info.primal_solution_status == 2 and (  # feasible
+                accept is None or accept(np.asarray(h.getSolution().col_value))):
             upper = float(info.objective_function_value)
     finally:
         h.changeColsBounds(len(rep_cols), rep_cols, lo, up)

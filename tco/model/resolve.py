@@ -115,8 +115,8 @@ class Replanner:
             return
         lower, upper, gap, against = self._rule
         out = e.data_out
-        e.interrupt(done(max(lower, out.mip_dual_bound), min(upper, out.mip_primal_bound), gap,
-                         against))
+        # only our checked upper bound: HiGHS's incumbent may break the sprawl rule
+        e.interrupt(done(max(lower, out.mip_dual_bound), upper, gap, against))
 
     @classmethod
     def for_scenario(cls, scenario: Scenario, resolved: Resolved,
@@ -203,26 +203,27 @@ class Replanner:
             return self._rebuilt(scale)
         self.set_scale(scale)
         t = time.perf_counter()
-        if self._sprawl_rule():
-            # A vendor-sprawl rule is checked on the plan HiGHS returns (rows added lazily,
-            # tco.model.lazy); the bracket's rounded plan is not checked, so it is not used.
-            out = run_highs(self.hm, self.settings)
-            self.last_run_seconds = time.perf_counter() - t
-            self.last_gap = out["gap"] if out["has"] else None
-            if out["has"] and self.breaks_sprawl_rule():
-                return self._rebuilt(scale)
-            return out["objective"] if out["has"] else None
         try:
             npv, self.last_gap = self._bracketed(against, t)
         finally:
             self._rule = None
         self.last_run_seconds = time.perf_counter() - t
+        if npv is _REBUILD:
+            return self._rebuilt(scale)
         return npv
 
-    def _sprawl_rule(self) -> bool:
-        cons = self.built.data.scenario.constraints
-        return bool((cons.min_share_when_used or 0.0) > 0
-                    or cons.max_providers_per_workload is not None)
+    def _keeps_sprawl_rule(self, col_values: np.ndarray | None = None) -> bool:
+        """Whether a plan (default: HiGHS's last) keeps the vendor-sprawl rule, which this
+        model leaves out (tco.model.lazy adds its rows only where a plan breaks it)."""
+        from tco.model.sprawl import violators
+
+        data = self.built.data
+        n, T = len(data.options.table), data.T
+        if not n:
+            return True
+        if col_values is None:
+            col_values = np.asarray(self.hm.highs.getSolution().col_value)
+        return not violators(data, np.asarray(col_values)[self.x_cols].reshape(n, T))
 
     def _bracketed(self, against: Against | None, t0: float) -> tuple[float | None, float | None]:
         st = self.settings
@@ -233,6 +234,8 @@ class Replanner:
         out = run_highs(self.hm, st.model_copy(update={"time_limit_s": first}))
         if out["status"] == "infeasible":
             return None, None
+        if out["has"] and not self._keeps_sprawl_rule():
+            return _REBUILD, None  # the model with the rule's rows, as tco.model.lazy builds it
         lower = _finite(out["bound"], -inf)
         upper = out["objective"] if out["has"] else inf
         if done(lower, upper, gap, against) or out["status"] == "optimal" or first >= limit:
@@ -243,21 +246,29 @@ class Replanner:
         self._rule = None  # the rounded plan's small MIP has bounds of its own, not the model's
         lp, rounded = lp_bound_and_rounded_plan(
             self.hm.highs, self.rep_index, self.rep_raise, self.hm.mat.col_lower,
-            self.hm.mat.col_upper, min(max(left, 0.1), ROUNDING_TIME_LIMIT_S), gap)
+            self.hm.mat.col_upper, min(max(left, 0.1), ROUNDING_TIME_LIMIT_S), gap,
+            accept=self._keeps_sprawl_rule)
         if lp is None and not np.isfinite(upper):
             return None, None
         lower = max(lower, lp if lp is not None else -inf)
         upper = min(upper, rounded if rounded is not None else inf)
         left = limit - (time.perf_counter() - t0)
         if not done(lower, upper, gap, against) and left > 0.1:
+            # HiGHS's own plans may break the sprawl rule (left out of this model): its primal
+            # bound only counts in the stop rule when checked, after the run
             self._rule = (lower, upper, gap, against)
             out = run_highs(self.hm, st.model_copy(update={"time_limit_s": left}))
             lower = max(lower, _finite(out["bound"], -inf))
-            if out["has"]:
+            if out["has"] and self._keeps_sprawl_rule():
                 upper = min(upper, out["objective"])
         if not np.isfinite(upper):
-            return None, None
+            # no plan keeping the sprawl rule in time: the model with its rows decides
+            return (_REBUILD, None) if np.isfinite(lower) else (None, None)
         return upper, rel_gap(lower, upper)
+
+
+_REBUILD = object()
+"""Returned by `_bracketed` when the plan must come from a model with the sprawl rows."""
 
 
 def _finite(x: float | None, default: float) -> float:
