@@ -123,7 +123,7 @@ def test_step_costs_first_crossing_then_the_others_listed(monkeypatch):
     #   a - b = 300 - 100 s on (0, 4]: changes sign at s = 3 (the first crossing);
     #   on (4, 8] a = 600: a - b = 600 - 100 s, positive again just above 4, zero at 6;
     #   so the grid sees later changes of sign, which are listed, not hidden.
-    def fake(scenario, resolved, strategy, scale):
+    def fake(scenario, resolved, strategy, scale, against=None):
         return 300.0 * math.ceil(scale / 4) if strategy.name == "self_host_only" else 100 * scale
 
     monkeypatch.setattr(points, "npv_at", fake)
@@ -137,7 +137,7 @@ def test_step_costs_first_crossing_then_the_others_listed(monkeypatch):
 
 def test_jump_across_zero_is_bracketed_to_the_step():
     # a - b jumps from -50 to +50 at s = 5 without being zero: the step is the crossing.
-    def fake(scenario, resolved, strategy, scale):
+    def fake(scenario, resolved, strategy, scale, against=None):
         return (950.0 if scale < 5 else 1050.0) if strategy.name == "self_host_only" else 1000.0
 
     s, r = closed_form()
@@ -161,3 +161,55 @@ def test_log_grid_shares_the_curve_points():
     curve = log_grid(0.1, 100)
     assert len(curve) == 13
     assert all(any(abs(c / g - 1) < 1e-12 for g in grid) for c in curve)
+
+
+def test_a_wide_bound_that_leaves_the_sign_open_is_said_not_proven(monkeypatch):
+    # b = 1000 everywhere (proven). a = 900 below s = 5 and 1100 above, but from s = 20 up its
+    # solve "stops at the time limit" with a 30% gap: a's optimum lies in [770, 1100], which
+    # straddles b, so the sign there is open. The verdict must say NOT PROVEN and list those
+    # scales; below 20 every point is proven and the crossing at 5 is still found.
+    def fake(scenario, resolved, strategy, scale, against=None):
+        if strategy.name == "api_only":
+            points.LAST_GAP[0] = 0.0
+            return 1000.0
+        points.LAST_GAP[0] = 0.3 if scale >= 20 else 0.0
+        return 900.0 if scale < 5 else 1100.0
+
+    monkeypatch.setattr(points, "npv_at", fake)
+    s, r = closed_form()
+    res = breakeven(s, r, rtol=0.01, min_scale=1, max_scale=100, jobs=1)
+    assert res["found"] and res["scale_low"] < 5 <= res["scale_high"]
+    assert res["proven"] is False
+    assert res["unproven_scales"] and min(res["unproven_scales"]) >= 20
+    assert "NOT PROVEN" in res["message"] and res["mip_rel_gap"] == pytest.approx(0.3)
+
+
+def test_a_wide_bound_that_still_decides_the_sign_is_proven(monkeypatch):
+    # As above, but a = 2000 above s = 5 with a 30% gap: a's optimum lies in [1400, 2000],
+    # every value above b = 1000, so the verdict holds although the gap is wide.
+    def fake(scenario, resolved, strategy, scale, against=None):
+        if strategy.name == "api_only":
+            points.LAST_GAP[0] = 0.0
+            return 1000.0
+        points.LAST_GAP[0] = 0.3 if scale >= 20 else 0.0
+        return 900.0 if scale < 5 else 2000.0
+
+    monkeypatch.setattr(points, "npv_at", fake)
+    s, r = closed_form()
+    res = breakeven(s, r, rtol=0.01, min_scale=1, max_scale=100, jobs=1)
+    assert res["found"] and res["proven"] is True and res["unproven_scales"] == []
+    assert "NOT PROVEN" not in res["message"] and "within up to 30.00%" in res["message"]
+
+
+def test_against_decides_only_when_the_whole_bracket_agrees():
+    from tco.model.bracket import Against, done
+
+    a = Against(npv=1000.0, band=10.0)
+    assert a.decided(1011.0, 1500.0)            # dearer than 1000 + 10 for every value
+    assert a.decided(500.0, 989.0)              # cheaper than 1000 - 10 for every value
+    assert a.decided(991.0, 1009.0)             # equal within the band for every value
+    assert not a.decided(995.0, 1020.0)         # equal or dearer: open
+    assert not a.decided(900.0, 1100.0)
+    assert done(999.95, 1000.0, 1e-4, None) and not done(999.0, 1000.0, 1e-4, None)
+    assert done(999.0, 1000.0, 1e-4, Against(2000.0, 1.0))
+    assert not done(float("-inf"), 1000.0, 1e-4, Against(2000.0, 1.0))

@@ -177,8 +177,9 @@ def test_curves_table():
     s, r = small()
     c = curves(s, r, strategies_for(s)[:3], min_scale=1, max_scale=100, per_decade=2, jobs=1)
     assert list(c.columns) == ["strategy", "scale", "requests_per_month", "tokens_per_month",
-                               "npv_usd", "status"]
+                               "npv_usd", "status", "mip_gap"]
     assert len(c) == 3 * 5 and (c.status == "ok").all()
+    assert (c.mip_gap <= s.solver.mip_rel_gap).all()  # each point says what it is proven to
     api_only = c[c.strategy == "api_only"]
     assert list(api_only.npv_usd) == pytest.approx([16_800 * x for x in api_only.scale])
     assert list(api_only.requests_per_month) == pytest.approx([1e6 * x for x in api_only.scale])

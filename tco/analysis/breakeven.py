@@ -61,6 +61,38 @@ def _sign(pa: Point, pb: Point, equal_rtol: float) -> int | None:
     return 1 if d > 0 else -1
 
 
+def _lower(p: Point) -> float:
+    """The proven lower bound of a point's optimal NPV (its NPV is a feasible plan's)."""
+    return p.npv_usd - (p.gap or 0.0) * abs(p.npv_usd)
+
+
+def _proven(pa: Point, pb: Point, equal_rtol: float, target_gap: float) -> bool:
+    """Whether the sign of NPV_a - NPV_b holds for every optimum the two bounds allow.
+
+    Points solved to the target gap are proven by construction (the band of "equal" is twice
+    the gap). A point stopped wider (time limit, or stopped once its comparison was decided)
+    is proven only when its whole interval [NPV (1 - gap), NPV] gives the same sign."""
+    if pa.npv_usd is None or pb.npv_usd is None:
+        return pa.status == "infeasible" or pb.status == "infeasible"
+    if max(pa.gap or 0.0, pb.gap or 0.0) <= target_gap * (1 + 1e-9):
+        return True
+    band = equal_rtol * max(abs(pa.npv_usd), abs(pb.npv_usd), 1.0)
+    lo, hi = _lower(pa) - pb.npv_usd, pa.npv_usd - _lower(pb)
+    sign = _sign(pa, pb, equal_rtol)
+    return {1: lo > band, -1: hi < -band, 0: lo >= -band and hi <= band}[sign]
+
+
+def against(pb: Point, equal_rtol: float, target_gap: float):
+    """What a solve of strategy a at b's scale is compared with (`tco.model.bracket.Against`),
+    when b's NPV is proven to the target gap; None otherwise."""
+    from tco.model.bracket import Against
+
+    if pb.npv_usd is None or (pb.gap or 0.0) > target_gap * (1 + 1e-9):
+        return None
+    # the band of the banded sign, with a's NPV taken as b's (a decided verdict keeps it)
+    return Against(pb.npv_usd, equal_rtol * max(abs(pb.npv_usd), 1.0))
+
+
 def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
               b: str = "api_only", *, min_scale: float = 0.01, max_scale: float = 1000.0,
               rtol: float = 0.01, equal_rtol: float | None = None, per_decade: int = PER_DECADE,
@@ -76,7 +108,10 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
     period, all workloads), per_workload (the same per workload), npv_a_usd / npv_b_usd at
     both bracket ends, cheaper_below, cheaper_above, other_changes (later grid brackets where
     the sign changes again), infeasible (scales where a or b has no plan), min_scale,
-    max_scale, and message (the answer in one or two plain sentences).
+    max_scale, target_gap (the plan's gap), proven (False when at some scale compared the
+    solvers' bounds leave the sign of NPV_a - NPV_b open: a point stopped wide at its time limit),
+    unproven_scales, and message (the answer in one or two plain sentences; it says
+    NOT PROVEN when `proven` is False).
     """
     from tco.analysis.strategies import strategy_named
 
@@ -94,10 +129,22 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
     if equal_rtol is None:
         equal_rtol = 2 * ev.search.solver.mip_rel_gap
 
+    target = ev.search.solver.mip_rel_gap
+    unproven: dict[float, float] = {}
+    """Scale -> widest gap, where the bounds leave the sign of NPV_a - NPV_b open."""
+
     def signs(scales: list[float], label: str) -> list[tuple[int | None, Point, Point]]:
-        pts = ev.points([(sa, x) for x in scales] + [(sb, x) for x in scales], label)
-        n = len(scales)
-        return [(_sign(pts[i], pts[n + i], equal_rtol), pts[i], pts[n + i]) for i in range(n)]
+        # b first: a's solves then stop as soon as their bounds decide the comparison
+        pbs = ev.points([(sb, x) for x in scales], label)
+        pas = ev.points([(sa, x) for x in scales], label,
+                        against=[against(pb, equal_rtol, target) for pb in pbs])
+        out = []
+        for x, pa, pb in zip(scales, pas, pbs):
+            if pa.status == "error" or pb.status == "error" or not _proven(pa, pb, equal_rtol,
+                                                                             target):
+                unproven[x] = max(pa.gap or 0.0, pb.gap or 0.0)
+            out.append((_sign(pa, pb, equal_rtol), pa, pb))
+        return out
 
     out: dict = {"a": a, "b": b, "mip_rel_gap": ev.search.solver.mip_rel_gap,
                  "equal_rtol": equal_rtol, "found": False, "kind": None, "scale": None,
@@ -106,7 +153,8 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
                  "requests_per_month": None, "tokens_per_month": None, "per_workload": [],
                  "npv_a_usd": None, "npv_b_usd": None, "cheaper_below": None,
                  "cheaper_above": None, "other_changes": [], "infeasible_today": [],
-                 "cheaper_throughout": None}
+                 "cheaper_throughout": None, "target_gap": target, "proven": True,
+                 "unproven_scales": []}
     today = ev.points([(sa, 1.0), (sb, 1.0)], f"break-even {a} vs {b}: today's demand")
     out["infeasible_today"] = [p.strategy for p in today if p.npv_usd is None]
     if out["infeasible_today"]:
@@ -118,8 +166,8 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
         return out
     grid = log_grid(min_scale, max_scale, per_decade)
     scan = signs(grid, f"break-even {a} vs {b}: scan")
-    out["infeasible"] = {a: [x for x, (_, pa, _) in zip(grid, scan) if pa.npv_usd is None],
-                         b: [x for x, (_, _, pb) in zip(grid, scan) if pb.npv_usd is None]}
+    out["infeasible"] = {a: [x for x, (_, pa, _) in zip(grid, scan) if pa.status == "infeasible"],
+                         b: [x for x, (_, _, pb) in zip(grid, scan) if pb.status == "infeasible"]}
     feasible = [(x, s, pa, pb) for x, (s, pa, pb) in zip(grid, scan) if s is not None]
     changes = [(i, i + 1) for i in range(len(feasible) - 1)
                if feasible[i][1] != feasible[i + 1][1]]
@@ -129,6 +177,7 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
             out["cheaper_throughout"] = _cheaper(a, b, feasible[0][1])
         out["mip_rel_gap"] = _held_gap(out["mip_rel_gap"],
                                        [p for _, pa, pb in scan for p in (pa, pb)])
+        out["proven"], out["unproven_scales"] = not unproven, sorted(unproven)
         out["message"] = _no_crossover(a, b, feasible, out["infeasible"], min_scale, max_scale,
                                        scan) + _gap_note(out)
         return out
@@ -174,6 +223,7 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
                other_changes=[[feasible[p][0], feasible[q][0]] for p, q in later])
     out["mip_rel_gap"] = _held_gap(out["mip_rel_gap"], [p for _, pa, pb in scan for p in (pa, pb)]
                                    + [lo_a, lo_b, hi_a, hi_b])
+    out["proven"], out["unproven_scales"] = not unproven, sorted(unproven)
     out["message"] = _found_message(out) + _gap_note(out)
     return out
 
@@ -184,9 +234,22 @@ def _held_gap(target: float, pts: list[Point]) -> float:
 
 
 def _gap_note(r: dict) -> str:
-    """What the verdict holds to: every NPV compared is proven within the MIP gap."""
-    return (f" Each NPV is proven to within a {r['mip_rel_gap']:.2%} relative MIP gap; "
-            f"costs closer than {r['equal_rtol']:.2%} count as equal.")
+    """What the verdict holds to, and plainly when the bounds do not decide it somewhere."""
+    target = r.get("target_gap", r["mip_rel_gap"])
+    if r["mip_rel_gap"] <= target * (1 + 1e-9):
+        text = (f" Each NPV is proven to within a {r['mip_rel_gap']:.2%} relative MIP gap; "
+                f"costs closer than {r['equal_rtol']:.2%} count as equal.")
+    else:
+        text = (f" Each NPV is proven to within a {target:.2%} relative MIP gap, or, where a "
+                "solve stopped at its time limit or once its bounds decided which strategy is "
+                f"cheaper, within up to {r['mip_rel_gap']:.2%}; costs closer than "
+                f"{r['equal_rtol']:.2%} count as equal.")
+    if r.get("proven", True):
+        return text
+    at = ", ".join(_fmt_scale(x) for x in r["unproven_scales"][:6])
+    more = " and more" if len(r["unproven_scales"]) > 6 else ""
+    return (text + f" NOT PROVEN: at {at}{more} the solver's bounds were still too wide to say "
+            "which strategy is cheaper, so the answer above may be wrong there.")
 
 
 def breakeven_pairs(scenario: Scenario, resolved: Resolved,

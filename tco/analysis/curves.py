@@ -15,7 +15,8 @@ from tco.analysis.points import first_period_demand
 from tco.catalog.types import Resolved
 from tco.scenario.schema import Scenario, Strategy
 
-COLUMNS = ["strategy", "scale", "requests_per_month", "tokens_per_month", "npv_usd", "status"]
+COLUMNS = ["strategy", "scale", "requests_per_month", "tokens_per_month", "npv_usd", "status",
+           "mip_gap"]
 
 
 def curves(scenario: Scenario, resolved: Resolved, strategies: list[Strategy] | None = None,
@@ -25,7 +26,9 @@ def curves(scenario: Scenario, resolved: Resolved, strategies: list[Strategy] | 
     """NPV of each strategy (default: all, see `strategies_for`) at each scale.
 
     Columns: strategy, scale, requests_per_month and tokens_per_month (first period, all
-    workloads, at that scale), npv_usd (None where infeasible), status (ok | infeasible | error).
+    workloads, at that scale), npv_usd (None where infeasible), status (ok | infeasible | error),
+    mip_gap (the relative gap the point's NPV is proven to: the plan's, or wider where the solve
+    reached its time limit, `points.SEARCH_TIME_LIMIT_S`).
     """
     from tco.analysis.strategies import strategies_for
 
@@ -41,6 +44,7 @@ def curves(scenario: Scenario, resolved: Resolved, strategies: list[Strategy] | 
     req = sum(w["requests_per_month"] for w in base)
     tok = sum(w["tokens_per_month"] for w in base)
     rows = [{"strategy": s.name, "scale": x, "requests_per_month": req * x,
-             "tokens_per_month": tok * x, "npv_usd": p.npv_usd, "status": p.status}
+             "tokens_per_month": tok * x, "npv_usd": p.npv_usd, "status": p.status,
+             "mip_gap": p.gap}
             for (s, x), p in zip(wanted, pts)]
     return pd.DataFrame(rows, columns=COLUMNS)

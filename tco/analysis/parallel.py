@@ -40,10 +40,11 @@ class Point:
     """Relative MIP gap the NPV is proven to (None when the solver does not say)."""
 
 
-def _point(scenario: Scenario, resolved: Resolved, strategy: Strategy, scale: float) -> Point:
+def _point(scenario: Scenario, resolved: Resolved, strategy: Strategy, scale: float,
+           against=None) -> Point:
     try:
         points.LAST_GAP[0] = None
-        npv = points.npv_at(scenario, resolved, strategy, scale)
+        npv = points.npv_at(scenario, resolved, strategy, scale, against)
         gap = points.LAST_GAP[0]
     except SolverError as e:
         return Point(strategy.name, scale, None, "error", str(e))
@@ -51,9 +52,9 @@ def _point(scenario: Scenario, resolved: Resolved, strategy: Strategy, scale: fl
 
 
 def _point_task(context: tuple[Scenario, Scenario, Resolved], strategy: Strategy,
-                scale: float) -> Point:
+                scale: float, against=None) -> Point:
     _, search, resolved = context
-    return _point(search, resolved, strategy, scale)
+    return _point(search, resolved, strategy, scale, against)
 
 
 def _row_task(context: tuple[Scenario, Scenario, Resolved], strategy: Strategy) -> dict:
@@ -117,13 +118,16 @@ class Evaluator:
                 self._progress.remove_task(task)
 
     def points(self, wanted: Sequence[tuple[Strategy, float]],
-               label: str = "solving") -> list[Point]:
-        """The point of each (strategy, scale), solving only those not yet known."""
-        todo: dict[tuple[str, float], tuple[Strategy, float]] = {}
-        for strategy, scale in wanted:
+               label: str = "solving", against: Sequence | None = None) -> list[Point]:
+        """The point of each (strategy, scale), solving only those not yet known.
+
+        `against[i]` (a `tco.model.bracket.Against` or None) lets the solve of wanted[i] stop
+        once its bounds decide that comparison (a break-even's sign), before the gap."""
+        todo: dict[tuple[str, float], tuple] = {}
+        for i, (strategy, scale) in enumerate(wanted):
             k = _key(strategy.name, scale)
             if k not in self.cache and k not in todo:
-                todo[k] = (strategy, scale)
+                todo[k] = (strategy, scale, against[i] if against is not None else None)
         solved = self._map(_point_task, list(todo.values()), label)
         for k, p in zip(todo, solved):
             self.cache[k] = p

@@ -15,6 +15,11 @@ Unchanged by a uniform scale: option set and pruning (dominance compares costs t
 by k), provider shares (tokens over the period's total tokens), fine-tune links, staffing.
 So `npv_at(k)` equals `plan()` on the scenario with every `requests_per_month` times k, to the
 MIP gap.
+
+A re-solve that HiGHS does not prove within `PATIENCE_S` is bracketed (`tco.model.bracket`):
+the LP bound and a rounded plan's NPV, then HiGHS again, stopped as soon as the bracket is
+within the gap or decides the comparison the caller asked about (`against`). The NPV returned
+is always a feasible plan's and `last_gap` what it is proven to.
 """
 
 from __future__ import annotations
@@ -24,10 +29,16 @@ import time
 import numpy as np
 
 from tco.catalog.types import Resolved
+from tco.model.bracket import Against, done, lp_bound_and_rounded_plan, rel_gap
 from tco.model.build import Built, build_model
 from tco.model.data import capacity_bounds, model_data_for
 from tco.model.solve import HighsModel, handover, run_highs
 from tco.scenario.schema import Scenario, SolverSettings, Strategy
+
+PATIENCE_S = 2.0
+"""Seconds HiGHS gets alone before a re-solve is bracketed (most small scales prove in 1 s)."""
+ROUNDING_TIME_LIMIT_S = 10.0
+"""Time limit of the rounded plan's small MIP (it takes 0.1-3 s on the enterprise example)."""
 
 
 class Replanner:
@@ -81,6 +92,31 @@ class Replanner:
         self.last_gap: float | None = None
         """Relative MIP gap of the last re-solve's plan (what its NPV is proven to)."""
         self.scale = 1.0
+        # Replicas that may be rounded up: their GPU type can be bought, reserved or rented
+        # without a cap (elsewhere rounding up can overflow a fixed or capped pool).
+        gpus = {g.name: g for g in built.data.gpus}
+        deps = built.data.options.deployments
+        free = {g: bool(built.data.modes.get(g)) and gpus[g].max_gpus is None for g in gpus}
+        keys = list(self.rep_cols)
+        self.rep_index = np.asarray([self.rep_cols[k] for k in keys], dtype=np.int32)
+        self.rep_raise = np.asarray([free.get(deps["gpu"].iat[d], False) for d, _ in keys],
+                                    dtype=bool)
+        self._rule: tuple[float, float, float, Against | None] | None = None
+        if hm.mat.integer.any():
+            hm.highs.cbMipInterrupt.subscribe(self._interrupt)
+
+    def _interrupt(self, e) -> None:
+        """HiGHS's MIP callback: stop once the bracket (HiGHS's bounds and ours) is done."""
+        # The flag is set at every call: HiGHS keeps it from one run to the next.
+        if self._rule is None or self.hm.mat.offset:
+            # (with a constant in the objective, whether the callback's bounds include it is
+            # not documented: the rule is not applied, so the bracket only ends the solve)
+            e.interrupt(False)
+            return
+        lower, upper, gap, against = self._rule
+        out = e.data_out
+        # only our checked upper bound: HiGHS's incumbent may break the sprawl rule
+        e.interrupt(done(max(lower, out.mip_dual_bound), upper, gap, against))
 
     @classmethod
     def for_scenario(cls, scenario: Scenario, resolved: Resolved,
@@ -160,15 +196,83 @@ class Replanner:
             h.changeCoeff(r, c, -float(rep_ub[d, t]))
         self.scale = k
 
-    def npv_at(self, scale: float) -> float | None:
-        """The optimal NPV with every workload's demand times `scale`; None without a plan."""
+    def npv_at(self, scale: float, against: Against | None = None) -> float | None:
+        """The optimal NPV with every workload's demand times `scale`; None without a plan.
+
+        The NPV is a feasible plan's, proven within `last_gap` of the optimum: the target gap,
+        or more when the time limit came first or `against` was decided first.
+        """
         if self.built.tariffs and scale != 1.0:
             return self._rebuilt(scale)
         self.set_scale(scale)
         t = time.perf_counter()
-        out = run_highs(self.hm, self.settings)
+        try:
+            npv, self.last_gap = self._bracketed(against, t)
+        finally:
+            self._rule = None
         self.last_run_seconds = time.perf_counter() - t
-        self.last_gap = out["gap"] if out["has"] else None
-        if out["has"] and self.breaks_sprawl_rule():
+        if npv is _REBUILD:
             return self._rebuilt(scale)
-        return out["objective"] if out["has"] else None
+        return npv
+
+    def _keeps_sprawl_rule(self, col_values: np.ndarray | None = None) -> bool:
+        """Whether a plan (default: HiGHS's last) keeps the vendor-sprawl rule, which this
+        model leaves out (tco.model.lazy adds its rows only where a plan breaks it)."""
+        from tco.model.sprawl import violators
+
+        data = self.built.data
+        n, T = len(data.options.table), data.T
+        if not n:
+            return True
+        if col_values is None:
+            col_values = np.asarray(self.hm.highs.getSolution().col_value)
+        return not violators(data, np.asarray(col_values)[self.x_cols].reshape(n, T))
+
+    def _bracketed(self, against: Against | None, t0: float) -> tuple[float | None, float | None]:
+        st = self.settings
+        gap, limit = float(st.mip_rel_gap), float(st.time_limit_s)
+        inf = float("inf")
+        self._rule = (-inf, inf, gap, against)
+        first = min(limit, PATIENCE_S) if self.hm.mat.integer.any() else limit
+        out = run_highs(self.hm, st.model_copy(update={"time_limit_s": first}))
+        if out["status"] == "infeasible":
+            return None, None
+        if out["has"] and not self._keeps_sprawl_rule():
+            return _REBUILD, None  # the model with the rule's rows, as tco.model.lazy builds it
+        lower = _finite(out["bound"], -inf)
+        upper = out["objective"] if out["has"] else inf
+        if done(lower, upper, gap, against) or out["status"] == "optimal" or first >= limit:
+            return (upper, rel_gap(lower, upper)) if out["has"] else (None, None)
+        # Not proven in PATIENCE_S: bracket with the LP bound and a rounded plan, then HiGHS
+        # again with the bracket in its stop rule.
+        left = limit - (time.perf_counter() - t0)
+        self._rule = None  # the rounded plan's small MIP has bounds of its own, not the model's
+        lp, rounded = lp_bound_and_rounded_plan(
+            self.hm.highs, self.rep_index, self.rep_raise, self.hm.mat.col_lower,
+            self.hm.mat.col_upper, min(max(left, 0.1), ROUNDING_TIME_LIMIT_S), gap,
+            accept=self._keeps_sprawl_rule)
+        if lp is None and not np.isfinite(upper):
+            return None, None
+        lower = max(lower, lp if lp is not None else -inf)
+        upper = min(upper, rounded if rounded is not None else inf)
+        left = limit - (time.perf_counter() - t0)
+        if not done(lower, upper, gap, against) and left > 0.1:
+            # HiGHS's own plans may break the sprawl rule (left out of this model): its primal
+            # bound only counts in the stop rule when checked, after the run
+            self._rule = (lower, upper, gap, against)
+            out = run_highs(self.hm, st.model_copy(update={"time_limit_s": left}))
+            lower = max(lower, _finite(out["bound"], -inf))
+            if out["has"] and self._keeps_sprawl_rule():
+                upper = min(upper, out["objective"])
+        if not np.isfinite(upper):
+            # no plan keeping the sprawl rule in time: the model with its rows decides
+            return (_REBUILD, None) if np.isfinite(lower) else (None, None)
+        return upper, rel_gap(lower, upper)
+
+
+_REBUILD = object()
+"""Returned by `_bracketed` when the plan must come from a model with the sprawl rows."""
+
+
+def _finite(x: float | None, default: float) -> float:
+    return float(x) if x is not None and np.isfinite(x) else default

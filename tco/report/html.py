@@ -370,6 +370,8 @@ def _breakeven(b: dict) -> dict:
         sentence = f"{_strategy_name(other)} costs less than {who} at every volume{span}"
     else:
         sentence = f"{who} does not break even{versus}{span}"
+    if b.get("proven") is False:  # the solvers' bounds did not decide it everywhere (issue 16)
+        sentence += " (not proven: the solver stopped with bounds too wide at some volumes)"
     return {"a": a, "b": other, "found": found, "scale": scale, "requests": req,
             "tokens": tok, "message": message, "sentence": sentence, "raw": b}
 
