@@ -15,6 +15,9 @@ on-demand rates, and an engineer's cost per year.
 - train: fine-tunes the plan first trains in the period (its adoption); cost = one training run.
 - release: engineers no longer employed from the period (fewer than the period before); no
   cost here, the saving is in the plan's staff costs.
+- sign: price plans (two-part tariffs, commitments) and provisioned units signed in the
+  period; cost = count x the price per period x the term's periods (the whole commitment);
+  a plan of one period's term is listed when first taken, not at each renewal.
 - route: each workload's options and shares in the period, cost = its API spend then; in a later
   period only the workloads whose options changed (`move`).
 
@@ -110,6 +113,7 @@ def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
                 index=False):
             rows.append((label, "train", r.fine_tune, 1, r.training_cost_usd,
                          r.training_cost_usd, None, f"fine-tune of {r.base}", t, None))
+    rows += _signed(tables.get("tariffs"), periods, t)
     alloc = tables["allocation"]
 
     def routes(tt):
@@ -126,6 +130,29 @@ def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
         rows.append((label, "route" if t == 0 or w not in prev_r else "move", w, None, None,
                      api, None, what, t, None))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+SIGNED = {"two_part": "fee and per-token prices", "commit": "committed spend",
+          "provisioned": "provisioned throughput units"}
+
+
+def _signed(plans: pd.DataFrame | None, periods: list[str], t: int) -> list[tuple]:
+    """The price plans and provisioned units signed in period t (the tariffs table)."""
+    if plans is None or not len(plans) or "usd_per_period" not in plans:
+        return []  # runs recorded before tariffs carried their price per period
+    rows = []
+    for r in plans[(plans.t == t) & (plans.started > 0)].itertuples(index=False):
+        term = int(r.term_periods)
+        if term <= 1 and t > 0:
+            before = plans[(plans.tariff == r.tariff) & (plans.t == t - 1)]
+            if len(before) and bool(before.taken.iat[0]):
+                continue  # a one-period term renewed: not a new order
+        n = int(r.started)
+        rows.append((periods[t], "sign", r.tariff, n, float(r.usd_per_period),
+                     n * float(r.usd_per_period) * term, _label_after(periods, t, term - 1),
+                     f"{r.provider}: {SIGNED.get(r.kind, r.kind)}, USD per period of a "
+                     f"{term}-period term", t, None))
+    return rows
 
 
 def print_orders(console, table: pd.DataFrame) -> None:

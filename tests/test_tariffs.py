@@ -421,3 +421,32 @@ def test_per_api_prices_apply_to_the_tokens_levers_leave():
     assert sol["allocation"].variant.eq("short").all()
     assert cost(sol, "tariff_discount") == pytest.approx(-4 * 2_662.5)
     assert sol.npv_usd == pytest.approx(4 * 4_087.5)
+
+
+def test_orders_list_the_tariffs_to_sign():
+    # Issue 15: `tco run` prints this quarter's orders, tariffs to sign among them. The
+    # commitment of test_commitment_with_shortfall_over_its_term, signed in 2027Q1 for a year:
+    # $3,000 a month = $9,000 a quarter x 4 quarters = $36,000 committed, ending 2027Q4.
+    from tco.orders import orders
+
+    commit = {"name": "commit", "kind": "commit", "provider": "a", "commit_usd_per_month": 3_000,
+              "discount": 0.2, "term": "1y"}
+    s = scenario(workloads=[workload(rpm=[0.5e6, 1e6, 1.5e6, 2e6])],
+                 apis=[api("a/x", 2.0, 8.0)], tariffs=[commit],
+                 finance={"discount_rate": 0.0, "end_of_horizon": "conservative"})
+    sol = solve(s)
+    assets = {"gpus": {}, "period": "quarter"}
+    first = orders(sol.tables, assets, list(sol.periods), t=0)
+    sign = first[first.order == "sign"].iloc[0]
+    assert (sign.what, sign["count"], sign.unit_usd, sign.cost_usd, sign.ends) == (
+        "commit", 1, pytest.approx(9_000), pytest.approx(36_000), "2027Q4")
+    every = orders(sol.tables, assets, list(sol.periods), t=None)
+    assert (every.order == "sign").sum() == 1  # signed once, not in each quarter it runs
+    # The two-part deal of test_two_part_break_even_volume, taken in every quarter: one order
+    # to sign it, in the first quarter; its price per period is the $1,500 quarterly fee.
+    sol = solve(scenario(workloads=[workload()], apis=[api("a/x", 2.0, 8.0)],
+                         tariffs=[TWO_PART]))
+    every = orders(sol.tables, assets, list(sol.periods), t=None)
+    signs = every[every.order == "sign"]
+    assert signs.period.tolist() == ["2027Q1"] and signs.what.tolist() == ["deal"]
+    assert signs.unit_usd.iat[0] == pytest.approx(1_500)

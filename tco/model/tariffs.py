@@ -421,7 +421,8 @@ def plan_table(b, x: np.ndarray, labels: list[str]):
     Columns: tariff, kind, provider, api, period, t, taken, units, started (plans or units
     signed in the period), term_periods, fee_usd, units_usd, discount_usd (below list,
     positive), shortfall_usd, after_horizon_usd (booked in the last period), served_list_usd
-    (provisioned: list spend of the traffic the units serve), source.
+    (provisioned: list spend of the traffic the units serve), usd_per_period (the fee, the
+    commitment or one unit's price for a period of the term), source.
     """
     import pandas as pd
 
@@ -448,7 +449,7 @@ def plan_table(b, x: np.ndarray, labels: list[str]):
                        started=int(round(started)), term_periods=L, fee_usd=0.0,
                        units_usd=0.0, discount_usd=0.0, shortfall_usd=0.0,
                        after_horizon_usd=per_period * started * tail + 0.0, served_list_usd=0.0,
-                       source=k.source)
+                       usd_per_period=per_period, source=k.source)
             if k.kind == "provisioned":
                 row["units"] = int(round(active))
                 row["units_usd"] = active * per_period
@@ -463,7 +464,7 @@ def plan_table(b, x: np.ndarray, labels: list[str]):
             rows.append(row)
     cols = ["tariff", "kind", "provider", "api", "period", "t", "taken", "units", "started",
             "term_periods", "fee_usd", "units_usd", "discount_usd", "shortfall_usd",
-            "after_horizon_usd", "served_list_usd", "source"]
+            "after_horizon_usd", "served_list_usd", "usd_per_period", "source"]
     return pd.DataFrame(rows, columns=cols)
 
 

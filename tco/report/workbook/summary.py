@@ -149,7 +149,7 @@ VERBS = {"buy": "Buy {what} GPUs ({note})", "reserve_1y": "Reserve {what} GPUs f
          "the commitment; ends {ends})", "rent": "Rent {what} GPUs on demand this period",
          "hire": "Hire platform engineers", "release": "Release platform engineers (no longer "
          "needed)", "train": "Train fine-tune {what} ({note})", "route": "Route {what}: {note}",
-         "move": "Move {what} to {note}"}
+         "move": "Move {what} to {note}", "sign": "Sign {what} ({note}; ends {ends})"}
 FLEET_SOURCE = {"bought": "Bought (GPUs)", "reserved_1y_new": "Reserved 1y signed (GPUs)",
                 "reserved_3y_new": "Reserved 3y signed (GPUs)", "on_demand": "On demand (GPUs)"}
 
