@@ -298,3 +298,22 @@ def test_option_costs_add_up_to_each_workloads_cost():
         per = sol["option_costs"].groupby("workload").npv_usd.sum()
         for r in sol["unit_costs"].itertuples():
             assert per[r.workload] == pytest.approx(r.npv_usd, rel=1e-9), r.workload
+
+
+def test_a_batch_stage_makes_the_cascade_batch_only():
+    # The slowest stage sets a cascade's latency: with a batch-API first stage the cascade
+    # serves batch work only; an interactive workload is told why it cannot use it.
+    from tco.demand import expand_demand, make_periods
+    from tco.options import enumerate_options
+
+    c = cascade([{"api": "a/mini", "batch": True, "escalate": 0.25}, {"api": "a/big"}], 82,
+                workloads=("fast", "slow"))
+    s = scenario(workloads=[workload("fast", min_quality=80, latency="interactive"),
+                            workload("slow", min_quality=80, latency="batch")],
+                 apis=[{**MINI, "batch_discount": 0.5}, BIG], cascades=[c])
+    periods = make_periods(s.horizon, s.finance)
+    o = enumerate_options(s, resolve_plain(s), periods, expand_demand(s, periods), None)
+    served = set(zip(o.table.workload_name, o.table.option))
+    assert ("slow", "cascade:triage") in served and ("fast", "cascade:triage") not in served
+    assert ("cascade:triage: stage 1 is a batch API (expected a batch-latency workload)"
+            in o.rejected["fast"])
