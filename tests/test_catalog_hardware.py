@@ -274,3 +274,25 @@ def test_scenario_serving_and_memory_overrides_rederive():
     big = resolve(scenario(gpus=[{"name": "h100-80gb", "memory_gb": 100}],
                            open_models=[{"name": "llama-3.3-70b"}])).models[0]
     assert big.serving["h100-80gb"].gpus_per_replica == 1
+
+
+def test_catalog_gpus_shows_the_site_cost_lines_with_their_sources():
+    # Issue 17's cost lines apply to every GPU unless a scenario overrides them: a user asking
+    # `tco catalog gpus` what a GPU costs must see them, with where each figure comes from.
+    import json
+
+    from typer.testing import CliRunner
+
+    from tco.catalog.hardware import site
+    from tco.cli import app
+
+    r = CliRunner().invoke(app, ["catalog", "gpus"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0
+    text = " ".join(r.stdout.split())  # the console wraps long citations
+    for field in ("support_share_per_year", "software_usd_per_gpu_year",
+                  "network_storage_usd_per_gpu_year"):
+        fig = site()[field]
+        assert " ".join(f"{field}: {fig.value:g} ({fig.cite()})".split()) in text
+    rows = json.loads(CliRunner().invoke(app, ["catalog", "gpus", "--format", "json"]).stdout)
+    assert {row["network_storage_usd_per_gpu_year"] for row in rows} == {
+        site()["network_storage_usd_per_gpu_year"].value}

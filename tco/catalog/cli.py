@@ -104,6 +104,12 @@ def gpus(fmt: str = FORMAT_OPTION) -> None:
                       _money(r["reserved_1y"]), _money(r["reserved_3y"]),
                       _money(r["price_usd"]), _money(r["power_kw"]), r["source"])
     console.print(table)
+    from tco.catalog.hardware import site_overheads
+
+    console.print("Recurring costs per GPU at this site (every type; override per GPU in the "
+                  "scenario's gpus: entries):")
+    for field, value, cite in site_overheads():
+        console.print(f"  {field}: {value:g} ({cite})", markup=False)
 
 
 @catalog_app.command("models")

@@ -177,5 +177,12 @@ def listing() -> list[dict[str, Any]]:
             "power_kw": g.value("power_kw"),
             "source": "; ".join(f"{k}: {g.fields[k].cite()}"
                                 for k in ("on_demand_usd_per_hour", "price_usd", "power_kw")),
+            # the site's recurring costs per GPU (issue 17), the same for every type
+            **{f: site()[f].value for f in OVERHEAD_FIELDS},
         })
     return rows
+
+
+def site_overheads() -> list[tuple[str, float, str]]:
+    """(field, value, citation) of the site's recurring costs per GPU, for `tco catalog gpus`."""
+    return [(f, site()[f].value, site()[f].cite()) for f in OVERHEAD_FIELDS]
