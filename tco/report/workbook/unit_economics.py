@@ -173,10 +173,11 @@ def _fixed_block(ctx: Context, g, oc, first: int, r: int) -> None:
     c_share, c_spend, c_ops, c_mig = 3, 3 + T, 3 + 2 * T, 3 + 3 * T
     g.put(r, 1, "API engineering and operations, and migrations, by option and period "
                 "(USD; shares and list API spend from the Plan)", kind="section")
-    g.header(r + 1, 1, ["Workload", "Option"] + [f"Share t={t}" for t in range(T)]
-             + [f"List API spend t={t}" for t in range(T)]
-             + [f"API operations t={t}" for t in range(T)]
-             + [f"Migration t={t}" for t in range(T)])
+    periods = ctx.run.solution.periods
+    g.header(r + 1, 1, ["Workload", "Option"] + [f"Share {p}" for p in periods]
+             + [f"List API spend {p} (USD)" for p in periods]
+             + [f"API operations {p} (USD)" for p in periods]
+             + [f"Migration {p} (USD)" for p in periods])
     h0 = r + 2
     hrow = {k: h0 + i for i, k in enumerate(keys)}
 
