@@ -84,3 +84,18 @@ def test_a_migration_is_carried_by_the_workload_and_the_option_it_moved_to():
     assert per_api["a/x"] == pytest.approx(4_200 * (1 + 2 ** 0.25 + 2 ** 0.5) + 1_000)
     assert per_api["b/y"] == pytest.approx(19_000)
     assert sol.npv_usd == pytest.approx(35_134.37, abs=0.01)
+
+
+def test_every_cost_line_is_attributed_on_plans_that_carry_them_all():
+    # The workbook scenarios: rich has API operations (per provider and per workload), moves,
+    # a fine-tune, owned, reserved and rented GPUs and staff; tariffed every tariff line and
+    # API operations on two providers. The workloads add up to the NPV.
+    from test_workbook import rich_scenario, run_of, tariffed_scenario
+
+    ops = {"usd_per_provider_per_year": 4000, "usd_per_workload_per_year": 1000}
+    for s in (rich_scenario(), tariffed_scenario(api_operations=ops)):
+        sol = run_of(s).solution
+        cats = sol.tables["costs"].groupby("category").usd.sum()
+        assert cats["api_operations"] > 0
+        assert sol["unit_costs"].npv_usd.sum() == pytest.approx(sol.npv_usd, rel=1e-9)
+        _options_add_up(sol)

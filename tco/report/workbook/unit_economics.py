@@ -150,8 +150,9 @@ def _per_option(ctx: Context, g, r: int) -> None:
 
 def _fixed_block(ctx: Context, g, oc, first: int, r: int) -> None:
     """Per option and period: its share of requests and list API spend (Plan), and the API
-    path's fixed costs and migrations it carries (tco.ops_attribution); their PVs are columns
-    11 and 12 of the per-option rows `first`.. (one helper row per option, same order)."""
+    path's fixed costs and migrations it carries (tco.ops_attribution), in four stacked
+    blocks (one row per option, same order; one column per period, so the sheet still prints
+    on one page width); their PVs are columns 11 and 12 of the per-option rows `first`.."""
     from tco.model.api_operations import providers_of
     from tco.model.switching import destination
     from tco.solution import _label
@@ -170,30 +171,37 @@ def _fixed_block(ctx: Context, g, oc, first: int, r: int) -> None:
         t_["workload_name"], t_["option"],
         t_[["api", "model", "gpu", "fine_tune"]].to_dict("records"))}
     keys = [(row.workload, row.option) for row in oc.itertuples(index=False)]
-    c_share, c_spend, c_ops, c_mig = 3, 3 + T, 3 + 2 * T, 3 + 3 * T
-    g.put(r, 1, "API engineering and operations, and migrations, by option and period "
-                "(USD; shares and list API spend from the Plan)", kind="section")
+    n, c0 = len(keys), 3
     periods = ctx.run.solution.periods
-    g.header(r + 1, 1, ["Workload", "Option"] + [f"Share {p}" for p in periods]
-             + [f"List API spend {p} (USD)" for p in periods]
-             + [f"API operations {p} (USD)" for p in periods]
-             + [f"Migration {p} (USD)" for p in periods])
-    h0 = r + 2
-    hrow = {k: h0 + i for i, k in enumerate(keys)}
+    titles = ["Share of requests, by option and period (Plan)",
+              "List API spend by option and period (USD, Plan)",
+              "API engineering and operations by option and period (USD): a provider's fee by "
+              "list API spend with it (by share if none), a workload's by share",
+              "Migration by option and period (USD): each move (Costs) to the options at its "
+              "destination, by share"]
+    base = []
+    for q, title in enumerate(titles):
+        top = r + q * (n + 3)
+        g.put(top, 1, title, kind="section")
+        g.header(top + 1, 1, ["Workload", "Option"] + list(periods))
+        base.append(top + 2)
+    SH, SP, OP, MG = base
+    row_of = {k: i for i, k in enumerate(keys)}
 
-    def cells(c: int, ks) -> str:
-        return "+".join(local(hrow[k], c) for k in ks) or "0"
+    def cells(b: int, t: int, ks) -> str:
+        return "+".join(local(b + row_of[k], c0 + t) for k in ks) or "0"
 
     rate = {"provider": "api_ops_per_provider", "workload": "api_ops_per_workload"}
     for i, (w, o) in enumerate(keys):
-        hr = h0 + i
-        g.put(hr, 1, w)
-        g.put(hr, 2, o)
-        A_, B_ = local(hr, 1, True), local(hr, 2, True)
+        for b in base:
+            g.put(b + i, 1, w)
+            g.put(b + i, 2, o)
+        A_, B_ = local(first + i, 1, True), local(first + i, 2, True)
         for t in range(T):
+            c = c0 + t
             when = f"({P('Workload')}={A_})*({P('Option')}={B_})*({P('t')}={t})"
-            g.f(hr, c_share + t, f"=SUMPRODUCT({when}*{P('Share of requests')})")
-            g.f(hr, c_spend + t, f"=SUMPRODUCT({when}*{P('API cost (USD)')})", USD)
+            g.f(SH + i, c, f"=SUMPRODUCT({when}*{P('Share of requests')})")
+            g.f(SP + i, c, f"=SUMPRODUCT({when}*{P('API cost (USD)')})", USD)
             terms = []
             for p in sorted(provs[(w, o)]):
                 if ("provider", p) not in ops:
@@ -201,29 +209,29 @@ def _fixed_block(ctx: Context, g, oc, first: int, r: int) -> None:
                 fee = (f"{ref(CA, ops[('provider', p)], ctx.api_ops_col0 + t)}"
                        f"*{rate['provider']}/periods_per_year")
                 peers = [k for k in keys if p in provs[k]]
-                spend, share = cells(c_spend + t, peers), cells(c_share + t, peers)
-                terms.append(f"{fee}*IF({spend}>0,{local(hr, c_spend + t)}/({spend}),"
-                             f"IF({share}>0,{local(hr, c_share + t)}/({share}),0))")
+                spend, share = cells(SP, t, peers), cells(SH, t, peers)
+                terms.append(f"{fee}*IF({spend}>0,{local(SP + i, c)}/({spend}),"
+                             f"IF({share}>0,{local(SH + i, c)}/({share}),0))")
             if provs[(w, o)] and ("workload", w) in ops:
                 fee = (f"{ref(CA, ops[('workload', w)], ctx.api_ops_col0 + t)}"
                        f"*{rate['workload']}/periods_per_year")
-                share = cells(c_share + t, [k for k in keys if k[0] == w and provs[k]])
-                terms.append(f"{fee}*IF({share}>0,{local(hr, c_share + t)}/({share}),0)")
-            g.f(hr, c_ops + t, "=" + ("+".join(terms) or "0"), USD)
+                share = cells(SH, t, [k for k in keys if k[0] == w and provs[k]])
+                terms.append(f"{fee}*IF({share}>0,{local(SH + i, c)}/({share}),0)")
+            g.f(OP + i, c, "=" + ("+".join(terms) or "0"), USD)
             moved = [m for m, mw, mt, to in ctx.move_rows
                      if mw == w and mt == t and to == label[(w, o)]]
             if moved:
-                share = cells(c_share + t, [k for k in keys if k[0] == w
-                                            and label[k] == label[(w, o)]])
+                share = cells(SH, t, [k for k in keys if k[0] == w
+                                      and label[k] == label[(w, o)]])
                 cost = "+".join(ref(CO, m, 8) for m in moved)
-                mig = f"=({cost})*IF({share}>0,{local(hr, c_share + t)}/({share}),0)"
+                mig = f"=({cost})*IF({share}>0,{local(SH + i, c)}/({share}),0)"
             else:
                 mig = "=0"
-            g.f(hr, c_mig + t, mig, USD)
+            g.f(MG + i, c, mig, USD)
         rr = first + i
-        g.f(rr, 11, f"=SUMPRODUCT({local(hr, c_ops)}:{local(hr, c_ops + T - 1)},"
+        g.f(rr, 11, f"=SUMPRODUCT({local(OP + i, c0)}:{local(OP + i, c0 + T - 1)},"
                     f"discount_factors)", USD)
-        g.f(rr, 12, f"=SUMPRODUCT({local(hr, c_mig)}:{local(hr, c_mig + T - 1)},"
+        g.f(rr, 12, f"=SUMPRODUCT({local(MG + i, c0)}:{local(MG + i, c0 + T - 1)},"
                     f"discount_factors)", USD)
 
 
