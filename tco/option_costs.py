@@ -12,6 +12,8 @@ Each option row o of workload w with shares x[o,t] is attributed, per period t, 
     tuning    = a fine-tune's training spend x tokens o sends it / all tokens sent to it
     tariffs   = the tariff cost lines of t x o's list spend with providers that have tariffs /
                 all of it
+    fixed     = the API path's fixed costs (api_operations) and migrations
+                (tco.ops_attribution)
     levers    = a prompt variant's cost to the options of that variant, a response cache's to
                 the cache options, each in proportion to x[o,t] (to every option of w when none
                 of them serves in t)
@@ -35,11 +37,15 @@ COLUMNS = ["workload", "option", "kind", "quality", "requests", "successes", "np
 
 def attributed(data, x: np.ndarray, costs: pd.DataFrame, levers: pd.DataFrame | None,
                shared_categories: tuple[str, ...],
-               tariff_categories: tuple[str, ...]) -> np.ndarray:
-    """USD attributed to each option row and period (options x periods), undiscounted."""
+               tariff_categories: tuple[str, ...],
+               fixed: np.ndarray | None = None) -> np.ndarray:
+    """USD attributed to each option row and period (options x periods), undiscounted.
+    `fixed`: the API path's fixed costs and migrations per option (tco.ops_attribution)."""
     opts, T = data.options, data.T
     t_ = opts.table
     out = (opts.api_cost + opts.error_cost) * x
+    if fixed is not None:
+        out = out + fixed
     if not len(t_):
         return out
     widx = t_["workload"].to_numpy().astype(int)
@@ -102,13 +108,14 @@ def _levers(data, x: np.ndarray, levers: pd.DataFrame, out: np.ndarray,
 
 
 def table(data, x: np.ndarray, costs: pd.DataFrame, levers: pd.DataFrame | None,
-          shared_categories: tuple[str, ...], tariff_categories: tuple[str, ...]) -> pd.DataFrame:
+          shared_categories: tuple[str, ...], tariff_categories: tuple[str, ...],
+          fixed: np.ndarray | None = None) -> pd.DataFrame:
     """One row per (workload, option) serving some share: its attributed NPV, the requests and
     successful answers it serves, and its levelised cost per 1k requests and per 1k successes."""
     t_ = data.options.table
     if not len(t_):
         return pd.DataFrame(columns=COLUMNS)
-    usd = attributed(data, x, costs, levers, shared_categories, tariff_categories)
+    usd = attributed(data, x, costs, levers, shared_categories, tariff_categories, fixed)
     df = data.periods.discount
     widx = t_["workload"].to_numpy().astype(int)
     req = data.demand.requests[widx] * x

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tco import option_costs
+from tco import ops_attribution, option_costs
 from tco.model import api_operations, tariffs
 from tco.model.build import Built
 from tco.model.data import TERM_KEY, whole_periods
@@ -118,12 +118,15 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     tables["pnl"] = pnl_table(data, costs, tables["fleet"])
     tables["api_operations"] = api_operations.plan_table(built, labels)
     tables["levers"] = _levers(built, labels)
-    tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"], tables["levers"])
+    tables["moves"] = moves(data, x, labels)
+    fixed = ops_attribution.attributed(data, x, costs, tables["api_operations"],
+                                       tables["moves"])
+    tables["unit_costs"] = _unit_costs(data, x, costs, tables["replicas"], tables["levers"],
+                                       fixed)
     tables["option_costs"] = option_costs.table(data, x, costs, tables["levers"], SHARED,
-                                                TARIFF_CATEGORIES)
+                                                TARIFF_CATEGORIES, fixed)
     tables["marginal"] = _marginal(data, duals, labels)
     tables["fine_tunes"] = _fine_tunes(built)
-    tables["moves"] = moves(data, x, labels)
     tables["tariffs"] = tariffs.plan_table(built, x, labels)
     tables["tariff_providers"] = tariffs.provider_table(data, x, tables["tariffs"], labels)
     tables["tariff_breakeven"] = tariffs.breakeven_table(data, x)
@@ -153,10 +156,15 @@ def expand(merged: Solution, data, groups: list[list[int]]) -> Solution:
     x = merged.x[rows] if len(rows) else np.zeros((0, len(labels)))
     tables = dict(merged.tables)
     tables["allocation"] = _allocation(data, x, labels)
+    tables["moves"] = moves(data, x, labels)
+    names = [w.name for w in data.scenario.workloads]
+    members = {names[g[0]]: [names[i] for i in g] for g in groups}
+    fixed = ops_attribution.attributed(data, x, tables["costs"], tables.get("api_operations"),
+                                       tables["moves"], members)
     tables["unit_costs"] = _unit_costs(data, x, tables["costs"], tables["replicas"],
-                                       tables["levers"])
+                                       tables["levers"], fixed)
     tables["option_costs"] = option_costs.table(data, x, tables["costs"], tables["levers"],
-                                                SHARED, TARIFF_CATEGORIES)
+                                                SHARED, TARIFF_CATEGORIES, fixed)
     marginal = merged.tables["marginal"]
     if len(marginal):
         names = [w.name for w in merged.data.scenario.workloads]
@@ -167,7 +175,6 @@ def expand(merged: Solution, data, groups: list[list[int]]) -> Solution:
         marginal = marginal.sort_values(["workload", "t"], key=lambda c: c.map(order)
                                         if c.name == "workload" else c, ignore_index=True)
     tables["marginal"] = marginal
-    tables["moves"] = moves(data, x, labels)
     meta = {**merged.meta, "workloads": len(data.scenario.workloads),
             "workloads_merged": len(groups)}
     return Solution(result=merged.result, npv_usd=merged.npv_usd, periods=labels, tables=tables,
@@ -452,7 +459,8 @@ def _levers(built: Built, labels) -> pd.DataFrame:
 
 
 def _unit_costs(data, x: np.ndarray, costs: pd.DataFrame, replicas: pd.DataFrame,
-                levers: pd.DataFrame | None = None) -> pd.DataFrame:
+                levers: pd.DataFrame | None = None,
+                fixed: np.ndarray | None = None) -> pd.DataFrame:
     W, T = len(data.scenario.workloads), data.T
     df = data.periods.discount
     opts = data.options
@@ -462,6 +470,8 @@ def _unit_costs(data, x: np.ndarray, costs: pd.DataFrame, replicas: pd.DataFrame
     tokens = data.demand.tokens
     if len(t_):
         np.add.at(attributed, widx, (opts.api_cost + opts.error_cost) * x)
+        if fixed is not None:  # the API path's fixed costs and migrations (tco.ops_attribution)
+            np.add.at(attributed, widx, fixed)
     gpu_hours = np.zeros((W, T))
     if len(t_):
         np.add.at(gpu_hours, widx, option_gpu_hours(opts, x))

@@ -120,7 +120,7 @@ def api_only_scenario():
         apis=[api("p/a", 1.0, 4.0, cached=0.1, batch_discount=0.5)])
 
 
-def levers_scenario():
+def levers_scenario(**over):
     """Every lever in use: a prompt variant adopted after the first quarter (running and
     engineering costs), a semantic cache with lookups, a two-stage API cascade with a ranged
     escalation chosen at an interpolated point, and a cascade whose second stage runs on our
@@ -129,7 +129,7 @@ def levers_scenario():
                "engineering_cost_usd": 3000, "running_cost_usd_per_month": 200}
     cache = {"kind": "semantic", "hit_rate": 0.25, "quality_penalty": 4,
              "fixed_cost_usd_per_month": 500, "lookup_cost_usd_per_1k_requests": 0.05}
-    return scenario(
+    sections = dict(
         horizon={"start": "2027Q1", "periods": 4, "period": "quarter"},
         finance={"discount_rate": 0.08},
         workloads=[
@@ -162,6 +162,8 @@ def levers_scenario():
                          "extra_input_tokens": 100},
                         {"model": "m", "gpu": "g_od", "output_tokens": 150}],
              "quality": {"chat": 81}}])
+    sections.update(over)
+    return scenario(**sections)
 
 
 def test_levers_scenario_uses_every_lever():

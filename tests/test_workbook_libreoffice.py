@@ -38,6 +38,9 @@ DELTA_OUT = 1.5
 EDITED = "price_prov_big_realtime_output"
 STALE_DEMAND = 1.3
 STALE = "Assumptions changed since the plan was solved: run tco again"
+OPS = {"usd_per_provider_per_year": 4000, "usd_per_workload_per_year": 1000}
+"""API engineering and operations for the levers and tariffed workbooks: their per-workload and
+per-option costs must carry it (tco.ops_attribution) as the engine does."""
 
 
 def _chat_row(wb):
@@ -70,7 +73,7 @@ def recalculated(tmp_path_factory):
     src = tmp_path_factory.mktemp("written")
     rich, mono = run_of(rich_scenario()), run_of(api_only_scenario())
     conservative = run_of(conservative_scenario())
-    lev = run_of(levers_scenario())
+    lev = run_of(levers_scenario(api_operations=OPS))
     cats = conservative.solution.tables["costs"].groupby("category").usd.sum()
     committed = conservative.solution.tables["committed"].groupby("category").usd.sum()
     assert cats["gpu_reserved_after_horizon"] > 0 and cats["gpu_residual"] == 0
@@ -78,7 +81,11 @@ def recalculated(tmp_path_factory):
     lead = run_of(lead_scenario())
     adopted = run_of(adoption_scenario())
     assert adopted.solution.tables["fine_tunes"].adopted_t.iat[0] == 2
-    tariffed = run_of(tariffed_scenario())
+    tariffed = run_of(tariffed_scenario(api_operations=OPS))
+    # The unit-economics checks run on plans with API operations costs (rich: also moves).
+    for r in (rich, lev, tariffed):
+        assert r.solution.tables["costs"].groupby("category").usd.sum()["api_operations"] > 0
+    assert rich.solution.tables["costs"].groupby("category").usd.sum()["migration"] > 0
     cats = tariffed.solution.tables["costs"].groupby("category").usd.sum()
     # Every tariff cost line is exercised: a fee, units, discounts and a shortfall.
     assert cats["tariff_fee"] > 0 and cats["tariff_units"] > 0

@@ -206,6 +206,7 @@ def _api_paths(ctx: Context, g, r: int) -> int:
             r += 1
             g.put(r, 1, kind)
             g.put(r, 2, str(name))
+            ctx.api_ops_row[(kind, str(name))] = r
             for row in rows.itertuples(index=False):
                 g.put(r, col0 + int(row.t), int(row.in_use), COUNT, role="solved")
         ctx.api_ops_rows[kind] = (first, r)

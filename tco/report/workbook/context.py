@@ -62,6 +62,10 @@ class Context:
     api_ops_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
     """"provider" or "workload" -> first and last Capacity row of the API paths in use."""
     api_ops_col0: int = 3
+    api_ops_row: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(kind, provider or workload name) -> its Capacity row in that block."""
+    move_rows: list[tuple[int, str, int, str]] = field(default_factory=list)
+    """(Costs row, workload, t, destination) of each move (Costs sheet's Moves block)."""
     """Capacity column of the first period in that block."""
     # Costs
     costs_first: int = 2

@@ -29,6 +29,7 @@ def moves_block(ctx, g: Grid, r: int) -> tuple[int, int, int]:
         g.put(rr, 7, float(m["migration_cost_usd"]), USD, is_input=True,
               source="scenario: switching.migration_cost_usd or the workload's own")
         g.f(rr, 8, f"={local(rr, 6)}*{local(rr, 7)}", USD)
+        ctx.move_rows.append((rr, m["workload"], int(m["t"]), m["to"]))
     last = first + len(rows) - 1
     if not rows:
         g.put(first, 1, "No moves.", kind="note")
