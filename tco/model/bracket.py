@@ -114,6 +114,8 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
             left = deadline - time.perf_counter()
             if left <= 0.05:
                 break
+            if rule_rows is not None and i < RULE_ROUNDS - 1:
+                left /= 2  # a plan breaking the rule leaves time to solve again with its rows
             h.clearSolver()
             h.setOptionValue("time_limit", float(left))
             h.run()
