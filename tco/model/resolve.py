@@ -252,12 +252,14 @@ class Replanner:
         out = run_highs(self.hm, st.model_copy(update={"time_limit_s": first}))
         if out["status"] == "infeasible":
             return None, None
-        if out["has"] and not self._keeps_sprawl_rule():
+        kept = out["has"] and self._keeps_sprawl_rule()
+        if out["has"] and not kept and (out["status"] == "optimal" or first >= limit):
             return _REBUILD, None  # the model with the rule's rows, as tco.model.lazy builds it
         lower = _finite(out["bound"], -inf)
-        upper = out["objective"] if out["has"] else inf
+        # a plan breaking the rule is no upper bound: the bracket's rounded plan may give one
+        upper = out["objective"] if kept else inf
         if done(lower, upper, gap, against) or out["status"] == "optimal" or first >= limit:
-            return (upper, rel_gap(lower, upper)) if out["has"] else (None, None)
+            return (upper, rel_gap(lower, upper)) if kept else (None, None)
         # Not proven in PATIENCE_S: bracket with the LP bound and a rounded plan, then HiGHS
         # again with the bracket in its stop rule.
         left = limit - (time.perf_counter() - t0)
