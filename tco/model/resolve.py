@@ -281,6 +281,10 @@ class Replanner:
             lower = max(lower, _finite(out["bound"], -inf))
             if out["has"] and self._keeps_sprawl_rule():
                 upper = min(upper, out["objective"])
+            elif out["has"] and out["status"] == "optimal" and not done(lower, upper, gap,
+                                                                        against):
+                # this model's optimum breaks the rule: only the model with its rows decides
+                return _REBUILD, None
         if not np.isfinite(upper):
             # no plan keeping the sprawl rule in time: the model with its rows decides
             return (_REBUILD, None) if np.isfinite(lower) else (None, None)
