@@ -76,3 +76,35 @@ def test_a_bracket_whose_plans_all_break_the_sprawl_rule_falls_back_to_the_full_
     s, r = portfolio(10, seed=2, catalog="plain", mip_rel_gap=1e-6)
     rp = Replanner.for_scenario(s, r)
     assert rp.npv_at(2.5) == pytest.approx(plan(scaled(s, 2.5), r).npv_usd, rel=1e-5)
+
+
+def test_rounded_plan_keeps_the_sprawl_rule_and_counts_as_an_upper_bound():
+    # One workload; a/x at $2/$8, b/y at twice that, a provider may take 95% of the tokens;
+    # self-hosting on a $500/h GPU is far dearer. The LP (no sprawl rows in the analysis'
+    # model) splits 95% a + 5% b = 33,600 x (0.95 + 0.05 x 2) = 35,280, which breaks the 10%
+    # minimum share. The rounding's small MIP carries the rule's rows for the workload the LP
+    # splits, so its plan is 90% a + 10% b = 33,600 x 1.1 = 36,960 (the plan's optimum) and is
+    # accepted as the upper bound; without the rows it would be the rejected 95/5 split (None).
+    sys.path.insert(0, str(Path(__file__).parent))
+    from engine_helpers import api, model, resolve_plain, scenario, workload
+
+    from tco.model.bracket import lp_bound_and_rounded_plan
+
+    s = scenario(workloads=[workload()], apis=[api("a/x", 2.0, 8.0), api("b/y", 4.0, 16.0)],
+                 open_models=[model()], gpus=[{"name": "g", "on_demand_usd_per_hour": 500.0}],
+                 constraints={"max_share_per_provider": 0.95})
+    r = resolve_plain(s)
+    assert plan(s, r).npv_usd == pytest.approx(36_960, rel=1e-6)
+    rp = Replanner.for_scenario(s, r)
+    h = rp.hm.highs
+    shape = (h.getNumCol(), h.getNumRow())
+    args = (h, rp.rep_index, rp.rep_raise, rp.hm.mat.col_lower, rp.hm.mat.col_upper, 5.0, 1e-6)
+    lower, upper = lp_bound_and_rounded_plan(*args, accept=rp._keeps_sprawl_rule,
+                                             rule_rows=rp._sprawl_rows)
+    assert lower == pytest.approx(35_280, rel=1e-6)
+    assert upper == pytest.approx(36_960, rel=1e-6)
+    # the rule's columns and rows are gone again: the live model is the analysis' own
+    assert (h.getNumCol(), h.getNumRow()) == shape
+    assert lp_bound_and_rounded_plan(*args, accept=rp._keeps_sprawl_rule) == (
+        pytest.approx(35_280, rel=1e-6), None)
+    assert rp.npv_at(1.0) == pytest.approx(36_960, rel=1e-6)

@@ -24,8 +24,10 @@ rounded plan only serves as a number in the stop rule, never handed to HiGHS.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 
 
@@ -59,16 +61,19 @@ def done(lower: float, upper: float, gap: float, against: Against | None) -> boo
 def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
                               col_lower: np.ndarray, col_upper: np.ndarray,
                               time_limit: float, gap: float,
-                              accept=None) -> tuple[float | None, float | None]:
+                              accept=None, rule_rows=None) -> tuple[float | None, float | None]:
     """(LP relaxation's optimum, NPV of the rounded plan or None) of the live model `h`.
 
     (None, None) when the relaxation has no solution (then neither has the MIP).
     `rep_cols`: the replica columns; `raise_ok[i]`: whether replica column i may be rounded up
     (its GPU type can be bought or rented without a cap). `accept(col_values)`, when given,
     says whether the rounded plan keeps rules the model leaves out (the vendor-sprawl rule,
-    added lazily); a plan it rejects is no upper bound. The model's bounds are restored.
+    added lazily); a plan it rejects is no upper bound. `rule_rows(col_values, first_col)`,
+    when given, returns the rule's binaries and rows (`tco.model.sprawl.highs_rows`) for the
+    workloads a plan breaks it on: they are added to the small MIP for the LP's plan, and
+    again for each small-MIP plan `accept` rejects (up to RULE_ROUNDS solves), so the rounded
+    plan keeps the rule. The model's bounds, rows and columns are restored.
     """
-    import highspy
 
     S = highspy.HighsModelStatus
     h.clearSolver()  # nothing of a previous solve is reused as a start (see the module doc)
@@ -88,22 +93,65 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
     if not len(rep_cols):
         h.clearSolver()
         return lower, None
-    lp = np.asarray(h.getSolution().col_value)[rep_cols]
+    lp_plan = np.asarray(h.getSolution().col_value)
+    lp = lp_plan[rep_cols]
     lo, up = col_lower[rep_cols], col_upper[rep_cols]
     floor = np.where(raise_ok, np.ceil(lp - 1e-6), np.floor(lp + 1e-6))
     floor = np.clip(floor, lo, np.floor(up + 1e-9))
     upper = None
+    n_cols, n_rows = h.getNumCol(), h.getNumRow()
+    deadline = time.perf_counter() + max(0.1, time_limit)
     try:
         h.clearSolver()
         h.changeColsBounds(len(rep_cols), rep_cols, floor, up)
-        h.setOptionValue("time_limit", float(max(0.1, time_limit)))
         h.setOptionValue("mip_rel_gap", float(gap))
-        h.run()
-        info = h.getInfo()
-        if info.primal_solution_status == 2 and (  # feasible
-                accept is None or accept(np.asarray(h.getSolution().col_value))):
-            upper = float(info.objective_function_value)
+        plan = lp_plan
+        for i in range(RULE_ROUNDS):
+            # the rule's rows for the workloads the last plan (the LP's, then the small
+            # MIP's) breaks it on: a plan keeping it is then an upper bound
+            if rule_rows is not None and plan is not None:
+                _add_block(h, rule_rows(plan, h.getNumCol(), i == 0))
+            left = deadline - time.perf_counter()
+            if left <= 0.05:
+                break
+            if rule_rows is not None and i < RULE_ROUNDS - 1:
+                left /= 2  # a plan breaking the rule leaves time to solve again with its rows
+            h.clearSolver()
+            h.setOptionValue("time_limit", float(left))
+            h.run()
+            info = h.getInfo()
+            if info.primal_solution_status != 2:  # no feasible plan
+                break
+            plan = np.asarray(h.getSolution().col_value)
+            if accept is None or accept(plan[:n_cols]):
+                upper = float(info.objective_function_value)
+                break
+            if rule_rows is None:
+                break
     finally:
+        if h.getNumRow() > n_rows:
+            h.deleteRows(h.getNumRow() - n_rows, np.arange(n_rows, h.getNumRow(), dtype=np.int32))
+        if h.getNumCol() > n_cols:
+            h.deleteCols(h.getNumCol() - n_cols, np.arange(n_cols, h.getNumCol(), dtype=np.int32))
         h.changeColsBounds(len(rep_cols), rep_cols, lo, up)
         h.clearSolver()
     return lower, upper if upper is not None and math.isfinite(upper) else None
+
+
+RULE_ROUNDS = 3
+"""Small-MIP solves of the rounding, each adding the rule's rows where the last plan broke it."""
+
+
+def _add_block(h, block) -> None:
+    """Add binaries and rows `(n binaries, row lower, row upper, starts, index, value)`."""
+    if block is None:
+        return
+    n, lo, hi, starts, index, value = block
+    if n:
+        first = h.getNumCol()
+        h.addCols(n, np.zeros(n), np.zeros(n), np.ones(n), 0, np.zeros(0, np.int32),
+                  np.zeros(0, np.int32), np.zeros(0))
+        h.changeColsIntegrality(n, np.arange(first, first + n, dtype=np.int32),
+                                np.full(n, highspy.HighsVarType.kInteger))
+    if len(lo):
+        h.addRows(len(lo), lo, hi, len(index), starts, index, value)

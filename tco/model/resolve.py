@@ -228,6 +228,21 @@ class Replanner:
             col_values = np.asarray(self.hm.highs.getSolution().col_value)
         return not violators(data, np.asarray(col_values)[self.x_cols].reshape(n, T))
 
+    def _sprawl_rows(self, col_values: np.ndarray, first_col: int, lp: bool):
+        """The vendor-sprawl rows (tco.model.sprawl.highs_rows) for the rounding's small MIP:
+        for the LP's plan, every workload it serves from more than one source (the rounded
+        plan tends to shrink one of them below the minimum share); for a small-MIP plan, the
+        workloads it breaks the rule on. None when there are none."""
+        from tco.model.sprawl import highs_rows, split, violators
+
+        data = self.built.data
+        n, T = len(data.options.table), data.T
+        if not n:
+            return None
+        x = np.asarray(col_values)[self.x_cols].reshape(n, T)
+        bad = violators(data, x) | (split(data, x) if lp else set())
+        return highs_rows(data, self.x_cols, bad, first_col) if bad else None
+
     def _bracketed(self, against: Against | None, t0: float) -> tuple[float | None, float | None]:
         st = self.settings
         gap, limit = float(st.mip_rel_gap), float(st.time_limit_s)
@@ -237,12 +252,14 @@ class Replanner:
         out = run_highs(self.hm, st.model_copy(update={"time_limit_s": first}))
         if out["status"] == "infeasible":
             return None, None
-        if out["has"] and not self._keeps_sprawl_rule():
+        kept = out["has"] and self._keeps_sprawl_rule()
+        if out["has"] and not kept and (out["status"] == "optimal" or first >= limit):
             return _REBUILD, None  # the model with the rule's rows, as tco.model.lazy builds it
         lower = _finite(out["bound"], -inf)
-        upper = out["objective"] if out["has"] else inf
+        # a plan breaking the rule is no upper bound: the bracket's rounded plan may give one
+        upper = out["objective"] if kept else inf
         if done(lower, upper, gap, against) or out["status"] == "optimal" or first >= limit:
-            return (upper, rel_gap(lower, upper)) if out["has"] else (None, None)
+            return (upper, rel_gap(lower, upper)) if kept else (None, None)
         # Not proven in PATIENCE_S: bracket with the LP bound and a rounded plan, then HiGHS
         # again with the bracket in its stop rule.
         left = limit - (time.perf_counter() - t0)
@@ -250,7 +267,7 @@ class Replanner:
         lp, rounded = lp_bound_and_rounded_plan(
             self.hm.highs, self.rep_index, self.rep_raise, self.hm.mat.col_lower,
             self.hm.mat.col_upper, min(max(left, 0.1), ROUNDING_TIME_LIMIT_S), gap,
-            accept=self._keeps_sprawl_rule)
+            accept=self._keeps_sprawl_rule, rule_rows=self._sprawl_rows)
         if lp is None and not np.isfinite(upper):
             return None, None
         lower = max(lower, lp if lp is not None else -inf)
@@ -264,6 +281,10 @@ class Replanner:
             lower = max(lower, _finite(out["bound"], -inf))
             if out["has"] and self._keeps_sprawl_rule():
                 upper = min(upper, out["objective"])
+            elif out["has"] and out["status"] == "optimal" and not done(lower, upper, gap,
+                                                                        against):
+                # this model's optimum breaks the rule: only the model with its rows decides
+                return _REBUILD, None
         if not np.isfinite(upper):
             # no plan keeping the sprawl rule in time: the model with its rows decides
             return (_REBUILD, None) if np.isfinite(lower) else (None, None)

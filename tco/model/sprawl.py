@@ -100,3 +100,66 @@ def add(m: pyo.ConcreteModel, b) -> None:
                 count.add((w, t), list(np.ones(len(us))), us, upper=float(most))
         if count.keys:
             count.attach(m, "sprawl_providers")
+
+
+def highs_rows(data, x_cols: np.ndarray, workloads: set[int], first_col: int):
+    """The rule's binaries and rows for `workloads`, as arrays for a live HiGHS model.
+
+    For a model handed to HiGHS without the rule (the analysis' Replanner): `x_cols[o*T + t]`
+    is share x[o,t]'s column, and the binaries u[w,p,t] become columns first_col,
+    first_col + 1, ... The rows are those of `add` (used, minimum share, provider count).
+    Returns (number of binaries, row lower, row upper, row starts, column indices, values);
+    no binaries when no workload in `workloads` has a choice of source.
+    """
+    cons = data.scenario.constraints
+    share = cons.min_share_when_used or 0.0
+    most = cons.max_providers_per_workload
+    T, inf = data.T, float("inf")
+    groups, hosted = _groups(data)
+    requests = data.demand.requests
+    keys = [(w, p, t) for w, by in sorted(groups.items()) if w in workloads
+            and len(by) + (w in hosted) > 1 for p in by for t in range(T) if requests[w, t] > 0]
+    lo, hi, starts, index, value = [], [], [], [], []
+
+    def row(cols: list[int], vals: list[float], lower: float, upper: float) -> None:
+        starts.append(len(index))
+        index.extend(cols)
+        value.extend(vals)
+        lo.append(lower)
+        hi.append(upper)
+
+    per_wt: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, (w, p, t) in enumerate(keys):
+        u = first_col + i
+        xs = [int(x_cols[o * T + t]) for o in groups[w][p]]
+        row(xs + [u], [1.0] * len(xs) + [-1.0], -inf, 0.0)
+        if share > 0:
+            row(xs + [u], [1.0] * len(xs) + [-share], 0.0, inf)
+        per_wt[(w, t)].append(u)
+    if most is not None:
+        for us in per_wt.values():
+            if len(us) > most:
+                row(us, [1.0] * len(us), -inf, float(most))
+    return (len(keys), np.asarray(lo, float), np.asarray(hi, float),
+            np.asarray(starts, np.int32), np.asarray(index, np.int32),
+            np.asarray(value, float))
+
+
+def split(data, x: np.ndarray, tol: float = 1e-6) -> set[int]:
+    """Workloads whose shares `x` (options x periods) use more than one source (an API
+    provider or self-hosting) in some period: where a rounded plan may break the rule even
+    when `x` keeps it."""
+    if data.options.table.empty:
+        return set()
+    groups, _ = _groups(data)
+    table = data.options.table
+    workload, dep = table["workload"].to_numpy(), table["deployment"].to_numpy()
+    out = set()
+    for w, by in groups.items():
+        sources = [x[opts].sum(axis=0) for opts in by.values()]
+        own = (workload == w) & (dep >= 0)
+        if own.any():
+            sources.append(x[own].sum(axis=0))
+        if ((np.array(sources) > tol).sum(axis=0) > 1).any():
+            out.add(w)
+    return out
