@@ -165,7 +165,9 @@ def print_orders(console, table: pd.DataFrame) -> None:
         return
     t = Table(title=f"Orders for {table['period'].iat[0]}")
     for col in ("order", "what", "count", "unit", "cost", "ends", "note"):
-        t.add_column(col, justify="right" if col in ("count", "unit", "cost") else "left")
+        # fold, never cut: an option's GPU is at the end of its name (issue 18)
+        t.add_column(col, justify="right" if col in ("count", "unit", "cost") else "left",
+                     overflow="fold")
     for r in table.itertuples(index=False):
         t.add_row(r.order, str(r.what), "" if pd.isna(r.count) else f"{int(r.count)}",
                   "" if pd.isna(r.unit_usd) else f"{r.unit_usd:,.2f}", usd(r.cost_usd),

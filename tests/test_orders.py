@@ -66,3 +66,32 @@ def test_fewer_engineers_is_a_release_order():
                                                   "api_cost_usd"])}
     o = orders(tables, {"engineer_usd_per_year": 1e5}, ["2027Q1", "2027Q2"], t=None)
     assert list(zip(o.order, o["count"], o.cost_usd)) == [("hire", 2, 2e5), ("release", 1, 0.0)]
+
+
+def test_printed_orders_at_80_columns_never_cut_an_option_name():
+    # `make run` printed "api:anthropic/c…" in the orders: at 80 columns the route's option and
+    # its provider's model were cut. Folded, the whole name is on screen.
+    from io import StringIO
+
+    import pandas as pd
+    from rich.console import Console
+
+    from tco.orders import print_orders
+
+    option = "api:anthropic/claude-sonnet-4-5@a-very-long-deployment-name"
+    tables = {"fleet": pd.DataFrame(columns=["t", "gpu", "bought", "reserved_1y_new",
+                                             "reserved_3y_new", "on_demand"]),
+              "staffing": pd.DataFrame({"t": [0], "engineers_hired": [0]}),
+              "allocation": pd.DataFrame({"t": [0], "workload": ["contract-extraction"],
+                                          "option": [option], "share": [1.0],
+                                          "api_cost_usd": [12_251.0]})}
+    out = StringIO()
+    print_orders(Console(file=out, width=80), orders(tables, {}, ["2027Q1"], t=0))
+    text = out.getvalue()
+    assert "…" not in text
+    columns: dict[int, str] = {}  # each column's folded pieces, joined in order
+    for line in text.splitlines():
+        for i, part in enumerate(line.split("│")[1:-1]):
+            columns[i] = columns.get(i, "") + part.strip()
+    assert "contract-extraction" in columns.values()
+    assert any(c.startswith(option) for c in columns.values())
