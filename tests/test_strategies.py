@@ -279,3 +279,27 @@ def test_terminal_reason_is_shortened_per_workload():
         "workload 'b':\n  - only"
     assert shorten_reason(text, per_block=2) == (
         "head\nworkload 'a':\n  - r0\n  - r1\n  ... and 5 more\nworkload 'b':\n  - only")
+
+
+def test_curve_never_shows_hybrid_dearer_than_a_strategy_it_contains():
+    # make run's curve showed hybrid (recommended) 27-50% above self_host_only at 1.8x-100x:
+    # time-limited solves returning poor plans. self_host_only's plan is a hybrid plan too, so
+    # hybrid is reported at it, its gap re-measured against hybrid's own bound:
+    # bound = 120 x (1 - 0.3) = 84; gap = (100 - 84) / 100 = 0.16. api_only prices without
+    # prompt caching, so its plan is not one of hybrid's and is not used.
+    from tco.analysis.curves import _at_least_as_good
+    from tco.scenario.schema import Strategy
+
+    strategies = [Strategy(name="hybrid"),
+                  Strategy(name="self_host_only", option_kinds=["self_hosted"]),
+                  Strategy(name="api_only", option_kinds=["api"], prompt_caching=False)]
+    rows = [{"strategy": "hybrid", "scale": 3.0, "npv_usd": 120.0, "mip_gap": 0.3},
+            {"strategy": "self_host_only", "scale": 3.0, "npv_usd": 100.0, "mip_gap": 0.0},
+            {"strategy": "api_only", "scale": 3.0, "npv_usd": 90.0, "mip_gap": 0.0},
+            {"strategy": "hybrid", "scale": 1.0, "npv_usd": 50.0, "mip_gap": 0.0},
+            {"strategy": "self_host_only", "scale": 1.0, "npv_usd": 60.0, "mip_gap": 0.0}]
+    out = {(r["strategy"], r["scale"]): (r["npv_usd"], r["mip_gap"])
+           for r in _at_least_as_good(rows, strategies)}
+    assert out[("hybrid", 3.0)] == (100.0, pytest.approx(0.16))
+    assert out[("hybrid", 1.0)] == (50.0, 0.0)  # already the cheapest: unchanged
+    assert out[("self_host_only", 3.0)] == (100.0, 0.0)
