@@ -287,19 +287,57 @@ def test_curve_never_shows_hybrid_dearer_than_a_strategy_it_contains():
     # hybrid is reported at it, its gap re-measured against hybrid's own bound:
     # bound = 120 x (1 - 0.3) = 84; gap = (100 - 84) / 100 = 0.16. api_only prices without
     # prompt caching, so its plan is not one of hybrid's and is not used.
-    from tco.analysis.curves import _at_least_as_good
-    from tco.scenario.schema import Strategy
+    from tco.analysis.containment import tighten
+    from tco.analysis.parallel import Point
 
-    strategies = [Strategy(name="hybrid"),
-                  Strategy(name="self_host_only", option_kinds=["self_hosted"]),
-                  Strategy(name="api_only", option_kinds=["api"], prompt_caching=False)]
-    rows = [{"strategy": "hybrid", "scale": 3.0, "npv_usd": 120.0, "mip_gap": 0.3},
-            {"strategy": "self_host_only", "scale": 3.0, "npv_usd": 100.0, "mip_gap": 0.0},
-            {"strategy": "api_only", "scale": 3.0, "npv_usd": 90.0, "mip_gap": 0.0},
-            {"strategy": "hybrid", "scale": 1.0, "npv_usd": 50.0, "mip_gap": 0.0},
-            {"strategy": "self_host_only", "scale": 1.0, "npv_usd": 60.0, "mip_gap": 0.0}]
-    out = {(r["strategy"], r["scale"]): (r["npv_usd"], r["mip_gap"])
-           for r in _at_least_as_good(rows, strategies)}
-    assert out[("hybrid", 3.0)] == (100.0, pytest.approx(0.16))
-    assert out[("hybrid", 1.0)] == (50.0, 0.0)  # already the cheapest: unchanged
-    assert out[("self_host_only", 3.0)] == (100.0, 0.0)
+    strategies = {"hybrid": Strategy(name="hybrid"),
+                  "self_host_only": Strategy(name="self_host_only", option_kinds=["self_hosted"]),
+                  "api_only": Strategy(name="api_only", option_kinds=["api"],
+                                       prompt_caching=False)}
+    at3 = tighten({"hybrid": Point("hybrid", 3.0, 120.0, "ok", gap=0.3),
+                   "self_host_only": Point("self_host_only", 3.0, 100.0, "ok", gap=0.0),
+                   "api_only": Point("api_only", 3.0, 90.0, "ok", gap=0.0)}, strategies)
+    assert (at3["hybrid"].npv_usd, at3["hybrid"].gap) == (100.0, pytest.approx(0.16))
+    assert (at3["self_host_only"].npv_usd, at3["self_host_only"].gap) == (100.0, 0.0)
+    assert (at3["api_only"].npv_usd, at3["api_only"].gap) == (90.0, 0.0)  # other caching
+    at1 = tighten({"hybrid": Point("hybrid", 1.0, 50.0, "ok", gap=0.0),
+                   "self_host_only": Point("self_host_only", 1.0, 60.0, "ok", gap=0.0)},
+                  strategies)
+    assert (at1["hybrid"].npv_usd, at1["hybrid"].gap) == (50.0, 0.0)  # already the cheapest
+
+
+def test_a_contained_strategy_takes_hybrids_lower_bound():
+    # self_host_only stopped at its time limit: plan 100, gap 0.5 -> its own bound 50. Every
+    # self_host_only plan is a hybrid plan, so its optimum is at least hybrid's optimum, at
+    # least hybrid's bound 98 x (1 - 0.01) = 97.02: its gap is (100 - 97.02) / 100 = 0.0298.
+    # hybrid's plan (98) is cheaper than self_host_only's, so hybrid keeps it and its gap.
+    # An unknown gap (a solver that does not report one) gives no bound and is left alone.
+    from tco.analysis.containment import tighten
+    from tco.analysis.parallel import Point
+
+    strategies = {"hybrid": Strategy(name="hybrid"),
+                  "self_host_only": Strategy(name="self_host_only", option_kinds=["self_hosted"])}
+    out = tighten({"hybrid": Point("hybrid", 10.0, 98.0, "ok", gap=0.01),
+                   "self_host_only": Point("self_host_only", 10.0, 100.0, "ok", gap=0.5)},
+                  strategies)
+    assert out["self_host_only"].gap == pytest.approx(0.0298)
+    assert (out["hybrid"].npv_usd, out["hybrid"].gap) == (98.0, 0.01)
+    unknown = tighten({"hybrid": Point("hybrid", 10.0, 98.0, "ok", gap=None),
+                       "self_host_only": Point("self_host_only", 10.0, 100.0, "ok", gap=0.5)},
+                      strategies)
+    assert unknown["self_host_only"].gap == 0.5
+
+
+def test_the_evaluator_shares_bounds_between_points_of_one_scale():
+    # The break-even scans read points from the evaluator's cache, so the bounds must be shared
+    # there, not only in the curves' table: the numbers of the test above, recorded one by one.
+    from tco.analysis.parallel import Evaluator
+
+    s, resolved = small()
+    with Evaluator(s, resolved, jobs=1) as ev:
+        ev.remember("self_host_only", 10.0, 100.0, "ok", gap=0.5)
+        ev.remember("hybrid", 10.0, 98.0, "ok", gap=0.01)
+        shared = ev.points([(Strategy(name="self_host_only", option_kinds=["self_hosted"]),
+                             10.0)])
+        assert ev.solves == 0  # taken from the cache, not solved
+    assert shared[0].npv_usd == 100.0 and shared[0].gap == pytest.approx(0.0298)

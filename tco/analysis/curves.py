@@ -29,8 +29,9 @@ def curves(scenario: Scenario, resolved: Resolved, strategies: list[Strategy] | 
     workloads, at that scale), npv_usd (None where infeasible), status (ok | infeasible | error),
     mip_gap (the relative gap the point's NPV is proven to: the plan's, or wider where the solve
     reached its time limit, `points.SEARCH_TIME_LIMIT_S`). A strategy that allows every
-    option is reported at the cheapest plan found for it or for any strategy it contains
-    (`_at_least_as_good`).
+    option is reported at the cheapest plan found for it or for any strategy it contains, and
+    each point's gap uses every bound the run has (`tco.analysis.containment`, applied by the
+    evaluator).
     """
     from tco.analysis.strategies import strategies_for
 
@@ -49,32 +50,5 @@ def curves(scenario: Scenario, resolved: Resolved, strategies: list[Strategy] | 
              "tokens_per_month": tok * x, "npv_usd": p.npv_usd, "status": p.status,
              "mip_gap": p.gap}
             for (s, x), p in zip(wanted, pts)]
-    return pd.DataFrame(_at_least_as_good(rows, strategies), columns=COLUMNS)
+    return pd.DataFrame(rows, columns=COLUMNS)
 
-
-def _unrestricted(s: Strategy) -> bool:
-    """A strategy that allows every option (like hybrid): any other strategy's plan with the
-    same prompt caching is one of its plans too."""
-    return not (s.option_kinds or s.providers or s.models or s.gpus or s.procurement
-                or s.pin or s.allow)
-
-
-def _at_least_as_good(rows: list[dict], strategies: list[Strategy]) -> list[dict]:
-    """An unrestricted strategy's point is never dearer than another strategy's plan at that
-    scale (with the same prompt caching): that plan is feasible for it. Where a time-limited
-    solve returned a dearer plan, the cheaper one is reported and the gap re-measured against
-    the solve's own bound (bound = NPV x (1 - gap)), so a curve never shows hybrid above a
-    strategy whose options it contains."""
-    by_name = {s.name: s for s in strategies}
-    for r in rows:
-        s = by_name[r["strategy"]]
-        if not _unrestricted(s) or r["npv_usd"] is None or r["mip_gap"] is None:
-            continue
-        others = [o["npv_usd"] for o in rows if o["scale"] == r["scale"]
-                  and o["strategy"] != s.name and o["npv_usd"] is not None
-                  and by_name[o["strategy"]].prompt_caching == s.prompt_caching]
-        best = min(others, default=None)
-        if best is not None and best < r["npv_usd"] and r["npv_usd"] > 0 and best > 0:
-            bound = r["npv_usd"] * (1.0 - r["mip_gap"])
-            r["npv_usd"], r["mip_gap"] = best, max(0.0, (best - bound) / best)
-    return rows

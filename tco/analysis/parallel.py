@@ -7,7 +7,8 @@ so that the comparison, the curves and the break-even searches of one run share 
 Workers receive the scenario once, when they start; each task sends only a strategy and a
 scale and returns a number. HiGHS runs on one thread in each; the searches' points are solved
 with `points.for_search` settings (the plan's MIP gap, a time limit), the comparison's rows
-with the scenario's own.
+with the scenario's own. The points of one scale share their bounds where one strategy's
+plans are another's too (`tco.analysis.containment`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tco.analysis import points
+from tco.analysis.containment import tighten
 from tco.catalog.types import Resolved
 from tco.errors import SolverError
 from tco.execution import Pool, default_jobs  # noqa: F401 - default_jobs re-exported
@@ -77,6 +79,10 @@ class Evaluator:
         self.resolved = resolved
         self.jobs = max(1, jobs if jobs is not None else default_jobs())
         self.cache: dict[tuple[str, float], Point] = {}
+        from tco.analysis.strategies import strategies_for
+
+        self.strategies: dict[str, Strategy] = {s.name: s for s in strategies_for(scenario)}
+        """Strategy of each name the cache holds points of (for `containment.tighten`)."""
         self.solves = 0
         self._pool = Pool((scenario, self.search, resolved), self.jobs, scheduler)
         self._progress: Progress | None = None
@@ -125,13 +131,23 @@ class Evaluator:
         once its bounds decide that comparison (a break-even's sign), before the gap."""
         todo: dict[tuple[str, float], tuple] = {}
         for i, (strategy, scale) in enumerate(wanted):
+            self.strategies.setdefault(strategy.name, strategy)
             k = _key(strategy.name, scale)
             if k not in self.cache and k not in todo:
                 todo[k] = (strategy, scale, against[i] if against is not None else None)
         solved = self._map(_point_task, list(todo.values()), label)
         for k, p in zip(todo, solved):
             self.cache[k] = p
+        self._tighten({k[1] for k in todo})
         return [self.cache[_key(s.name, x)] for s, x in wanted]
+
+    def _tighten(self, scales: set[float]) -> None:
+        """Share the bounds of the points of each of these scales (log10 keys) that one
+        strategy's plans being another's give (`tco.analysis.containment`)."""
+        for lx in scales:
+            at = {name: p for (name, x), p in self.cache.items() if x == lx}
+            for name, p in tighten(at, self.strategies).items():
+                self.cache[(name, lx)] = p
 
     def rows(self, strategies: Sequence[Strategy], label: str = "strategies") -> list[dict]:
         """Each strategy solved at today's demand with its figures (see `points.solve_row`)."""
@@ -145,4 +161,6 @@ class Evaluator:
                  note: str = "", gap: float | None = None) -> None:
         """Record a point solved elsewhere (the main plan), so no search solves it again."""
         if status in ("ok", "infeasible"):
-            self.cache[_key(name, scale)] = Point(name, scale, npv, status, note, gap)
+            k = _key(name, scale)
+            self.cache[k] = Point(name, scale, npv, status, note, gap)
+            self._tighten({k[1]})
