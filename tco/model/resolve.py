@@ -102,6 +102,12 @@ class Replanner:
         self.rep_raise = np.asarray([free.get(deps["gpu"].iat[d], False) for d, _ in keys],
                                     dtype=bool)
         self._rule: tuple[float, float, float, Against | None] | None = None
+        cons = built.data.scenario.constraints
+        self.sprawl_applies = bool(
+            ((cons.min_share_when_used or 0) > 0 or cons.max_providers_per_workload is not None)
+            and built.data.options.table["provider"].map(lambda p: isinstance(p, str)).any())
+        """Whether the vendor-sprawl rule can bind (a workload with an API option): if not, a
+        rounded plan needs no check against it, nor time kept for a second round."""
         if hm.mat.integer.any():
             hm.highs.cbMipInterrupt.subscribe(self._interrupt)
 
@@ -267,7 +273,8 @@ class Replanner:
         lp, rounded = lp_bound_and_rounded_plan(
             self.hm.highs, self.rep_index, self.rep_raise, self.hm.mat.col_lower,
             self.hm.mat.col_upper, min(max(left, 0.1), ROUNDING_TIME_LIMIT_S), gap,
-            accept=self._keeps_sprawl_rule, rule_rows=self._sprawl_rows)
+            accept=self._keeps_sprawl_rule if self.sprawl_applies else None,
+            rule_rows=self._sprawl_rows if self.sprawl_applies else None)
         if lp is None and not np.isfinite(upper):
             return None, None
         lower = max(lower, lp if lp is not None else -inf)
