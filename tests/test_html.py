@@ -22,7 +22,7 @@ from tco.errors import InfeasibleError
 from tco.pipeline import plan
 from tco.report import html as html_report
 from tco.report.headline import saving_vs_best_single
-from tco.report.html import recommendation, render_html, write_html
+from tco.report.html import _volume, recommendation, render_html, write_html
 from tco.run import RunResult
 from tco.scenario.schema import Strategy
 
@@ -333,4 +333,23 @@ def test_no_crossover_is_said_plainly():
                              "today's volume.")
     text = render_html(run)
     assert "api_only is cheaper at every scale searched" in text
-    assert "break-even 0.42x" not in text  # no marker without a crossover
+    assert "self-host = APIs at" not in text  # no marker without a crossover
+
+
+def test_close_break_evens_are_labelled_apart():
+    # make run drew "break-even 0.88x" and "break-even 1.77x" over each other: labels closer
+    # than half a decade (log10(1.77 / 0.88) = 0.30) are stacked 16 px apart, each naming its
+    # pair; one two decades away stays on the first row.
+    import dataclasses
+
+    def found(a, b, scale):
+        return {"a": a, "b": b, "found": True, "kind": "crossing", "scale": scale,
+                "requests_per_month": None, "tokens_per_month": None, "message": ""}
+
+    run = dataclasses.replace(rich_run(), breakeven=[
+        found("self_host_only", "api_batch_cache", 1.77), found("hybrid", "api_batch_cache", 0.88),
+        found("self_host_only", "api_only", 100.0)])
+    fig = _volume(run)["figure"]
+    notes = {a["text"]: a.get("yshift", 0) for a in fig["layout"]["annotations"]}
+    assert notes == {"hybrid = APIs+batch at 0.88x": 0, "self-host = APIs+batch at 1.77x": 16,
+                     "self-host = APIs at 100x": 0}

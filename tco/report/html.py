@@ -66,6 +66,9 @@ FLEET_MODES = (("owned", "owned"), ("existing_owned", "owned (existing)"),
                ("existing_reserved", "reserved (existing)"), ("on_demand", "on demand"))
 STRATEGY_LABELS = {"api_only": "APIs only", "api_batch_cache": "APIs with batch and caching",
                    "self_host_only": "self-hosting only", "hybrid": "hybrid (recommended)"}
+SHORT_LABELS = {"api_only": "APIs", "api_batch_cache": "APIs+batch", "self_host_only": "self-host",
+                "hybrid": "hybrid"}
+"""Strategy names where space is short (the break-even labels on the volume chart)."""
 
 
 def write_html(run: RunResult, path: str | Path) -> Path:
@@ -706,12 +709,19 @@ def _volume(run: RunResult) -> dict:
                                  connectgaps=False,
                                  hovertemplate="%{x:.2f}x: $%{y:,.0f}<extra>" +
                                  _strategy_name(name) + "</extra>"))
-    for e in entries:
-        if e["found"] and e["scale"] is not None:
-            fig.add_vline(x=float(e["scale"]), line_dash="dash", line_color="#E45756")
-            fig.add_annotation(x=math.log10(float(e["scale"])), y=1, yref="paper",
-                               text=f"break-even {num(e['scale'], 2)}x", showarrow=False,
-                               yanchor="bottom", font={"color": "#E45756"})
+    shown: list[float] = []
+    for e in sorted((e for e in entries if e["found"] and e["scale"] is not None),
+                    key=lambda e: float(e["scale"])):
+        x = math.log10(float(e["scale"]))
+        fig.add_vline(x=float(e["scale"]), line_dash="dash", line_color="#E45756")
+        # labels of break-evens closer than half a decade are stacked, not drawn over each other
+        row = sum(1 for prev in shown if abs(x - prev) < 0.5)
+        shown.append(x)
+        fig.add_annotation(x=x, y=1, yref="paper", yshift=16 * row,
+                           text=f"{SHORT_LABELS.get(e['a'], e['a'])} = "
+                                f"{SHORT_LABELS.get(e['b'], e['b'])} at {float(e['scale']):.3g}x",
+                           showarrow=False,
+                           yanchor="bottom", font={"color": "#E45756"})
     fig.update_layout(**_layout(xaxis_title="demand scale (x the scenario's volume, log scale)",
                                 yaxis_title="NPV (USD)"))
     fig.update_xaxes(type="log")
