@@ -38,7 +38,14 @@ from tco.scenario.schema import Scenario, SolverSettings, Strategy
 PATIENCE_S = 2.0
 """Seconds HiGHS gets alone before a re-solve is bracketed (most small scales prove in 1 s)."""
 ROUNDING_TIME_LIMIT_S = 10.0
-"""Time limit of the rounded plan's small MIP (it takes 0.1-3 s on the enterprise example)."""
+"""Time limit of the rounded plan's small MIPs (the first takes 0.2-2 s on the enterprise
+example, tco.model.bracket)."""
+ROUNDING_MIN_S = 4.0
+"""The rounding gets at least this long even when HiGHS's first run left less of the point's
+time limit: a re-solve may overrun its limit by that much rather than return without a checked
+plan. (On a loaded machine the wall-clock limit left the rounding too little time: in an
+enterprise analysis at load 4-7, self_host_only at 178x came back 81% above its optimum while
+the same re-solve alone finds a plan 0.13% above it.)"""
 
 
 class Replanner:
@@ -272,7 +279,7 @@ class Replanner:
         self._rule = None  # the rounded plan's small MIP has bounds of its own, not the model's
         lp, rounded = lp_bound_and_rounded_plan(
             self.hm.highs, self.rep_index, self.rep_raise, self.hm.mat.col_lower,
-            self.hm.mat.col_upper, min(max(left, 0.1), ROUNDING_TIME_LIMIT_S), gap,
+            self.hm.mat.col_upper, min(max(left, ROUNDING_MIN_S), ROUNDING_TIME_LIMIT_S), gap,
             accept=self._keeps_sprawl_rule if self.sprawl_applies else None,
             rule_rows=self._sprawl_rows if self.sprawl_applies else None)
         if lp is None and not np.isfinite(upper):
