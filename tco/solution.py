@@ -515,10 +515,8 @@ def _attribute_tariffs(data, x, by: pd.DataFrame, attributed, widx) -> None:
     cats = [c for c in TARIFF_CATEGORIES if c in by.columns]
     if not cats or not len(data.options.table):
         return
-    quoted = {t.provider for t in data.tariffs}
-    sel = data.options.table["provider"].isin(quoted).to_numpy()
     spend = np.zeros_like(attributed)
-    np.add.at(spend, widx[sel], data.options.api_cost[sel] * x[sel])
+    np.add.at(spend, widx, tariffs.quoted_spend(data, x))
     total = by[cats].sum(axis=1).reindex(range(data.T), fill_value=0.0)
     for t in range(data.T):
         if spend[:, t].sum() > 0:
