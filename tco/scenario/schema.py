@@ -165,6 +165,13 @@ class Workload(Spec):
     peak_to_average: float = Field(1.0, ge=1, le=1000)
     """Busiest hour's traffic over the mean; self-hosted capacity for non-batch traffic is
     sized to it."""
+    busy_hour_share: Share | None = None
+    """Share of the time the traffic runs at its peak (peak_to_average x the mean); the other
+    hours run at the level that keeps the mean. Provisioned API units (tariffs) serve this
+    profile up to their capacity and the traffic above it spills to pay-as-you-go (0.25 with
+    peak_to_average 2: six busy hours a day at twice the mean, the rest at 2/3 of it). None =
+    the most conservative profile: all traffic in busy hours, 1 / peak_to_average of the time.
+    At most 1 / peak_to_average."""
     latency: Literal["interactive", "standard", "batch"] = "interactive"
     """interactive: a person waits; standard: seconds are fine; batch: may wait 24 h
     (batch APIs)."""
@@ -203,6 +210,13 @@ class Workload(Spec):
     def _pin_or_allow(self) -> Workload:
         if self.pin is not None and self.allow is not None:
             raise ValueError("give pin or allow, not both (pin: X is allow: [X])")
+        if (self.busy_hour_share is not None
+                and self.busy_hour_share * self.peak_to_average > 1 + 1e-9):
+            raise ValueError(
+                f"busy_hour_share {self.busy_hour_share:g} x peak_to_average "
+                f"{self.peak_to_average:g} = {self.busy_hour_share * self.peak_to_average:g}:"
+                " the busy hours alone would carry more than all the traffic (expected"
+                f" busy_hour_share <= 1 / peak_to_average = {1 / self.peak_to_average:.4g})")
         return self
 
 
