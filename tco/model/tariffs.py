@@ -89,6 +89,8 @@ class Lane:
     """Realtime standard tier, no fine-tune: per-API prices and provisioned units apply."""
     stage: object = None
     """The cascade's ApiStage; None for a plain API option."""
+    pos: int = 0
+    """Position of the stage among the option's API stages (Options.stage_apis)."""
 
 
 def spend_lanes(data) -> tuple[list[Lane], np.ndarray]:
@@ -116,8 +118,8 @@ def spend_lanes(data) -> tuple[list[Lane], np.ndarray]:
             costs.append(data.options.api_cost[o])
         elif stages is not None and stages[o] is not None:
             w = int(table["workload"].iat[o])
-            for st in stages[o]:
-                lanes.append(Lane(o, st.provider, st.api, not st.batch, st))
+            for pos, st in enumerate(stages[o]):
+                lanes.append(Lane(o, st.provider, st.api, not st.batch, st, pos))
                 costs.append(data.demand.requests[w] * st.reach * st.list_usd
                              * (1.0 + st.trend) ** years)
     return lanes, (np.vstack(costs) if costs else np.zeros((0, T)))
@@ -533,10 +535,9 @@ def _served(h: dict, key: tuple[int, int]) -> float:
     return sum(ell * _val(v) for ell, v in h["share"].get(key, ()))
 
 
-def served_shares(b, n: int, stages: bool = False) -> np.ndarray | None:
-    """Per option row and period, the share of its plain API traffic provisioned units serve
-    (with `stages`, of its cascade stages' instead, summed over stages); None when the plan
-    has no provisioned units."""
+def served_shares(b, n: int) -> np.ndarray | None:
+    """Per option row and period, the share of its plain API traffic provisioned units serve;
+    None when the plan has no provisioned units."""
     out = None
     lanes = None
     for h in b.tariffs.values():
@@ -546,8 +547,29 @@ def served_shares(b, n: int, stages: bool = False) -> np.ndarray | None:
             out = np.zeros((n, b.data.T))
             lanes, _ = spend_lanes(b.data)
         for (k, t) in h["share"]:
-            if (lanes[k].stage is not None) == stages:
+            if lanes[k].stage is None:
                 out[lanes[k].o, t] += _served(h, (k, t))
+    return out
+
+
+def stage_served_shares(b, n: int) -> np.ndarray | None:
+    """Per option row, API stage (position in Options.stage_apis) and period, the share of the
+    stage's traffic provisioned units serve; None when no units serve a cascade stage."""
+    out = None
+    lanes = None
+    for h in b.tariffs.values():
+        if h["tariff"].kind != "provisioned":
+            continue
+        if lanes is None:
+            lanes, _ = spend_lanes(b.data)
+        for (k, t) in h["share"]:
+            ln = lanes[k]
+            if ln.stage is None:
+                continue
+            if out is None:
+                most = max(len(x) for x in b.data.options.stage_apis if x is not None)
+                out = np.zeros((n, most, b.data.T))
+            out[ln.o, ln.pos, t] += _served(h, (k, t))
     return out
 
 
