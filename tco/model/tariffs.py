@@ -393,6 +393,7 @@ def _plans(m, b, rows: Rows, i: int, provider: str, plans: list, served: dict,
             sign.append([1.0] + [-ell for ell, _ in got])
         return vs, sign
 
+    tok = _lane_tokens(data, mine) if any(k.tiers_by_tokens for k in plans) else None
     disc = pyo.Var(range(T), bounds=(None, None))
     m.add_component(f"tariff_discount_{i}", disc)
     actives: dict[str, list] = {}
@@ -423,7 +424,12 @@ def _plans(m, b, rows: Rows, i: int, provider: str, plans: list, served: dict,
         for j, k in enumerate(plans):
             act = actives[k.name][t]
             coefs, variables = [1.0], [disc[t]]
-            if k.kind == "two_part" and k.tiers:
+            if k.kind == "two_part" and k.tiers and k.tiers_by_tokens:
+                cc, vv = _token_tiers(m, b, rows, i, j, k, t, c[:, t], tok[:, t], vs, sign,
+                                      months, M, handles[k.name])
+                coefs += cc
+                variables += vv
+            elif k.kind == "two_part" and k.tiers:
                 bands = _bands(m, b, rows, i, j, k, t, c[:, t], vs, sign, months, M,
                                handles[k.name])
                 d = [k.discount] + [tier[1] for tier in k.tiers]
@@ -495,6 +501,47 @@ def _yearly_shortfall(m, b, rows: Rows, i: int, j: int, k, handle: dict, c, payg
             rows.add(("plan_short_year", k.name, s, y), cc, vv, lower=0.0)
             b.costs.add(end - 1, "tariff_shortfall", [1.0], [short])
             handle.setdefault("short", {}).setdefault(end - 1, []).append(short)
+
+
+def _token_tiers(m, b, rows, i, j, k, t, c_t, tok_t, vs, sign, months, M,
+                 handle: dict) -> tuple[list, list]:
+    """Savings of a two_part plan whose tiers are thresholds of monthly tokens, as the
+    (coefficients, variables) of -savings: with S the list spend and N the tokens not served
+    by units, tier r reached (z_r = 1) only when N >= its threshold x months, tiers reached in
+    order, and w_r = S when z_r (w_r <= S, w_r <= M z_r):
+
+        savings = d_0 S + sum_r (d_r - d_{r-1}) w_r       (discounts rise with the volume)
+    """
+    n = len(k.tiers)
+    z = pyo.Var(range(n), domain=pyo.Binary)
+    m.add_component(f"tariff_tier_{i}_{j}_{t}", z)
+    w = pyo.Var(range(n), bounds=(0.0, None))
+    m.add_component(f"tariff_tier_spend_{i}_{j}_{t}", w)
+    b.tariff_ints.extend(z[r] for r in range(n))
+    spend_c, spend_v, tok_c, tok_v = [], [], [], []
+    for r in range(len(c_t)):
+        if c_t[r]:
+            spend_c += [c_t[r] * g for g in sign[r]]
+            spend_v += vs[r]
+        if tok_t[r]:
+            tok_c += [tok_t[r] * g for g in sign[r]]
+            tok_v += vs[r]
+    coefs = [-k.discount * x for x in spend_c]
+    variables = list(spend_v)
+    prev = k.discount
+    for r, (above, d) in enumerate(k.tiers):
+        rows.add(("tier_tokens", k.name, t, r), tok_c + [-above * 1e6 * months],
+                 tok_v + [z[r]], lower=0.0)
+        if r:
+            rows.add(("tier_order", k.name, t, r), [1.0, -1.0], [z[r], z[r - 1]], upper=0.0)
+        rows.add(("tier_spend", k.name, t, r), [1.0] + [-x for x in spend_c], [w[r]] + spend_v,
+                 upper=0.0)
+        rows.add(("tier_gate", k.name, t, r), [1.0, -M], [w[r], z[r]], upper=0.0)
+        coefs.append(-(d - prev))
+        variables.append(w[r])
+        prev = d
+    handle.setdefault("tiers", {})[t] = [z[r] for r in range(n)]
+    return coefs, variables
 
 
 def _bands(m, b, rows, i, j, k, t, c_t, vs, sign, months, M, handle: dict) -> list:
@@ -580,7 +627,8 @@ def plan_table(b, x: np.ndarray, labels: list[str]):
     signed in the period), term_periods, fee_usd, units_usd, discount_usd (below list,
     positive), shortfall_usd, after_horizon_usd (booked in the last period), served_list_usd
     (provisioned: list spend of the traffic the units serve), usd_per_period (the fee, the
-    commitment or one unit's price for a period of the term), source.
+    commitment or one unit's price for a period of the term), source, tier_reached (tiers by
+    tokens: how many thresholds the period's tokens reached, when taken).
     """
     import pandas as pd
 
@@ -607,7 +655,7 @@ def plan_table(b, x: np.ndarray, labels: list[str]):
                        started=int(round(started)), term_periods=L, fee_usd=0.0,
                        units_usd=0.0, discount_usd=0.0, shortfall_usd=0.0,
                        after_horizon_usd=per_period * started * tail + 0.0, served_list_usd=0.0,
-                       usd_per_period=per_period, source=k.source)
+                       usd_per_period=per_period, source=k.source, tier_reached=None)
             if k.kind == "provisioned":
                 row["units"] = int(round(active))
                 row["units_usd"] = active * per_period
@@ -617,12 +665,15 @@ def plan_table(b, x: np.ndarray, labels: list[str]):
                 row["discount_usd"] = _val(h["discount"][t])
                 if k.kind == "two_part":
                     row["fee_usd"] = per_period
+                    if k.tiers_by_tokens:
+                        row["tier_reached"] = int(round(sum(
+                            _val(z) for z in h.get("tiers", {}).get(t, ()))))
                 else:
                     row["shortfall_usd"] = sum(_val(v) for v in h.get("short", {}).get(t, ()))
             rows.append(row)
     cols = ["tariff", "kind", "provider", "api", "period", "t", "taken", "units", "started",
             "term_periods", "fee_usd", "units_usd", "discount_usd", "shortfall_usd",
-            "after_horizon_usd", "served_list_usd", "usd_per_period", "source"]
+            "after_horizon_usd", "served_list_usd", "usd_per_period", "source", "tier_reached"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -659,30 +710,45 @@ def provider_table(data, x: np.ndarray, plan, labels: list[str]):
     return pd.DataFrame(rows, columns=cols)
 
 
-def _savings_at(k, spend: float) -> float:
-    """Savings below list of a discount or tiered plan at a monthly list spend."""
+def _savings_at(k, spend: float, usd_per_mtok: float | None = None) -> float | None:
+    """Savings below list of a discount or tiered plan at a monthly list spend (tiers by
+    tokens: thresholds at the spend their tokens cost at `usd_per_mtok`; None if unknown)."""
+    if k.tiers_by_tokens and k.tiers:
+        if not usd_per_mtok:
+            return None
+        d = k.discount
+        for above, rate in k.tiers:
+            if spend >= above * usd_per_mtok - 1e-9:
+                d = rate
+        return d * spend
     edges = [0.0] + [tier[0] for tier in k.tiers] + [math.inf]
     rates = [k.discount] + [tier[1] for tier in k.tiers]
     return sum(d * max(0.0, min(spend, hi) - lo) for d, lo, hi in zip(rates, edges, edges[1:]))
 
 
-def monthly_cost(k, spend: float, mix_saving: float | None = None) -> float | None:
+def monthly_cost(k, spend: float, mix_saving: float | None = None,
+                 usd_per_mtok: float | None = None) -> float | None:
     """What a month on plan k costs at a monthly list spend (pay-as-you-go costs `spend`).
 
     Per-API prices save `mix_saving` (a share of list spend at the plan's mix); None when that
-    is unknown. Provisioned units are not a function of spend alone (None).
+    is unknown. Tiers by tokens reach their thresholds at the provider's list price per 1M
+    tokens `usd_per_mtok` (None when unknown). Provisioned units are not a function of spend
+    alone (None).
     """
     if k.kind == "two_part":
         if k.prices:
             return None if mix_saving is None else k.fee_usd_per_month + spend * (1 - mix_saving)
-        return k.fee_usd_per_month + spend - _savings_at(k, spend)
+        saved = _savings_at(k, spend, usd_per_mtok)
+        return None if saved is None else k.fee_usd_per_month + spend - saved
     if k.kind == "commit":
         return max(k.commit_usd_per_month, (1 - k.discount) * spend)
     return None
 
 
-def breakeven_spend(k, mix_saving: float | None = None) -> float | None:
-    """Monthly list spend from which plan k costs less than pay-as-you-go; None if never."""
+def breakeven_spend(k, mix_saving: float | None = None,
+                    usd_per_mtok: float | None = None) -> float | None:
+    """Monthly list spend from which plan k costs less than pay-as-you-go; None if never (or,
+    for tiers by tokens, when the list price per 1M tokens is unknown)."""
     if k.kind == "commit":
         return k.commit_usd_per_month if k.discount > 0 else None
     if k.kind == "provisioned":
@@ -695,6 +761,15 @@ def breakeven_spend(k, mix_saving: float | None = None) -> float | None:
         if mix_saving is None or mix_saving <= 0:
             return None
         return fee / mix_saving
+    if k.tiers_by_tokens and k.tiers:
+        # Thresholds: past tier r's start the discount is at least d_r (discounts rise), so
+        # the plan pays from the first spend where d_r x spend covers the fee.
+        if not usd_per_mtok:
+            return None
+        starts = [0.0] + [above * usd_per_mtok for above, _ in k.tiers]
+        rates = [k.discount] + [d for _, d in k.tiers]
+        found = [max(e, fee / d) for e, d in zip(starts, rates) if d > 0]
+        return min(found) if found else None
     edges = [0.0] + [tier[0] for tier in k.tiers] + [math.inf]
     rates = [k.discount] + [tier[1] for tier in k.tiers]
     saved = 0.0
@@ -759,8 +834,8 @@ def breakeven_table(data, x: np.ndarray):
         if k.kind == "two_part" and k.prices and spend > 0:
             plan = (_plan_cost(data, k, mine, cost) * share).sum()
             mix = 1.0 - float(plan) / spend
-        s_star = breakeven_spend(k, mix)
         price = spend / tokens * 1e6 if tokens > 0 else None
+        s_star = breakeven_spend(k, mix, price)
         rows.append(dict(
             tariff=k.name, kind=k.kind, provider=k.provider,
             breakeven_list_usd_per_month=s_star,

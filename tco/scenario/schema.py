@@ -522,11 +522,23 @@ TERM_HOURS = {"1h": 1, "1w": 168, "1m": 730, "3m": 2190, "6m": 4380, "1y": 8760,
 
 
 class TariffTier(Spec):
-    above_usd_per_month: NonNeg
+    above_usd_per_month: NonNeg | None = None
     """Monthly spend at list prices from which this tier's discount applies to the spend above
     it (marginal: the spend below keeps the lower tiers' prices)."""
+    above_mtok_per_month: NonNeg | None = None
+    """Or: monthly tokens with the provider (millions, input + output, those provisioned units
+    serve not counted) from which this tier's discount applies to the whole month's spend (a
+    threshold: tokens of different models have different prices, so a band of tokens has no
+    single price to discount marginally)."""
     discount: Share
     """Discount on list prices of the spend in this tier (0.2 = 20% off)."""
+
+    @model_validator(mode="after")
+    def _one_start(self) -> TariffTier:
+        if (self.above_usd_per_month is None) == (self.above_mtok_per_month is None):
+            raise ValueError("a tier starts at a spend or at a volume: give above_usd_per_month"
+                             " or above_mtok_per_month (expected exactly one)")
+        return self
 
 
 class Tariff(Spec):
@@ -551,7 +563,8 @@ class Tariff(Spec):
     prices: dict[Name, ApiPriceQuote] | None = None
     """two_part: per API id, realtime token prices that replace the list prices."""
     tiers: list[TariffTier] | None = None
-    """two_part: volume tiers by monthly list spend with their marginal discounts."""
+    """two_part: volume tiers by monthly list spend with their marginal discounts, or by
+    monthly tokens (thresholds: the discount of the highest tier reached on all the spend)."""
     commit_usd_per_month: NonNeg | None = None
     """commit: spend committed per month; spend below it is paid all the same (shortfall),
     settled each period."""

@@ -5,7 +5,8 @@ written as values): with S the provider's list spend in the period (Plan sheet A
 the list spend its provisioned units serve,
 
     fee       = taken x fee per month x months per period
-    discount  = taken x discount x S; tiered: taken x sum_j d_j x (S within tier j)
+    discount  = taken x discount x S; tiered: taken x sum_j d_j x (S within tier j); tiers by
+                tokens: taken x the discount of the tiers reached (as solved) x S
     shortfall = taken x MAX(0, commitment per month x months - (1 - discount) x S); a yearly
                 commitment in the last period of each year of its term (as signed):
                 MAX(0, commitment per month x months x periods - (1 - discount) x sum of S)
@@ -38,7 +39,7 @@ SHEET = "Tariffs"
 PERIOD_HEAD = ["Tariff", "Period", "t", "Taken (1/0)", "Units", "Signed this period",
                "Provider list spend (USD)", "Served share", "Served list spend (USD)",
                "Fee (USD)", "Units (USD)", "Discount (USD)", "Shortfall (USD)",
-               "After the horizon (USD)", "Net (USD)"]
+               "After the horizon (USD)", "Net (USD)", "Token tiers reached"]
 TC = {name: i + 1 for i, name in enumerate(PERIOD_HEAD)}
 
 
@@ -85,16 +86,19 @@ def write(ctx: Context) -> None:
     r = r + 2 + len(names) + 1
     tier_rows: dict[str, list[int]] = {}
     if any(tariffs[n].tiers for n in names):
-        g.put(r, 1, "Volume tiers (marginal: the discount applies to the spend above the tier "
-                    "start)", kind="section")
-        g.header(r + 1, 1, ["Tariff", "Above (USD/month)", "Discount"])
+        g.put(r, 1, "Volume tiers (by spend, marginal: the discount applies to the spend above "
+                    "the tier start; by tokens, a threshold: the highest tier reached discounts "
+                    "all the spend)", kind="section")
+        g.header(r + 1, 1, ["Tariff", "Above (per month)", "Discount", "Above is in"])
         r += 2
         for name in names:
             for above, disc in tariffs[name].tiers:
                 g.put(r, 1, name)
                 src = f"tariff {name}: {tariffs[name].source}"
-                g.put(r, 2, above, USD, is_input=True, source=src)
+                by_tokens = tariffs[name].tiers_by_tokens
+                g.put(r, 2, above, NUMBER if by_tokens else USD, is_input=True, source=src)
                 g.put(r, 3, disc, SHARE, is_input=True, source=src)
+                g.put(r, 4, "M tokens" if by_tokens else "USD")
                 tier_rows.setdefault(name, []).append(r)
                 r += 1
         r += 1
@@ -105,7 +109,7 @@ def write(ctx: Context) -> None:
     if priced:
         r = priced.pop("next")
     g.put(r, 1, "Per period", kind="section")
-    g.header(r + 1, 1, PERIOD_HEAD, [30, 9, 5, 8, 8, 8, 14, 9, 14, 12, 12, 12, 12, 12, 12])
+    g.header(r + 1, 1, PERIOD_HEAD, [30, 9, 5, 8, 8, 8, 14, 9, 14, 12, 12, 12, 12, 12, 12, 9])
     first = r + 2
     api_ids = _api_ids(ctx)
     plan_t, plan_api = ctx.plan_range("t"), ctx.plan_range("API or model")
@@ -153,6 +157,12 @@ def write(ctx: Context) -> None:
                 name_t = (local(rr, 1), local(rr, 3))
                 g.f(rr, 12, f"={taken}*({_priced_saving(priced, *name_t)}"
                             f"+{d}*({S}-{_priced_saving(priced, *name_t, 'list')}))", USD)
+            elif k.kind == "two_part" and k.tiers and k.tiers_by_tokens:
+                reached = row.tier_reached if row.tier_reached == row.tier_reached else None
+                g.put(rr, TC["Token tiers reached"], int(reached or 0), COUNT, role="solved")
+                rates = ",".join([d] + [ref(SHEET, x, 3) for x in tier_rows[row.tariff]])
+                g.f(rr, 12, f"={taken}*CHOOSE({local(rr, TC['Token tiers reached'])}+1,"
+                            f"{rates})*{S}", USD)
             elif k.kind == "two_part" and k.tiers:
                 g.f(rr, 12, f"={taken}*({_tiered(S, d, tier_rows[row.tariff])})", USD)
             else:
