@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import pytest
 from engine_helpers import api, resolve_plain, scenario, workload
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tco.pipeline import plan
 
@@ -93,3 +95,35 @@ def test_a_busy_share_above_the_peak_allows_is_refused(tmp_path):
     assert r.exit_code == 2
     assert "busy_hour_share 0.8 x peak_to_average 1.5" in r.output
     assert "s.yaml:4: workloads[0]" in r.output
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(peaks=st.lists(st.floats(1.0, 4.0), min_size=2, max_size=2),
+       busy=st.lists(st.floats(0.05, 1.0), min_size=2, max_size=2),
+       rpm=st.lists(st.floats(1e5, 1e6), min_size=2, max_size=2),
+       price=st.floats(0.01, 0.2))
+def test_units_serve_exactly_the_load_below_their_capacity(peaks, busy, rpm, price):
+    # Whatever the profiles, the volume the plan says the units serve is the integral over the
+    # period of min(load, capacity), the load being both workloads' routed traffic with their
+    # busy hours together (checked on a fine time grid), and never more than was routed.
+    import numpy as np
+
+    shares = [min(b, 1.0 / p) for b, p in zip(busy, peaks)]
+    ws = [workload(f"w{i}", rpm=r, inp=600, out=100, peak_to_average=p, busy_hour_share=b)
+          for i, (r, p, b) in enumerate(zip(rpm, peaks, shares))]
+    s = scenario(workloads=ws, apis=[api("a/x", 2.0, 8.0)],
+                 tariffs=[_ptu(usd_per_unit_term=price, min_units=1, unit_step=1)])
+    sol = plan(s, resolve_plain(s))
+    cap = float(sol["tariffs"].units.iat[0]) * 1_000
+    table = sol.data.options.table
+    tau = (np.arange(200_000) + 0.5) / 200_000
+    load = np.zeros_like(tau)
+    served = 0.0
+    for o in range(len(table)):
+        w = int(table.workload.iat[o])
+        mean = rpm[w] * 3 / 131_400 * 1_000 * sol.x[o, 0]      # tokens a minute, 1000 a request
+        p, b = peaks[w], shares[w]
+        low = (1 - b * p) / (1 - b) if b < 1 else 1.0
+        load += np.where(tau < b, p, low) * mean if p > 1 else mean
+        served += float(sol.served[o, 0]) * rpm[w] * 3 / 131_400 * 1_000
+    assert served == pytest.approx(float(np.minimum(load, cap).mean()), rel=1e-3, abs=1e-3)
