@@ -33,9 +33,10 @@ def _ptu(**over):
 
 
 def solve(ptu, **wl):
+    tariffs = ptu if isinstance(ptu, list) else [ptu]
     prof = {"peak_to_average": 1.5, "busy_hour_share": 0.5, **wl}
     s = scenario(workloads=[workload(rpm=438_000, inp=600, out=100, **prof)],
-                 apis=[api("a/x", 2.0, 8.0)], tariffs=[ptu])
+                 apis=[api("a/x", 2.0, 8.0)], tariffs=tariffs)
     return plan(s, resolve_plain(s))
 
 
@@ -127,3 +128,16 @@ def test_units_serve_exactly_the_load_below_their_capacity(peaks, busy, rpm, pri
         load += np.where(tau < b, p, low) * mean if p > 1 else mean
         served += float(sol.served[o, 0]) * rpm[w] * 3 / 131_400 * 1_000
     assert served == pytest.approx(float(np.minimum(load, cap).mean()), rel=1e-3, abs=1e-3)
+
+
+def test_two_unit_tariffs_on_one_api_serve_the_traffic_once():
+    # A month-term offer at $0.07 a unit-hour and a second one at $0.08: 5 units of the first
+    # serve the quiet level as above ($2,080.5 a quarter). Five more of the second would serve
+    # the same traffic again if each offer could take all of it; together they serve what
+    # arrives, so the second is not worth its price: still $2,080.5, the list spend served once.
+    sol = solve([_ptu(), _ptu(name="ptu2", usd_per_unit_term=0.08)])
+    t = sol["tariffs"]
+    assert t[t.tariff == "ptu"].units.tolist() == [5] * 4
+    assert t[t.tariff == "ptu2"].units.tolist() == [0] * 4
+    assert sol.npv_usd == pytest.approx(4 * 2_080.5)
+    assert t.served_list_usd.sum() <= cost(sol, "api") + 1e-6

@@ -19,6 +19,7 @@ not given). The busy hours of every workload start together, so the period split
 segments j of length ell_j at the distinct b, lane l at level lambda[l,j] in segment j:
 
     sigma[l,j,t] <= lambda[l,j] x[o(l),t]          share of lane l served in segment j
+                                                   (summed over q when several serve a)
     sum_l A[l,t] sigma[l,j,t] <= tpm_per_unit x n[q,t]      (each segment j)
     n[q,t] = sum_{t-L<s<=t} start[q,s] = min_units on[q,t] + unit_step e[q,t],   e <= E on
     cost[t, tariff_units]    += u_q n[q,t]
@@ -138,8 +139,15 @@ def add(m: pyo.ConcreteModel, b) -> None:
         return
     rows = Rows()
     served: dict[tuple[int, int], list] = {}
+    segment_use: dict[tuple, list] = {}
     for i, q in enumerate(t for t in quoted if t.kind == "provisioned"):
-        _provisioned(m, b, rows, i, q, served, lanes, costs)
+        _provisioned(m, b, rows, i, q, served, lanes, costs, segment_use)
+    for (k, lo, hi, t), (level, vs) in segment_use.items():
+        if len(vs) > 1:
+            # Several unit tariffs on one API (a month and a year term) serve the same traffic
+            # once: together at most what arrives in the segment.
+            rows.add(("units_share_all", k, lo, hi, t), [1.0] * len(vs) + [-level],
+                     vs + [b.x[lanes[k].o * b.data.T + t]], upper=0.0)
     by_provider: dict[str, list] = {}
     for k in quoted:
         if k.kind in ("two_part", "commit"):
@@ -220,7 +228,7 @@ def _lane_tpm(data, q, lane: Lane) -> np.ndarray:
 
 
 def _provisioned(m, b, rows: Rows, i: int, q, served: dict, lanes: list[Lane],
-                 costs: np.ndarray) -> None:
+                 costs: np.ndarray, segment_use: dict) -> None:
     """Units of q serve its API's standard realtime lanes first; the load above their
     capacity spills to pay-as-you-go (module doc)."""
     data, T, x = b.data, b.data.T, b.x
@@ -283,6 +291,8 @@ def _provisioned(m, b, rows: Rows, i: int, q, served: dict, lanes: list[Lane],
                  [v, x[o * T + t]], upper=0.0)
         handles["share"].setdefault((k, t), []).append((ell, v))
         served.setdefault((k, t), []).append((ell, v))
+        key = (k, round(segs[j][0], 12), round(segs[j][1], 12), t)
+        segment_use.setdefault(key, (float(level[r, j]), []))[1].append(v)
         cc, vv = cap.setdefault((j, t), ([], []))
         cc.append(float(tpm[r, t]))
         vv.append(v)
