@@ -129,6 +129,8 @@ def spend_lanes(data) -> tuple[list[Lane], np.ndarray]:
 def add(m: pyo.ConcreteModel, b) -> None:
     """Add tariff variables, rows and cost terms; nothing when no tariff applies."""
     data = b.data
+    if not any(t.kind in ("two_part", "commit", "provisioned") for t in data.tariffs):
+        return
     lanes, costs = spend_lanes(data)
     if not lanes:
         return
@@ -646,7 +648,7 @@ def plan_table(b, x: np.ndarray, labels: list[str]):
     data, T = b.data, b.data.T
     H = data.periods.hours
     months = float(np.asarray(data.periods.months).reshape(-1)[0])
-    _, cost = spend_lanes(data)
+    cost = spend_lanes(data)[1] if b.tariffs else None
     for name, h in b.tariffs.items():
         k = h["tariff"]
         L = term_periods(k.term_hours, H)
@@ -694,8 +696,8 @@ def provider_table(data, x: np.ndarray, plan, labels: list[str]):
 
     rows = []
     providers = sorted({k.provider for k in data.tariffs if k.kind != "service_tier"})
-    lanes, cost = spend_lanes(data)
-    tok = _lane_tokens(data, lanes)
+    lanes, cost = spend_lanes(data) if providers else ([], None)
+    tok = _lane_tokens(data, lanes) if lanes else None
     share = x[[ln.o for ln in lanes]] if lanes else np.zeros((0, data.T))
     for p in providers:
         sel = [k for k, ln in enumerate(lanes) if ln.provider == p]
