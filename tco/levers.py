@@ -38,7 +38,7 @@ costs are the model's (`tco.model.levers`).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,30 @@ from tco.demand import Demand, Periods
 from tco.scenario.schema import Cascade, EscalationRange, Scenario, Strategy
 
 VARIANT_SEP = " ["
+
+
+@dataclass(frozen=True)
+class ApiStage:
+    """One API stage of a cascade row, for the tariffs of its provider (tco.model.tariffs):
+    its list spend per period at share 1 is requests x reach x list_usd x (1 + trend)^years."""
+
+    api: str
+    provider: str
+    batch: bool
+    reach: float
+    """Share of the workload's requests reaching the stage (x a response cache's misses)."""
+    uncached: float
+    """Input tokens per request reaching the stage, not read from the provider's cache."""
+    cached: float
+    """Cached prefix tokens per request (0 when the strategy does not use prompt caching)."""
+    write: float
+    """Share of requests that write the cached prefix (1 / cache_reuse, else 0)."""
+    output: float
+    """Output tokens per request reaching the stage."""
+    list_usd: float
+    """USD per request reaching the stage at list prices, before the price trend."""
+    trend: float
+    """The API's price trend per year."""
 
 
 def variant_workloads(scenario: Scenario, demand: Demand):
@@ -162,10 +186,14 @@ def cascade_options(opts, scenario: Scenario, resolved: Resolved, periods: Perio
     stage_tokens = np.concatenate([_stage_tokens(opts),
                                    np.array([r["stage_tokens"] for r in rows] + [None],
                                             dtype=object)[:-1]])
+    stage_apis = np.concatenate([_stage_apis(opts),
+                                 np.array([r["stage_apis"] for r in rows] + [None],
+                                          dtype=object)[:-1]])
     out = replace(opts, table=table, api_cost=stack("api_cost", opts.api_cost),
                   error_cost=stack("error", opts.error_cost), work=stack("work", opts.work),
                   tokens=stack("tokens", opts.tokens), deployments=deployments, rejected=rejected,
                   candidates=opts.candidates + len(rows), stage_tokens=stage_tokens,
+                  stage_apis=stage_apis,
                   **_further_stages(opts, rows, periods.count))
     order = np.argsort(table["workload"].to_numpy(), kind="stable")
     return _take(out, order)
@@ -207,6 +235,11 @@ def _cascade_refusal(c: Cascade, w, apis, models, strategy: Strategy | None) -> 
                 return f"{where} is a batch API (expected a batch-latency workload)"
             if st.batch and api.prices(w.input_tokens, "batch") is None:
                 return f"{where}: {st.api} sells no batch API"
+            if w.needs_priority:
+                # Cascade stages run on the standard tier; such a workload takes an API only
+                # at a priority tier (tco.options).
+                return (f"{where} is an API at its standard tier (the workload needs priority;"
+                        " expected self-hosted stages only)")
             if not _kind_allowed(strategy, kind, None):
                 return f"strategy {strategy.name} excludes {kind}"
             if not _allowed(strategy, "providers", api.provider):
@@ -261,6 +294,7 @@ def _cascade_row(c: Cascade, wi: int, w, e, q, label, apis, models, periods: Per
     w_share = 1.0 / w.cache_reuse if w.cache_reuse else 0.0
     reach, api_cost = 1.0, np.zeros(T)
     providers: dict[str, np.ndarray] = {}
+    stages: list[ApiStage] = []
     loads: dict[int, float] = {}  # deployment -> replica-hours per period at share 1
     dep, model_name, gpu, point, batch_only = -1, None, None, None, True
     for st in c.stages:
@@ -278,6 +312,9 @@ def _cascade_row(c: Cascade, wi: int, w, e, q, label, apis, models, periods: Per
                 periods.years_from_start)
             providers[api.provider] = providers.get(api.provider, 0) + reach * req * (
                 s_in + s_out)
+            stages.append(ApiStage(api.id, api.provider, bool(st.batch), float(reach),
+                                   float(s_in - c_tok), float(c_tok), float(w_share),
+                                   float(s_out), float(per), float(api.price_trend_per_year)))
             batch_only &= st.batch
         else:
             model = models[st.model]
@@ -306,7 +343,8 @@ def _cascade_row(c: Cascade, wi: int, w, e, q, label, apis, models, periods: Per
     return dict(row=row, api_cost=api_cost, error=error,
                 work=np.asarray(loads.get(dep, 0.0), dtype=float) * np.ones(T),
                 further=further, tokens=req * (inp + demand.output_tokens[wi]),
-                stage_tokens=tuple(providers.items()) or None)
+                stage_tokens=tuple(providers.items()) or None,
+                stage_apis=tuple(stages) or None)
 
 
 def _deployment(deps: pd.DataFrame, model: str, gpu: str, point: str, gpr: int,
@@ -358,6 +396,10 @@ def cache_options(opts, scenario: Scenario, demand: Demand):
     st = _stage_tokens(opts)
     scaled = np.array([None if x is None else tuple((p, v * (1 - hh)) for p, v in x)
                        for x, hh in zip(st[src], h)] + [None], dtype=object)[:-1]
+    apis_ = _stage_apis(opts)
+    kept = np.array([None if x is None else tuple(replace(a, reach=a.reach * (1 - hh))
+                                                  for a in x)
+                     for x, hh in zip(apis_[src], h)] + [None], dtype=object)[:-1]
     out = replace(
         opts, table=pd.concat([t, add], ignore_index=True),
         api_cost=np.vstack([opts.api_cost, opts.api_cost[src] * keep]),
@@ -365,7 +407,8 @@ def cache_options(opts, scenario: Scenario, demand: Demand):
                               demand.requests[w_of[src]] * ((1 - q / 100.0) * err)[:, None]]),
         work=np.vstack([opts.work, opts.work[src] * keep]),
         tokens=np.vstack([opts.tokens, opts.tokens[src] * keep]),
-        stage_tokens=np.concatenate([st, scaled]), rejected=rejected,
+        stage_tokens=np.concatenate([st, scaled]), stage_apis=np.concatenate([apis_, kept]),
+        rejected=rejected,
         candidates=opts.candidates + len(src))
     if opts.stage_deployment is not None:
         out = replace(out, stage_deployment=np.vstack([opts.stage_deployment,
@@ -396,7 +439,10 @@ def with_lever_columns(opts):
     st = opts.stage_tokens
     if st is not None and all(x is None for x in st):
         st = None
-    return replace(opts, table=t, stage_tokens=st)
+    sa = opts.stage_apis
+    if sa is not None and all(x is None for x in sa):
+        sa = None
+    return replace(opts, table=t, stage_tokens=st, stage_apis=sa)
 
 
 def _stage_tokens(opts) -> np.ndarray:
@@ -406,12 +452,19 @@ def _stage_tokens(opts) -> np.ndarray:
     return np.array([None] * len(opts.table) + [None], dtype=object)[:-1]
 
 
+def _stage_apis(opts) -> np.ndarray:
+    """Per option, None or the cascade's API stages (ApiStage)."""
+    if opts.stage_apis is not None:
+        return opts.stage_apis
+    return np.array([None] * len(opts.table) + [None], dtype=object)[:-1]
+
+
 def _take(opts, idx: np.ndarray):
     """The options restricted to (and ordered as) rows `idx`."""
     return replace(opts, table=opts.table.iloc[idx].reset_index(drop=True),
                    api_cost=opts.api_cost[idx], error_cost=opts.error_cost[idx],
                    work=opts.work[idx], tokens=opts.tokens[idx],
-                   stage_tokens=_stage_tokens(opts)[idx],
+                   stage_tokens=_stage_tokens(opts)[idx], stage_apis=_stage_apis(opts)[idx],
                    stage_deployment=(None if opts.stage_deployment is None
                                      else opts.stage_deployment[idx]),
                    stage_work=None if opts.stage_work is None else opts.stage_work[idx])

@@ -10,8 +10,8 @@ Each option row o of workload w with shares x[o,t] is attributed, per period t, 
                 self-hosted in t (every self-hosted stage of a cascade), else the workload's
                 tokens x x[o,t]
     tuning    = a fine-tune's training spend x tokens o sends it / all tokens sent to it
-    tariffs   = the tariff cost lines of t x o's list spend with providers that have tariffs /
-                all of it
+    tariffs   = the tariff cost lines of t x o's list spend with providers that have tariffs (a
+                cascade's stages on those providers included) / all of it
     fixed     = the API path's fixed costs (api_operations) and migrations
                 (tco.ops_attribution)
     levers    = a prompt variant's cost to the options of that variant, a response cache's to
@@ -61,8 +61,9 @@ def attributed(data, x: np.ndarray, costs: pd.DataFrame, levers: pd.DataFrame | 
     _fine_tunes(data, x, out)
     cats = [c for c in tariff_categories if c in by.columns]
     if cats:
-        quoted = {k.provider for k in data.tariffs}
-        spend = opts.api_cost * x * t_["provider"].isin(quoted).to_numpy()[:, None]
+        from tco.model.tariffs import quoted_spend
+
+        spend = quoted_spend(data, x)
         total = by[cats].sum(axis=1)
         for t in range(T):
             if spend[:, t].sum() > 0:

@@ -83,6 +83,9 @@ class Options:
     stage_tokens: np.ndarray | None = None
     """Per row, None or ((provider, tokens per period at share 1), ...) for rows whose tokens
     several providers serve (cascades, tco.levers); None when no row has any."""
+    stage_apis: np.ndarray | None = None
+    """Per row, None or the cascade's API stages (tco.levers.ApiStage), whose spend counts
+    toward their provider's tariffs; None when no row has any."""
     usable: frozenset[str] = frozenset()
     """API ids and open model names some workload could use (before pruning by cost)."""
     stage_deployment: np.ndarray | None = None
@@ -608,6 +611,7 @@ def prune_dominated(opts: Options, provider_cap: float | None,
         work=opts.work[idx], tokens=opts.tokens[idx], deployments=opts.deployments,
         rejected=opts.rejected, pruned=int(len(t) - len(idx)), candidates=opts.candidates,
         stage_tokens=None if opts.stage_tokens is None else opts.stage_tokens[idx],
+        stage_apis=None if opts.stage_apis is None else opts.stage_apis[idx],
         usable=opts.usable,
         stage_deployment=None if opts.stage_deployment is None else opts.stage_deployment[idx],
         stage_work=None if opts.stage_work is None else opts.stage_work[idx])

@@ -171,5 +171,5 @@ def print_orders(console, table: pd.DataFrame) -> None:
     for r in table.itertuples(index=False):
         t.add_row(r.order, str(r.what), "" if pd.isna(r.count) else f"{int(r.count)}",
                   "" if pd.isna(r.unit_usd) else f"{r.unit_usd:,.2f}", usd(r.cost_usd),
-                  r.ends or "", r.note)
+                  "" if pd.isna(r.ends) else r.ends, r.note)  # pandas' str columns hold NaN
     console.print(t)

@@ -61,27 +61,5 @@ def servability(scenario: Scenario, resolved: Resolved) -> tuple[list[Problem], 
                     " for one of them makes it a candidate)")
         warnings.append(Problem(path, f"warning: this {kind} '{name}' can serve no workload: "
                                 + ("; ".join(parts) or "no candidate") + hint))
-    warnings += _cascades_beside_tariffs(scenario, resolved)
     return problems, warnings
 
-
-def _cascades_beside_tariffs(scenario: Scenario, resolved: Resolved) -> list[Problem]:
-    """A cascade stage on a provider with a price plan or units: tco prices cascades at list
-    prices only, so the stage neither gets the tariff's prices nor counts toward its spend
-    (docs/model.md). Said, so a plan that leans on both is not trusted blindly."""
-    plans: dict[str, list[str]] = {}
-    for t in getattr(resolved, "tariffs", ()):  # resolved: shipped references filled in
-        if t.kind != "service_tier":
-            plans.setdefault(t.provider, []).append(t.name)
-    provider_of = {a.id: a.provider for a in resolved.apis}
-    out = []
-    for ci, c in enumerate(scenario.cascades):
-        for k, st in enumerate(c.stages):
-            p = provider_of.get(st.api) if st.api is not None else None
-            if p in plans:
-                out.append(Problem(("cascades", ci, "stages", k, "api"),
-                                   f"warning: cascade '{c.name}' stage {k + 1} runs on {p}, "
-                                   f"whose tariff {', '.join(plans[p])} does not apply to "
-                                   "cascades: the stage is priced at list prices and its "
-                                   "spend does not count toward the tariff"))
-    return out

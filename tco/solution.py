@@ -69,6 +69,9 @@ class Solution:
     """Shares per option row of `data.options.table` and period."""
     served: np.ndarray | None = None
     """Shares per option row and period served by provisioned tariff units (None: none)."""
+    stage_served: np.ndarray | None = None
+    """Per option row, cascade API stage and period, the share of the stage's traffic served
+    by provisioned tariff units (None: none)."""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -134,6 +137,7 @@ def extract(built: Built, result: SolveResult, duals: dict | None = None) -> Sol
     objective, why = objective_of(data.scenario)
     return Solution(result=result, npv_usd=npv, periods=labels, tables=tables, data=data, x=x,
                     served=tariffs.served_shares(built, n),
+                    stage_served=tariffs.stage_served_shares(built, n),
                     meta={"options_candidates": opts.candidates, "options_pruned": opts.pruned,
                           "options_kept": n, "deployments": len(opts.deployments),
                           "objective": objective, "objective_why": why})
@@ -179,7 +183,9 @@ def expand(merged: Solution, data, groups: list[list[int]]) -> Solution:
             "workloads_merged": len(groups)}
     return Solution(result=merged.result, npv_usd=merged.npv_usd, periods=labels, tables=tables,
                     meta=meta, data=data, x=x,
-                    served=None if merged.served is None else merged.served[rows])
+                    served=None if merged.served is None else merged.served[rows],
+                    stage_served=(None if merged.stage_served is None
+                                  else merged.stage_served[rows]))
 
 
 def moves(data, x: np.ndarray, labels) -> pd.DataFrame:
@@ -515,10 +521,8 @@ def _attribute_tariffs(data, x, by: pd.DataFrame, attributed, widx) -> None:
     cats = [c for c in TARIFF_CATEGORIES if c in by.columns]
     if not cats or not len(data.options.table):
         return
-    quoted = {t.provider for t in data.tariffs}
-    sel = data.options.table["provider"].isin(quoted).to_numpy()
     spend = np.zeros_like(attributed)
-    np.add.at(spend, widx[sel], data.options.api_cost[sel] * x[sel])
+    np.add.at(spend, widx, tariffs.quoted_spend(data, x))
     total = by[cats].sum(axis=1).reindex(range(data.T), fill_value=0.0)
     for t in range(data.T):
         if spend[:, t].sum() > 0:

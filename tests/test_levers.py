@@ -317,22 +317,3 @@ def test_a_batch_stage_makes_the_cascade_batch_only():
     assert ("slow", "cascade:triage") in served and ("fast", "cascade:triage") not in served
     assert ("cascade:triage: stage 1 is a batch API (expected a batch-latency workload)"
             in o.rejected["fast"])
-
-
-def test_validate_warns_when_a_cascade_stage_meets_a_tariff():
-    # Cascades are priced at list prices; a stage on a provider with a price plan neither gets
-    # the plan's prices nor counts toward its spend. validate says so, at the stage.
-    from tco.servable import servability
-
-    deal = {"name": "deal", "kind": "two_part", "provider": "a", "fee_usd_per_month": 500,
-            "discount": 0.2}
-    c = cascade([{"api": "a/mini", "escalate": 0.25}, {"api": "a/big"}], 82)
-    s = scenario(workloads=[workload(min_quality=80)], apis=[MINI, BIG], cascades=[c],
-                 tariffs=[deal])
-    _, warnings = servability(s, resolve_plain(s))
-    mine = [w for w in warnings if w.path[0] == "cascades"]
-    assert [w.path for w in mine] == [("cascades", 0, "stages", 0, "api"),
-                                      ("cascades", 0, "stages", 1, "api")]
-    assert "whose tariff deal does not apply to cascades" in mine[0].message
-    s = scenario(workloads=[workload(min_quality=80)], apis=[MINI, BIG], cascades=[c])
-    assert not [w for w in servability(s, resolve_plain(s))[1] if w.path[0] == "cascades"]

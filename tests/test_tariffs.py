@@ -450,3 +450,25 @@ def test_orders_list_the_tariffs_to_sign():
     signs = every[every.order == "sign"]
     assert signs.period.tolist() == ["2027Q1"] and signs.what.tolist() == ["deal"]
     assert signs.unit_usd.iat[0] == pytest.approx(1_500)
+
+
+def test_printed_orders_mix_a_signed_tariff_with_routes():
+    # `tco run scenarios/tariffs.yaml` stopped with a traceback after writing its reports: the
+    # first quarter's orders held a signed PTU (with an end period) and routes (without one),
+    # and pandas' str column gave the routes NaN, which the terminal table cannot print.
+    from io import StringIO
+
+    from rich.console import Console
+
+    from tco.orders import orders, print_orders
+
+    commit = {"name": "commit", "kind": "commit", "provider": "a", "commit_usd_per_month": 3_000,
+              "discount": 0.2, "term": "1y"}
+    sol = solve(scenario(workloads=[workload(rpm=[0.5e6, 1e6, 1.5e6, 2e6])],
+                         apis=[api("a/x", 2.0, 8.0)], tariffs=[commit],
+                         finance={"discount_rate": 0.0, "end_of_horizon": "conservative"}))
+    first = orders(sol.tables, {"gpus": {}, "period": "quarter"}, list(sol.periods), t=0)
+    assert set(first.order) == {"sign", "route"}
+    out = StringIO()
+    print_orders(Console(file=out, width=120), first)
+    assert "2027Q4" in out.getvalue() and "api:a/x" in out.getvalue()

@@ -110,6 +110,36 @@ def tariffed_scenario(**over):
     return scenario(**sections)
 
 
+def cascade_tariffed_scenario(**over):
+    """Cascades in tariffs: a cascade (b/mini, 25% escalated to a/big) whose stages pay a
+    commitment with b (a shortfall in the first quarter) and, on a/big, provisioned units with
+    spill-over (busy hours) and a per-API deal on what spills; a plain workload on a/big shares
+    the units."""
+    ptu = {"name": "ptu", "kind": "provisioned", "provider": "a", "api": "a/big", "term": "1m",
+           "usd_per_unit_term": 250, "min_units": 2, "unit_step": 2,
+           "input_tokens_per_minute_per_unit": 10_000, "output_token_weight": 4}
+    deal = {"name": "deal", "kind": "two_part", "provider": "a", "fee_usd_per_month": 20,
+            "term": "1m", "prices": {"a/big": {"input_usd_per_mtok": 1.2,
+                                               "output_usd_per_mtok": 5.0}}}
+    commit = {"name": "commit", "kind": "commit", "provider": "b", "commit_usd_per_month": 300,
+              "discount": 0.1, "term": "1y"}
+    casc = {"name": "triage", "workloads": ["chat"], "quality": {"chat": 82},
+            "stages": [{"api": "b/mini", "escalate": 0.25, "extra_input_tokens": 200},
+                       {"api": "a/big", "extra_input_tokens": 100}]}
+    sections = dict(
+        finance={"discount_rate": 0.08, "end_of_horizon": "conservative"},
+        workloads=[workload("chat", rpm=[1e6, 1.5e6, 2e6, 2.5e6], min_quality=80,
+                            peak_to_average=2.0, busy_hour_share=0.25, cached_input_share=0.5,
+                            cache_reuse=10),
+                   workload("plain", rpm=0.5e6, min_quality=70, peak_to_average=1.5,
+                            busy_hour_share=0.5)],
+        apis=[api("b/mini", 0.2, 0.8, cached=0.05, quality=60),
+              api("a/big", 2.0, 8.0, cached=0.5, quality=79)],
+        cascades=[casc], tariffs=[ptu, deal, commit])
+    sections.update(over)
+    return scenario(**sections)
+
+
 def api_only_scenario():
     """Monthly periods, a per-period request list, no discounting, nothing self-hosted."""
     return scenario(

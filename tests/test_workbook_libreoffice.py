@@ -18,6 +18,7 @@ from test_workbook import (
     INJECT,
     adoption_scenario,
     api_only_scenario,
+    cascade_tariffed_scenario,
     conservative_scenario,
     lead_scenario,
     levers_scenario,
@@ -90,6 +91,14 @@ def recalculated(tmp_path_factory):
     # Every tariff cost line is exercised: a fee, units, discounts and a shortfall.
     assert cats["tariff_fee"] > 0 and cats["tariff_units"] > 0
     assert cats["tariff_discount"] < 0 and cats["tariff_shortfall"] > 0
+    # Cascade stages in tariffs: units serve part of a stage and part of a plain row (the rest
+    # spills), the per-API deal prices what spills, the commitment with b has a shortfall.
+    cascaded = run_of(cascade_tariffed_scenario(api_operations=OPS))
+    cs = cascaded.solution
+    assert ((cs.stage_served > 0.01) & (cs.stage_served < 0.99)).any()
+    assert ((cs.served > 0.01) & (cs.served < 0.99)).any()
+    ct = cs.tables["tariffs"]
+    assert ct[ct.tariff == "deal"].taken.all() and (ct.shortfall_usd > 0).any()
     # Strategy figures as tco.analysis gives them; the Summary's savings refer to them.
     mono.strategies = pd.DataFrame({
         "strategy": ["api_only", "api_batch_cache", "hybrid"], "status": ["ok"] * 3,
@@ -104,6 +113,7 @@ def recalculated(tmp_path_factory):
     write_workbook(conservative, src / "conservative.xlsx")
     write_workbook(lev, src / "levers.xlsx")
     write_workbook(tariffed, src / "tariffed.xlsx")
+    write_workbook(cascaded, src / "cascaded.xlsx")
     write_workbook(lead, src / "lead.xlsx")
     write_workbook(adopted, src / "adopted.xlsx")
     # The reviewer's edit: one API output price, nothing else, on a copy of the rich workbook.
@@ -121,12 +131,13 @@ def recalculated(tmp_path_factory):
     wb.save(src / "stale.xlsx")
     out = recalculate([src / "rich.xlsx", src / "monthly.xlsx", src / "edited.xlsx",
                        src / "stale.xlsx", src / "conservative.xlsx", src / "levers.xlsx",
-                       src / "tariffed.xlsx", src / "lead.xlsx", src / "adopted.xlsx"],
+                       src / "tariffed.xlsx", src / "lead.xlsx", src / "adopted.xlsx",
+                       src / "cascaded.xlsx"],
                       tmp_path_factory.mktemp("recalculated"))
     books = {p.stem: load_workbook(p, data_only=True) for p in out}
     return {"runs": {"rich": rich, "monthly": mono, "conservative": conservative,
                      "levers": lev, "tariffed": tariffed, "lead": lead,
-                     "adopted": adopted},
+                     "adopted": adopted, "cascaded": cascaded},
             "books": books,
             "formulas": load_workbook(out[0])}
 
@@ -141,7 +152,7 @@ def _costs_grid(wb, T):
 
 
 @pytest.mark.parametrize("which", ["rich", "monthly", "conservative", "levers", "tariffed",
-                                   "lead", "adopted"])
+                                   "lead", "adopted", "cascaded"])
 def test_npv_and_period_category_totals_match_the_engine(recalculated, which):
     run, wb = recalculated["runs"][which], recalculated["books"][which]
     sol = run.solution
@@ -175,7 +186,7 @@ def test_committed_costs_by_category_match(recalculated, which):
         assert usd == pytest.approx(engine.get((t, c), 0.0), rel=REL, abs=1e-6), (t, c)
 
 
-@pytest.mark.parametrize("which", ["rich", "levers", "tariffed"])
+@pytest.mark.parametrize("which", ["rich", "levers", "tariffed", "cascaded"])
 def test_unit_economics_match_the_engine(recalculated, which):
     run, wb = recalculated["runs"][which], recalculated["books"][which]
     ws = wb["Unit economics"]
@@ -187,7 +198,7 @@ def test_unit_economics_match_the_engine(recalculated, which):
         assert per_1k == pytest.approx(row.usd_per_1k_requests, rel=REL), row.workload
 
 
-@pytest.mark.parametrize("which", ["rich", "levers", "tariffed"])
+@pytest.mark.parametrize("which", ["rich", "levers", "tariffed", "cascaded"])
 def test_cost_per_successful_answer_per_option_matches_the_engine(recalculated, which):
     run, wb = recalculated["runs"][which], recalculated["books"][which]
     oc = run.solution.tables["option_costs"]

@@ -72,6 +72,14 @@ def units_scenario():
         tariffs=[ptu, deal, YEARLY], finance={"end_of_horizon": "conservative"})
 
 
+def tokens_scenario():
+    """The volume deal of tests/test_tariffs_token_tiers.py: tiers by monthly tokens."""
+    from test_tariffs_token_tiers import DEAL as VOLUME
+
+    return scenario(workloads=[workload(rpm=[0.5e6, 1e6, 1.5e6, 2e6])],
+                    apis=[api("a/x", 2.0, 8.0)], tariffs=[VOLUME])
+
+
 def _costs_grid(wb, T):
     ((sheet, coord),) = list(wb.defined_names["costs_table"].destinations)
     ws = wb[sheet]
@@ -96,13 +104,15 @@ def books(tmp_path_factory):
         pytest.skip("LibreOffice (soffice) is not installed: the Tariffs sheet's formulas cannot "
                     "be recalculated here (install libreoffice-calc)")
     src = tmp_path_factory.mktemp("written")
-    runs = {"priced": run_of(priced_scenario()), "units": run_of(units_scenario())}
+    runs = {"priced": run_of(priced_scenario()), "units": run_of(units_scenario()),
+            "tokens": run_of(tokens_scenario())}
     for name, run in runs.items():
         write_workbook(run, src / f"{name}.xlsx")
     wb = load_workbook(src / "priced.xlsx")
     _price_cell(wb, "a/x", 3).value = NEW_INPUT
     wb.save(src / "edited.xlsx")
-    out = recalculate([src / "priced.xlsx", src / "units.xlsx", src / "edited.xlsx"],
+    out = recalculate([src / "priced.xlsx", src / "units.xlsx", src / "edited.xlsx",
+                       src / "tokens.xlsx"],
                       tmp_path_factory.mktemp("recalculated"))
     return runs, {p.stem: load_workbook(p, data_only=True) for p in out}
 
@@ -146,3 +156,14 @@ def test_units_and_levers_with_per_api_prices_match_the_engine(books):
     for key, usd in engine.items():
         assert grid[key] == pytest.approx(usd, rel=1e-6, abs=1e-6), key
     assert named_cell(wbs["units"], "npv_usd").value == pytest.approx(sol.npv_usd, rel=1e-9)
+
+
+def test_token_tiers_reached_discount_the_spend_by_formula(books):
+    # tests/test_tariffs_token_tiers.py: no tier in Q1 (deal not taken), 10% in Q2 and Q3, 25%
+    # in Q4 on the whole quarter's list spend: discounts 0 / 840 / 1,260 / 4,200, NPV $37,500.
+    runs, wbs = books
+    assert runs["tokens"].solution.npv_usd == pytest.approx(37_500)
+    grid = _costs_grid(wbs["tokens"], 4)
+    got = [grid[(t, "tariff_discount")] for t in range(4)]
+    assert got == pytest.approx([0, -840, -1_260, -4_200], abs=1e-6)
+    assert named_cell(wbs["tokens"], "npv_usd").value == pytest.approx(37_500)

@@ -66,7 +66,11 @@ class ResolvedTariff:
     discount: float = 0.0
     prices: dict[str, PlanPrices] = field(default_factory=dict)
     tiers: tuple[tuple[float, float], ...] = ()
-    """(above_usd_per_month, discount), ascending."""
+    """(above_usd_per_month, discount), ascending; (above_mtok_per_month, discount) when
+    `tiers_by_tokens`."""
+    tiers_by_tokens: bool = False
+    """two_part: tiers are thresholds of monthly tokens (the highest reached discounts all the
+    spend), not marginal bands of spend."""
     commit_usd_per_month: float = 0.0
     """A yearly commitment's twelfth when `settled_yearly`."""
     settled_yearly: bool = False
@@ -180,7 +184,9 @@ def _complete(given: dict[str, Any], source: str | None, where: tuple, providers
     if problems:
         return None, problems
     term = given.get("term") or DEFAULT_TERM.get(kind, "1m")
-    tiers = tuple(sorted((float(x["above_usd_per_month"]), float(x["discount"]))
+    by_tokens = any(x.get("above_mtok_per_month") is not None for x in given.get("tiers") or ())
+    start = "above_mtok_per_month" if by_tokens else "above_usd_per_month"
+    tiers = tuple(sorted((float(x[start]), float(x["discount"]))
                          for x in given.get("tiers") or ()))
     prices = {k: PlanPrices(float(v["input_usd_per_mtok"]),
                             float(v.get("cached_input_usd_per_mtok")
@@ -194,6 +200,7 @@ def _complete(given: dict[str, Any], source: str | None, where: tuple, providers
         source=source or "scenario (no source given)", term_hours=TERM_HOURS[term],
         fee_usd_per_month=float(given.get("fee_usd_per_month") or 0.0),
         discount=float(given.get("discount") or 0.0), prices=prices, tiers=tiers,
+        tiers_by_tokens=by_tokens,
         commit_usd_per_month=float(given.get("commit_usd_per_month")
                                    or (given.get("commit_usd_per_year") or 0.0) / 12.0),
         settled_yearly="commit_usd_per_year" in given,
@@ -225,12 +232,31 @@ def _check_two_part(given: dict, where: tuple, provider: str | None,
             if q.get(k) is None:
                 problems.append(Problem(where + ("prices", api, k), f"a two_part price needs {k}"))
     tiers = given.get("tiers") or []
-    starts = [x["above_usd_per_month"] for x in tiers]
+    by_tokens = [x.get("above_mtok_per_month") is not None for x in tiers]
+    if any(by_tokens) and not all(by_tokens):
+        problems.append(Problem(where + ("tiers",), "tiers start either at a spend or at a "
+                                                    "volume of tokens (expected one kind for "
+                                                    "every tier of a tariff)"))
+        return problems
+    key, unit = (("above_mtok_per_month", "M tokens") if any(by_tokens)
+                 else ("above_usd_per_month", "USD"))
+    starts = [x[key] for x in tiers]
     if len(set(starts)) != len(starts):
-        problems.append(Problem(where + ("tiers",), "two tiers start at the same spend"))
+        problems.append(Problem(where + ("tiers",), "two tiers start at the same "
+                                                    + ("volume" if any(by_tokens) else "spend")))
     if any(s <= 0 for s in starts):
-        problems.append(Problem(where + ("tiers",), "a tier starts above 0 USD per month (the "
-                                                    "spend below the first tier gets `discount`)"))
+        problems.append(Problem(where + ("tiers",), f"a tier starts above 0 {unit} per month "
+                                                    "(the volume below the first tier gets "
+                                                    "`discount`)"))
+    if any(by_tokens):
+        ordered = [given.get("discount") or 0.0] + [x["discount"] for x in
+                                                    sorted(tiers, key=lambda x: x[key])]
+        if any(b < a for a, b in zip(ordered, ordered[1:])):
+            problems.append(Problem(where + ("tiers",), "a tier by tokens discounts all the "
+                                                        "month's spend: its discount must not "
+                                                        "fall as the volume rises (expected "
+                                                        "discounts rising with "
+                                                        "above_mtok_per_month)"))
     return problems
 
 

@@ -596,13 +596,16 @@ def _menu_chart(sol) -> dict | None:
     fig = go.Figure()
     for p in sorted({k.provider for k in plans}):
         mine = [k for k in plans if k.provider == p]
-        marks = [breakeven_spend(k) or 0.0 for k in mine]
+        price = be[be.provider == p].list_usd_per_mtok.max()
+        price = float(price) if price == price and price is not None else None
+        mine = [k for k in mine if not k.tiers_by_tokens or price]  # thresholds need a price
+        marks = [breakeven_spend(k, usd_per_mtok=price) or 0.0 for k in mine]
         used = be[be.provider == p].plan_list_usd_per_month.max()
         top = max([3.0 * m for m in marks] + [1.5 * float(used or 0.0), 1.0])
         x = np.linspace(0.0, top, 121)
         curves = {"pay-as-you-go": x}
         for k in mine:
-            curves[k.name] = np.array([monthly_cost(k, v) for v in x])
+            curves[k.name] = np.array([monthly_cost(k, v, usd_per_mtok=price) for v in x])
         for name, y in curves.items():
             fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=f"{p}: {name}",
                                      line={"width": 1, "dash": "dot"}))

@@ -165,6 +165,13 @@ class Workload(Spec):
     peak_to_average: float = Field(1.0, ge=1, le=1000)
     """Busiest hour's traffic over the mean; self-hosted capacity for non-batch traffic is
     sized to it."""
+    busy_hour_share: Share | None = None
+    """Share of the time the traffic runs at its peak (peak_to_average x the mean); the other
+    hours run at the level that keeps the mean. Provisioned API units (tariffs) serve this
+    profile up to their capacity and the traffic above it spills to pay-as-you-go (0.25 with
+    peak_to_average 2: six busy hours a day at twice the mean, the rest at 2/3 of it). None =
+    the most conservative profile: all traffic in busy hours, 1 / peak_to_average of the time.
+    At most 1 / peak_to_average."""
     latency: Literal["interactive", "standard", "batch"] = "interactive"
     """interactive: a person waits; standard: seconds are fine; batch: may wait 24 h
     (batch APIs)."""
@@ -203,6 +210,13 @@ class Workload(Spec):
     def _pin_or_allow(self) -> Workload:
         if self.pin is not None and self.allow is not None:
             raise ValueError("give pin or allow, not both (pin: X is allow: [X])")
+        if (self.busy_hour_share is not None
+                and self.busy_hour_share * self.peak_to_average > 1 + 1e-9):
+            raise ValueError(
+                f"busy_hour_share {self.busy_hour_share:g} x peak_to_average "
+                f"{self.peak_to_average:g} = {self.busy_hour_share * self.peak_to_average:g}:"
+                " the busy hours alone would carry more than all the traffic (expected"
+                f" busy_hour_share <= 1 / peak_to_average = {1 / self.peak_to_average:.4g})")
         return self
 
 
@@ -508,11 +522,23 @@ TERM_HOURS = {"1h": 1, "1w": 168, "1m": 730, "3m": 2190, "6m": 4380, "1y": 8760,
 
 
 class TariffTier(Spec):
-    above_usd_per_month: NonNeg
+    above_usd_per_month: NonNeg | None = None
     """Monthly spend at list prices from which this tier's discount applies to the spend above
     it (marginal: the spend below keeps the lower tiers' prices)."""
+    above_mtok_per_month: NonNeg | None = None
+    """Or: monthly tokens with the provider (millions, input + output, those provisioned units
+    serve not counted) from which this tier's discount applies to the whole month's spend (a
+    threshold: tokens of different models have different prices, so a band of tokens has no
+    single price to discount marginally)."""
     discount: Share
     """Discount on list prices of the spend in this tier (0.2 = 20% off)."""
+
+    @model_validator(mode="after")
+    def _one_start(self) -> TariffTier:
+        if (self.above_usd_per_month is None) == (self.above_mtok_per_month is None):
+            raise ValueError("a tier starts at a spend or at a volume: give above_usd_per_month"
+                             " or above_mtok_per_month (expected exactly one)")
+        return self
 
 
 class Tariff(Spec):
@@ -537,7 +563,8 @@ class Tariff(Spec):
     prices: dict[Name, ApiPriceQuote] | None = None
     """two_part: per API id, realtime token prices that replace the list prices."""
     tiers: list[TariffTier] | None = None
-    """two_part: volume tiers by monthly list spend with their marginal discounts."""
+    """two_part: volume tiers by monthly list spend with their marginal discounts, or by
+    monthly tokens (thresholds: the discount of the highest tier reached on all the spend)."""
     commit_usd_per_month: NonNeg | None = None
     """commit: spend committed per month; spend below it is paid all the same (shortfall),
     settled each period."""

@@ -82,6 +82,10 @@ class Context:
     tariff_spend_row: int = 0
     """Tariffs-sheet row of list spend per period with tariffed providers (net cost below)."""
     tariff_api_ids: tuple[str, ...] = ()
+    tariff_stage_rows: tuple[int, int] | None = None
+    """First and last Tariffs-sheet row of cascade stages on tariffed providers."""
+    tariff_stage_cell: dict[tuple[int, int], int] = field(default_factory=dict)
+    """(Plan row, API stage position) -> its Tariffs-sheet row of list spend."""
 
     @property
     def data(self):

@@ -206,9 +206,20 @@ def cache_factor(ctx: Context, o, a) -> str:
 
 
 def _cascade_cost(ctx: Context, o, a, r: int, t: int, J, K, L, M) -> str:
+    terms = stage_terms(ctx, o, a, r, t, J, K, L, M)
+    return f"={J}*(" + ("+".join(terms.values()) or "0") + ")"
+
+
+def stage_terms(ctx: Context, o, a, r: int, t: int, J, K, L, M, cell=local,
+                prices: dict | None = None) -> dict[int, str]:
+    """Per API stage k of a cascade Plan row r: formula text of its cost per request of the
+    workload (reach x tokens x prices / 1e6 x trend; times J, the row's requests, it is the
+    stage's spend). `cell(r, c)` writes a Plan cell (`local` on the Plan sheet); `prices`
+    replaces a stage's (input, cached input, output) price cells per stage k, writes at the
+    input price (a tariff's per-API prices)."""
     spec = next(c for c in ctx.run.scenario.cascades if c.name == o.cascade)
     w_share = ref(A, ctx.wl_row[a.workload], 13)  # one request in cache_reuse writes the prefix
-    terms = []
+    terms = {}
     for k, st in enumerate(spec.stages):
         if st.api is None:
             continue
@@ -216,18 +227,21 @@ def _cascade_cost(ctx: Context, o, a, r: int, t: int, J, K, L, M) -> str:
         extra = ref(LV, sr, 7)
         out_tok = ref(LV, sr, 8) if st.output_tokens is not None else M
         p_in, p_ca, p_out, trend, p_wr = (ref(LV, sr, c) for c in (9, 10, 11, 12, 13))
-        terms.append(f"{_reach(ctx, spec, o, a, r, k)}*(({K}+{extra}-{K}*{L})*{p_in}"
-                     f"+{K}*{L}*((1-{w_share})*{p_ca}+{w_share}*{p_wr})+{out_tok}*{p_out})"
-                     f"/1000000*(1+{trend})^({t}/periods_per_year)")
-    return f"={J}*(" + ("+".join(terms) or "0") + ")"
+        if prices is not None and k in prices:
+            p_in, p_ca, p_out = prices[k]
+            p_wr = p_in
+        terms[k] = (f"{_reach(ctx, spec, o, a, r, k, cell)}*(({K}+{extra}-{K}*{L})*{p_in}"
+                    f"+{K}*{L}*((1-{w_share})*{p_ca}+{w_share}*{p_wr})+{out_tok}*{p_out})"
+                    f"/1000000*(1+{trend})^({t}/periods_per_year)")
+    return terms
 
 
-def _reach(ctx: Context, spec, o, a, r: int, upto: int) -> str:
+def _reach(ctx: Context, spec, o, a, r: int, upto: int, cell=local) -> str:
     """Formula text: the share of requests reaching stage `upto` (0-based)."""
     reach = "1"
     for k, st in enumerate(spec.stages[:upto]):
         if isinstance(st.escalate, EscalationRange):
-            reach += f"*{local(r, PC['Escalation'])}"
+            reach += f"*{cell(r, PC['Escalation'])}"
         else:
             reach += f"*{ref(LV, ctx.stage_row[(o.cascade, a.workload, k)], 6)}"
     return reach

@@ -5,7 +5,8 @@ written as values): with S the provider's list spend in the period (Plan sheet A
 the list spend its provisioned units serve,
 
     fee       = taken x fee per month x months per period
-    discount  = taken x discount x S; tiered: taken x sum_j d_j x (S within tier j)
+    discount  = taken x discount x S; tiered: taken x sum_j d_j x (S within tier j); tiers by
+                tokens: taken x the discount of the tiers reached (as solved) x S
     shortfall = taken x MAX(0, commitment per month x months - (1 - discount) x S); a yearly
                 commitment in the last period of each year of its term (as signed):
                 MAX(0, commitment per month x months x periods - (1 - discount) x sum of S)
@@ -14,6 +15,9 @@ the list spend its provisioned units serve,
     after the horizon = signed x payment per period x periods past the horizon, when the
                         end-of-horizon rule is conservative
 
+A cascade's API stages on a provider with a tariff have a row each (the stage's list spend from
+its Plan row: requests x reach x tokens x the Levers sheet's prices), counted in S like the
+provider's own options and, on the units' API, in the spend the units serve.
 A two-part tariff with per-API prices has its prices as inputs and one row per Plan row it
 prices: that row's cost at the tariff's prices (the Plan row's requests and tokens, the
 workload's cache-write share, the API's price trend, a response cache's misses) and the
@@ -35,7 +39,7 @@ SHEET = "Tariffs"
 PERIOD_HEAD = ["Tariff", "Period", "t", "Taken (1/0)", "Units", "Signed this period",
                "Provider list spend (USD)", "Served share", "Served list spend (USD)",
                "Fee (USD)", "Units (USD)", "Discount (USD)", "Shortfall (USD)",
-               "After the horizon (USD)", "Net (USD)"]
+               "After the horizon (USD)", "Net (USD)", "Token tiers reached"]
 TC = {name: i + 1 for i, name in enumerate(PERIOD_HEAD)}
 
 
@@ -82,24 +86,30 @@ def write(ctx: Context) -> None:
     r = r + 2 + len(names) + 1
     tier_rows: dict[str, list[int]] = {}
     if any(tariffs[n].tiers for n in names):
-        g.put(r, 1, "Volume tiers (marginal: the discount applies to the spend above the tier "
-                    "start)", kind="section")
-        g.header(r + 1, 1, ["Tariff", "Above (USD/month)", "Discount"])
+        g.put(r, 1, "Volume tiers (by spend, marginal: the discount applies to the spend above "
+                    "the tier start; by tokens, a threshold: the highest tier reached discounts "
+                    "all the spend)", kind="section")
+        g.header(r + 1, 1, ["Tariff", "Above (per month)", "Discount", "Above is in"])
         r += 2
         for name in names:
             for above, disc in tariffs[name].tiers:
                 g.put(r, 1, name)
                 src = f"tariff {name}: {tariffs[name].source}"
-                g.put(r, 2, above, USD, is_input=True, source=src)
+                by_tokens = tariffs[name].tiers_by_tokens
+                g.put(r, 2, above, NUMBER if by_tokens else USD, is_input=True, source=src)
                 g.put(r, 3, disc, SHARE, is_input=True, source=src)
+                g.put(r, 4, "M tokens" if by_tokens else "USD")
                 tier_rows.setdefault(name, []).append(r)
                 r += 1
         r += 1
-    priced = _priced_rows(ctx, g, r, names, tariffs)
+    stages = _stage_rows(ctx, g, r)
+    if stages:
+        r = stages.pop("next")
+    priced = _priced_rows(ctx, g, r, names, tariffs, stages)
     if priced:
         r = priced.pop("next")
     g.put(r, 1, "Per period", kind="section")
-    g.header(r + 1, 1, PERIOD_HEAD, [30, 9, 5, 8, 8, 8, 14, 9, 14, 12, 12, 12, 12, 12, 12])
+    g.header(r + 1, 1, PERIOD_HEAD, [30, 9, 5, 8, 8, 8, 14, 9, 14, 12, 12, 12, 12, 12, 12, 9])
     first = r + 2
     api_ids = _api_ids(ctx)
     plan_t, plan_api = ctx.plan_range("t"), ctx.plan_range("API or model")
@@ -123,6 +133,7 @@ def write(ctx: Context) -> None:
         g.put(rr, 6, int(row.started), COUNT, role="solved")
         spend = "+".join(f"SUMIFS({plan_cost},{plan_t},{t},{plan_api},\"{a}\")"
                          for a in api_ids.get(k.provider, [])) or "0"
+        spend += stage_sum(ctx, t, provider=k.provider)
         served_here = [rows_of[(n, t)] for n in provisioned
                        if tariffs[n].provider == k.provider and (n, t) in rows_of]
         minus = "".join(f"-{local(x, TC['Served list spend (USD)'])}" for x in served_here)
@@ -130,10 +141,11 @@ def write(ctx: Context) -> None:
         S = local(rr, 7)
         taken = local(rr, 4)
         if k.kind == "provisioned":
-            std = f"SUMIFS({plan_cost},{plan_t},{t},{plan_opt},\"api:{k.api}\")"
+            std = (f"SUMIFS({plan_cost},{plan_t},{t},{plan_opt},\"api:{k.api}\")"
+                   + stage_sum(ctx, t, api=k.api))
             share = _served_share(ctx, row, k)
             g.put(rr, 8, share, SHARE, role="solved")
-            g.f(rr, 9, f"={local(rr, 8)}*{std}", USD)
+            g.f(rr, 9, f"={local(rr, 8)}*({std})", USD)
             g.f(rr, 11, f"={local(rr, 5)}*{ref(SHEET, tr, 10)}*hours_per_period"
                         f"/{ref(SHEET, tr, 5)}", USD)
             g.f(rr, 12, f"={local(rr, 9)}", USD)
@@ -145,6 +157,12 @@ def write(ctx: Context) -> None:
                 name_t = (local(rr, 1), local(rr, 3))
                 g.f(rr, 12, f"={taken}*({_priced_saving(priced, *name_t)}"
                             f"+{d}*({S}-{_priced_saving(priced, *name_t, 'list')}))", USD)
+            elif k.kind == "two_part" and k.tiers and k.tiers_by_tokens:
+                reached = row.tier_reached if row.tier_reached == row.tier_reached else None
+                g.put(rr, TC["Token tiers reached"], int(reached or 0), COUNT, role="solved")
+                rates = ",".join([d] + [ref(SHEET, x, 3) for x in tier_rows[row.tariff]])
+                g.f(rr, 12, f"={taken}*CHOOSE({local(rr, TC['Token tiers reached'])}+1,"
+                            f"{rates})*{S}", USD)
             elif k.kind == "two_part" and k.tiers:
                 g.f(rr, 12, f"={taken}*({_tiered(S, d, tier_rows[row.tariff])})", USD)
             else:
@@ -221,13 +239,104 @@ def _api_ids(ctx: Context) -> dict[str, list[str]]:
 
 
 def _served_share(ctx: Context, row, k) -> float:
-    """Share of the API's standard realtime list spend in the period the units serve."""
-    table, sol = ctx.data.options.table, ctx.run.solution
+    """Share of the API's standard realtime list spend in the period (cascade stages on it
+    included) the units serve."""
+    from tco.model.tariffs import spend_lanes
+
+    sol = ctx.run.solution
     t = int(row.t)
-    sel = ((table["api"] == k.api) & (table["kind"] == "api") & (table["tier"] == "standard")
-           & table["fine_tune"].isna()).to_numpy()
-    total = float((ctx.data.options.api_cost[sel, t] * sol.x[sel, t]).sum())
+    lanes, cost = spend_lanes(ctx.data)
+    total = sum(float(cost[i, t] * sol.x[ln.o, t]) for i, ln in enumerate(lanes)
+                if ln.api == k.api and ln.standard)
     return float(row.served_list_usd) / total if total > 0 else 0.0
+
+
+STAGE_HEAD = ["Provider", "API", "Lane", "Workload", "Period", "t", "Option", "Stage",
+              "List cost (USD)"]
+SC = {name: i + 1 for i, name in enumerate(STAGE_HEAD)}
+
+
+def _stage_plan_rows(ctx: Context):
+    """(Plan row, allocation row, option row, its index, API stage position, cascade stage
+    index, ApiStage)
+    of every cascade stage on a provider with a tariff, in Plan order."""
+    sol, data = ctx.run.solution, ctx.data
+    stages = data.options.stage_apis
+    if stages is None:
+        return []
+    quoted = {k.provider for k in data.tariffs if k.kind != "service_tier"}
+    opts = data.options.table
+    index = {(w, o): i for i, (w, o) in enumerate(zip(opts["workload_name"], opts["option"]))}
+    specs = {c.name: c for c in ctx.run.scenario.cascades}
+    out = []
+    for i, a in enumerate(sol.tables["allocation"].itertuples(index=False)):
+        o = index[(a.workload, a.option)]
+        if stages[o] is None:
+            continue
+        row = opts.iloc[o]
+        api_k = [k for k, st in enumerate(specs[row["cascade"]].stages) if st.api is not None]
+        for pos, st in enumerate(stages[o]):
+            if st.provider in quoted:
+                out.append((i + 2, a, row, o, pos, api_k[pos], st))
+    return out
+
+
+def _stage_rows(ctx: Context, g, r: int) -> dict:
+    """One row per cascade stage on a provider with a tariff and Plan row: its list spend."""
+    found = _stage_plan_rows(ctx)
+    if not found:
+        return {}
+    g.put(r, 1, "Cascade stages on these providers (list spend of each API stage of a Plan "
+                "row: requests x reach x tokens x prices, Levers sheet)", kind="section")
+    g.header(r + 1, 1, STAGE_HEAD, [10, 22, 9, 20, 9, 5, 30, 6, 14])
+    first = r + 2
+    r = first
+    for plan_r, a, row, _, pos, k, st in found:
+        t = int(a.t)
+        J, K, L, M = (ref(PL, plan_r, PC[c]) for c in (
+            "Requests", "Input tokens per request", "Cached input share",
+            "Output tokens per request"))
+        term = levers.stage_terms(ctx, row, a, plan_r, t, J, K, L, M,
+                                  cell=lambda rr, c: ref(PL, rr, c))[k]
+        g.put(r, 1, st.provider)
+        g.put(r, 2, st.api)
+        g.put(r, 3, "batch" if st.batch else "standard")
+        g.put(r, 4, a.workload)
+        g.put(r, 5, a.period)
+        g.put(r, 6, t, COUNT, role="label")
+        g.put(r, 7, a.option)
+        g.put(r, 8, k + 1, COUNT, role="label")
+        g.f(r, 9, f"={J}*{term}{levers.cache_factor(ctx, row, a)}", USD)
+        ctx.tariff_stage_cell[(plan_r, pos)] = r
+        r += 1
+    ctx.tariff_stage_rows = (first, r - 1)
+    return {"next": r + 1}
+
+
+def stage_sum(ctx: Context, t, provider: str | None = None, api: str | None = None,
+               workload: str | None = None, option: str | None = None) -> str:
+    """`+SUMIFS(...)` of the cascade stages' list spend in period t (a cell or a number) on a
+    provider, or on an API's standard lane, or of a workload's (option's) rows; '' if none."""
+    rows = getattr(ctx, "tariff_stage_rows", None)
+    if not rows:
+        return ""
+    first, last = rows
+
+    def column(name: str) -> str:
+        c = SC[name]
+        return f"{ref(SHEET, first, c)}:{col(c)}${last}"
+
+    crit = [(column("t"), str(t))]
+    if provider is not None:
+        crit.append((column("Provider"), f'"{provider}"'))
+    if api is not None:
+        crit += [(column("API"), f'"{api}"'), (column("Lane"), '"standard"')]
+    if workload is not None:
+        crit.append((column("Workload"), workload))
+    if option is not None:
+        crit.append((column("Option"), option))
+    return (f"+SUMIFS({column('List cost (USD)')},"
+            + ",".join(f"{c},{v}" for c, v in crit) + ")")
 
 
 PRICED_HEAD = ["Tariff", "Workload", "Period", "t", "Option", "List cost (USD)",
@@ -236,7 +345,8 @@ PRICED_HEAD = ["Tariff", "Workload", "Period", "t", "Option", "List cost (USD)",
 PR = {name: i + 1 for i, name in enumerate(PRICED_HEAD)}
 
 
-def _priced_rows(ctx: Context, g, r: int, names: list[str], tariffs: dict) -> dict:
+def _priced_rows(ctx: Context, g, r: int, names: list[str], tariffs: dict,
+                 stages: dict | None = None) -> dict:
     """Two-part tariffs with per-API prices: the prices as inputs and, per Plan row of a
     standard realtime option of a priced API, its cost at those prices (the Plan row's tokens,
     write share, price trend and cache misses) and the saving on the share not served by
@@ -309,7 +419,43 @@ def _priced_rows(ctx: Context, g, r: int, names: list[str], tariffs: dict) -> di
             g.f(r, 9, f"={local(r, 6)}*(1-{local(r, 8)})", USD)
             g.f(r, 10, f"=({local(r, 6)}-{local(r, 7)})*(1-{local(r, 8)})", USD)
             r += 1
+        r = _priced_stages(ctx, g, r, k, price_row)
     return {"rows": (first, max(first, r - 1)), "next": r + 1}
+
+
+def _priced_stages(ctx: Context, g, r: int, k, price_row: dict) -> int:
+    """Rows of the priced section for the cascade stages tariff k prices (standard lane, an
+    API it prices): the stage's list spend (from its stage row) and its cost at k's prices."""
+    sol = ctx.run.solution
+    for plan_r, a, row, o, pos, sk, st in _stage_plan_rows(ctx):
+        if st.provider != k.provider or st.batch or st.api not in k.prices:
+            continue
+        t = int(a.t)
+        pr_row = price_row[(k.name, st.api)]
+        J, K, L, M = (ref(PL, plan_r, PC[c]) for c in (
+            "Requests", "Input tokens per request", "Cached input share",
+            "Output tokens per request"))
+        if st.cached == 0:
+            L = "0"  # no prompt caching: every input token at the input price
+        prices = {sk: tuple(ref(SHEET, pr_row, c) for c in (3, 4, 5))}
+        term = levers.stage_terms(ctx, row, a, plan_r, t, J, K, L, M,
+                                  cell=lambda rr, c: ref(PL, rr, c), prices=prices)[sk]
+        g.put(r, 1, k.name)
+        g.put(r, 2, a.workload)
+        g.put(r, 3, a.period)
+        g.put(r, 4, t, COUNT, role="label")
+        g.put(r, 5, f"{a.option} stage {sk + 1}")
+        g.f(r, 6, f"={ref(SHEET, ctx.tariff_stage_cell[(plan_r, pos)], SC['List cost (USD)'])}",
+            USD)
+        g.f(r, 7, f"={J}*{term}{levers.cache_factor(ctx, row, a)}", USD)
+        share = 0.0
+        if sol.stage_served is not None and a.share > 0:
+            share = float(sol.stage_served[o, pos, t]) / float(a.share)
+        g.put(r, 8, share, SHARE, role="solved")
+        g.f(r, 9, f"={local(r, 6)}*(1-{local(r, 8)})", USD)
+        g.f(r, 10, f"=({local(r, 6)}-{local(r, 7)})*(1-{local(r, 8)})", USD)
+        r += 1
+    return r
 
 
 def _priced_saving(priced: dict, name: str, t: str, what: str = "saving") -> str:
@@ -353,8 +499,8 @@ def _attribution(ctx: Context, g, r: int, api_ids: dict[str, list[str]]) -> None
     g.put(total_row + 1, 1, "Net tariff cost", kind="total")
     for t in range(T):
         c = 2 + t
-        every = "+".join(f"SUMIFS({plan_cost},{plan_t},{t},{plan_api},\"{a}\")"
-                         for a in ids) or "0"
+        every = ("+".join(f"SUMIFS({plan_cost},{plan_t},{t},{plan_api},\"{a}\")"
+                          for a in ids) or "0") + stage_sum(ctx, t)
         g.f(total_row, c, f"={every}", USD, kind="total")
         net = (f"SUMIFS({ref(SHEET, first, net_c)}:{col(net_c)}${last},"
                f"{ref(SHEET, first, t_c)}:{col(t_c)}${last},{t})")
@@ -366,8 +512,9 @@ def _attribution(ctx: Context, g, r: int, api_ids: dict[str, list[str]]) -> None
         g.put(rr, 1, w.name)
         for t in range(T):
             c = 2 + t
-            spend = "+".join(f"SUMIFS({plan_cost},{plan_w},{local(rr, 1, True)},{plan_t},{t},"
-                             f"{plan_api},\"{a}\")" for a in ids) or "0"
+            spend = ("+".join(f"SUMIFS({plan_cost},{plan_w},{local(rr, 1, True)},{plan_t},{t},"
+                              f"{plan_api},\"{a}\")" for a in ids) or "0") + stage_sum(
+                ctx, t, workload=local(rr, 1, True))
             g.f(rr, c, f"=IF({local(total_row, c)}>0,({spend})/{local(total_row, c)}"
                        f"*{local(total_row + 1, c)},0)", USD)
         pv = 2 + T

@@ -238,15 +238,21 @@ def _fixed_block(ctx: Context, g, oc, first: int, r: int) -> None:
 def _tariffs_pv(ctx: Context, w: str, o: str, api: str | None) -> str:
     """Sum over periods of the option's list spend with tariffed providers x the tariffs' net
     cost per USD of that spend x the discount factor (Tariffs sheet, shared by list spend)."""
-    if not ctx.tariff_spend_row or api not in ctx.tariff_api_ids:
+    from tco.report.workbook.tariffs import stage_sum
+
+    staged = bool(ctx.tariff_stage_rows)  # some cascade's stages are on tariffed providers
+    if not ctx.tariff_spend_row or (api not in ctx.tariff_api_ids and not staged):
         return "=0"
     P = ctx.plan_range
     terms = []
     for t in range(ctx.T):
         total = ref(TARIFFS, ctx.tariff_spend_row, 2 + t)
         net = ref(TARIFFS, ctx.tariff_spend_row + 1, 2 + t)
-        spend = (f"SUMPRODUCT(({P('Workload')}={w})*({P('Option')}={o})*({P('t')}={t})"
-                 f"*{P('API cost (USD)')})")
+        if api in ctx.tariff_api_ids:
+            spend = (f"SUMPRODUCT(({P('Workload')}={w})*({P('Option')}={o})*({P('t')}={t})"
+                     f"*{P('API cost (USD)')})")
+        else:  # a cascade: its stages on tariffed providers
+            spend = stage_sum(ctx, t, workload=w, option=o)[1:]
         terms.append(f"IF({total}>0,{spend}/{total}*{net},0)*{ctx.df_ref(t)}")
     return "=" + "+".join(terms)
 
