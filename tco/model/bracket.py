@@ -63,11 +63,26 @@ def done(lower: float, upper: float, gap: float, against: Against | None) -> boo
                                              and against.decided(lower, upper))
 
 
+def rounding_columns(built, hm) -> tuple[np.ndarray, np.ndarray]:
+    """The replica columns of a built model live in HiGHS, and whether each may be rounded up:
+    its GPU type can be bought, reserved or rented without a cap (elsewhere rounding up can
+    overflow a fixed or capped pool)."""
+    gpus = {g.name: g for g in built.data.gpus}
+    deps = built.data.options.deployments
+    free = {g: bool(built.data.modes.get(g)) and gpus[g].max_gpus is None for g in gpus}
+    keys = list(built.rep)
+    cols = hm.mat.cols_of([built.rep[k] for k in keys]).astype(np.int32) if keys else \
+        np.zeros(0, np.int32)
+    raise_ok = np.asarray([free.get(deps["gpu"].iat[d], False) for d, _ in keys], dtype=bool)
+    return cols, raise_ok
+
+
 def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
                               col_lower: np.ndarray, col_upper: np.ndarray,
                               time_limit: float, gap: float,
-                              accept=None, rule_rows=None) -> tuple[float | None, float | None]:
-    """(LP relaxation's optimum, NPV of the rounded plan or None) of the live model `h`.
+                              accept=None, rule_rows=None, with_plan: bool = False):
+    """(LP relaxation's optimum, NPV of the rounded plan or None) of the live model `h`; with
+    `with_plan`, the rounded plan's column values (or None) as a third item.
 
     (None, None) when the relaxation has no solution (then neither has the MIP).
     `rep_cols`: the replica columns; `raise_ok[i]`: whether replica column i may be rounded up
@@ -88,16 +103,16 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
     # stopped at once on a model re-solved for a while.
     h.setOptionValue("time_limit", float(h.getRunTime() + time_limit))
     try:
-        h.run()
+        _run(h)
     finally:
         h.setOptionValue("solve_relaxation", False)
     if h.getModelStatus() != S.kOptimal:
         h.clearSolver()
-        return None, None
+        return (None, None, None) if with_plan else (None, None)
     lower = float(h.getInfo().objective_function_value)
     if not len(rep_cols):
         h.clearSolver()
-        return lower, None
+        return (lower, None, None) if with_plan else (lower, None)
     lp_plan = np.asarray(h.getSolution().col_value)
     lp = lp_plan[rep_cols]
     lo, up = col_lower[rep_cols], col_upper[rep_cols]
@@ -125,7 +140,7 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
             wide = _small_mip(h, rep_cols, wide_lo, wide_hi, lp_plan, deadline, left / 2,
                               accept, rule_rows, n_cols)
             if wide is not None and (upper is None or wide[0] < upper):
-                upper = wide[0]
+                best, upper = wide, wide[0]
     finally:
         if h.getNumRow() > n_rows:
             h.deleteRows(h.getNumRow() - n_rows, np.arange(n_rows, h.getNumRow(), dtype=np.int32))
@@ -133,7 +148,9 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
             h.deleteCols(h.getNumCol() - n_cols, np.arange(n_cols, h.getNumCol(), dtype=np.int32))
         h.changeColsBounds(len(rep_cols), rep_cols, lo, up)
         h.clearSolver()
-    return lower, upper if upper is not None and math.isfinite(upper) else None
+    if upper is None or not math.isfinite(upper):
+        best, upper = None, None
+    return (lower, upper, best[1] if best is not None else None) if with_plan else (lower, upper)
 
 
 def _small_mip(h, rep_cols: np.ndarray, rep_lo: np.ndarray, rep_hi: np.ndarray,
@@ -159,7 +176,7 @@ def _small_mip(h, rep_cols: np.ndarray, rep_lo: np.ndarray, rep_hi: np.ndarray,
             left /= 2  # a plan breaking the rule leaves time to solve again with its rows
         h.clearSolver()
         h.setOptionValue("time_limit", float(left))
-        h.run()
+        _run(h)
         info = h.getInfo()
         if info.primal_solution_status != 2:  # no feasible plan
             return None
@@ -172,6 +189,13 @@ def _small_mip(h, rep_cols: np.ndarray, rep_lo: np.ndarray, rep_hi: np.ndarray,
 
 
 RULE_ROUNDS = 3
+
+
+def _run(h) -> None:
+    """HiGHS's run, interruptible by Ctrl-C or SIGTERM (tco.model.solve)."""
+    from tco.model.solve import _run_interruptibly
+
+    _run_interruptibly(h)
 """Small-MIP solves of the rounding, each adding the rule's rows where the last plan broke it."""
 
 

@@ -29,7 +29,13 @@ import time
 import numpy as np
 
 from tco.catalog.types import Resolved
-from tco.model.bracket import Against, done, lp_bound_and_rounded_plan, rel_gap
+from tco.model.bracket import (
+    Against,
+    done,
+    lp_bound_and_rounded_plan,
+    rel_gap,
+    rounding_columns,
+)
 from tco.model.build import Built, build_model
 from tco.model.data import capacity_bounds, model_data_for
 from tco.model.solve import HighsModel, handover, run_highs
@@ -99,15 +105,8 @@ class Replanner:
         self.last_gap: float | None = None
         """Relative MIP gap of the last re-solve's plan (what its NPV is proven to)."""
         self.scale = 1.0
-        # Replicas that may be rounded up: their GPU type can be bought, reserved or rented
-        # without a cap (elsewhere rounding up can overflow a fixed or capped pool).
-        gpus = {g.name: g for g in built.data.gpus}
-        deps = built.data.options.deployments
-        free = {g: bool(built.data.modes.get(g)) and gpus[g].max_gpus is None for g in gpus}
-        keys = list(self.rep_cols)
-        self.rep_index = np.asarray([self.rep_cols[k] for k in keys], dtype=np.int32)
-        self.rep_raise = np.asarray([free.get(deps["gpu"].iat[d], False) for d, _ in keys],
-                                    dtype=bool)
+        # Replicas that may be rounded up (their GPU type has no cap), for the bracket
+        self.rep_index, self.rep_raise = rounding_columns(built, hm)
         self._rule: tuple[float, float, float, Against | None] | None = None
         cons = built.data.scenario.constraints
         self.sprawl_applies = bool(
