@@ -108,10 +108,9 @@ class Replanner:
         # Replicas that may be rounded up (their GPU type has no cap), for the bracket
         self.rep_index, self.rep_raise = rounding_columns(built, hm)
         self._rule: tuple[float, float, float, Against | None] | None = None
-        cons = built.data.scenario.constraints
-        self.sprawl_applies = bool(
-            ((cons.min_share_when_used or 0) > 0 or cons.max_providers_per_workload is not None)
-            and built.data.options.table["provider"].map(lambda p: isinstance(p, str)).any())
+        from tco.model.sprawl import applies
+
+        self.sprawl_applies = applies(built.data)
         """Whether the vendor-sprawl rule can bind (a workload with an API option): if not, a
         rounded plan needs no check against it, nor time kept for a second round."""
         if hm.mat.integer.any():

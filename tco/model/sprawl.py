@@ -163,3 +163,35 @@ def split(data, x: np.ndarray, tol: float = 1e-6) -> set[int]:
         if ((np.array(sources) > tol).sum(axis=0) > 1).any():
             out.add(w)
     return out
+
+
+def applies(data) -> bool:
+    """Whether the rule can bind: it is on and some workload has an API option."""
+    cons = data.scenario.constraints
+    return bool(((cons.min_share_when_used or 0) > 0
+                 or cons.max_providers_per_workload is not None)
+                and data.options.table["provider"].map(lambda p: isinstance(p, str)).any())
+
+
+def rounding_checks(data, x_cols: np.ndarray):
+    """(accept, rule_rows) for `tco.model.bracket.lp_bound_and_rounded_plan` on a model whose
+    share columns are `x_cols`: whether a plan's column values keep the rule, and the rule's
+    rows for the workloads a plan breaks it on (for the LP's plan, also those it splits: the
+    rounded plan tends to shrink one side below the minimum share). (None, None) where the
+    rule cannot bind."""
+    if not applies(data):
+        return None, None
+    n, T = len(data.options.table), data.T
+
+    def shares(col_values: np.ndarray) -> np.ndarray:
+        return np.asarray(col_values)[x_cols].reshape(n, T)
+
+    def accept(col_values: np.ndarray) -> bool:
+        return not violators(data, shares(col_values))
+
+    def rule_rows(col_values: np.ndarray, first_col: int, lp: bool):
+        x = shares(col_values)
+        bad = violators(data, x) | (split(data, x) if lp else set())
+        return highs_rows(data, x_cols, bad, first_col) if bad else None
+
+    return accept, rule_rows
