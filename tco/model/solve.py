@@ -314,10 +314,20 @@ def run_highs(hm: HighsModel, settings: SolverSettings) -> dict:
     h.setOptionValue("mip_rel_gap", float(settings.mip_rel_gap))
     h.setOptionValue("threads", int(settings.threads))
     _run_interruptibly(h)
+    S = highspy.HighsModelStatus
+    if h.getModelStatus() == S.kSolveError and hm.mat.integer.any():
+        # HiGHS 1.16 turns a MIP optimum whose postsolved plan is off by its feasibility
+        # tolerance (1e-6) into "Solve error" (a tariff menu of two rows did it, found by the
+        # property test); the same model without presolve solves cleanly, so try once so.
+        h.clearSolver()
+        h.setOptionValue("presolve", "off")
+        try:
+            _run_interruptibly(h)
+        finally:
+            h.setOptionValue("presolve", "choose")
     ms = h.getModelStatus()
     info = h.getInfo()
     has = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    S = highspy.HighsModelStatus
     if ms == S.kOptimal and has:
         status = "optimal"
     elif ms in (S.kInfeasible, S.kUnboundedOrInfeasible):
