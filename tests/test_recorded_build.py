@@ -44,3 +44,23 @@ def test_recorded_matrices_equal_the_compiled_pyomo_model(name):
         _same(rec, full)
         # the model's handles name the recorded columns (first stages are held through them)
         assert set(rec.cols_of(built.buy.values())) <= set(range(len(rec.columns)))
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5])
+def test_recorded_extensive_form_equals_the_compiled_pyomo_model(weight):
+    # two draws of the enterprise example (one block each, first stage shared), with the
+    # mean-CVaR rows and variables when weighted: rows of the model itself come first
+    from tco.model.extensive import build_extensive
+    from tco.model.recorded import matrices_of
+    from tco.uncertainty.draws import apply, draw_values, sources
+
+    p = prepare(SCENARIOS / "enterprise-uncertain.yaml")
+    s, r = p.scenario, p.resolved
+    srcs = sources(s)
+    datas = []
+    for i in range(2):
+        ds, dr = apply(s, r, srcs, draw_values(srcs, s.uncertainty.seed, i))
+        datas.append(model_data_for(merge_identical(ds)[0], dr))
+    full = build_extensive(datas, [0.5, 0.5], 0.9, weight)
+    rec = build_extensive(datas, [0.5, 0.5], 0.9, weight, recorded=True)
+    _same(matrices_of(rec.model, *rec.objective_terms), compile_model(full.model))

@@ -63,7 +63,7 @@ class Rows:
         recording = getattr(m.model(), "_tco_recording", None)
         if recording is not None:
             # A recorded build (tco.model.recorded): the rows stay lists, no Pyomo constraint.
-            recording.append((name, self))
+            recording.append((m, name, self))
             setattr(m, name, [(name, i) for i in range(len(self.keys))])
             return {k: i for i, k in enumerate(self.keys)}
         exprs = [linear(c, v) for c, v in zip(self.coefs, self.variables)]

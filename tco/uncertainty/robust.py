@@ -32,6 +32,7 @@ from tco.catalog.types import Resolved
 from tco.errors import InfeasibleError, SolverError
 from tco.model.data import ModelData, model_data_for
 from tco.model.extensive import build_extensive, cvar
+from tco.model.recorded import solve_recorded
 from tco.model.solve import solve
 from tco.scenario.schema import Scenario
 from tco.uncertainty.draws import apply, draw_values, sources
@@ -123,11 +124,14 @@ def robust_plan(scenario: Scenario, resolved: Resolved, deterministic: FirstStag
         except InfeasibleError as e:
             raise InfeasibleError(f"robust plan, draw {i}: no feasible plan.\n"
                                   f"{e.explanation}") from None
-    ef = build_extensive(datas, probs, unc.risk.cvar_alpha, unc.risk.weight)
-    built_s = time.perf_counter() - t0
     sv = scenario.solver
+    highs = sv.name in ("highs", "appsi_highs")
+    # HiGHS: rows recorded, not made as Pyomo constraints (tco.model.recorded), same matrices
+    ef = build_extensive(datas, probs, unc.risk.cvar_alpha, unc.risk.weight, recorded=highs)
+    built_s = time.perf_counter() - t0
     settings = sv.model_copy(update={"mip_rel_gap": min(sv.mip_rel_gap, ROBUST_MAX_GAP)})
-    result = solve(ef, settings)
+    result = (solve_recorded(ef.model, *ef.objective_terms, settings) if highs
+              else solve(ef, settings))
     if result.status == "infeasible":
         raise InfeasibleError("robust plan: no first stage serves every draw")
     if not result.has_plan:
@@ -139,7 +143,6 @@ def robust_plan(scenario: Scenario, resolved: Resolved, deterministic: FirstStag
     # processes are forked, so they do not start with (and copy pages of) its objects.
     del ef
     gc.collect()
-    highs = sv.name in ("highs", "appsi_highs")
     ctx = EvalContext(single_threaded(scenario), resolved, deterministic, fs,
                       tuple(datas) if highs else None)
     del datas
