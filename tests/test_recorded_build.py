@@ -64,3 +64,57 @@ def test_recorded_extensive_form_equals_the_compiled_pyomo_model(weight):
     full = build_extensive(datas, [0.5, 0.5], 0.9, weight)
     rec = build_extensive(datas, [0.5, 0.5], 0.9, weight, recorded=True)
     _same(matrices_of(rec.model, *rec.objective_terms), compile_model(full.model))
+
+
+def _bounds_one_deployment_at_a_time(scenario, periods, options, gpus, scale=1.0):
+    """capacity_bounds as first written: one deployment at a time (the reference)."""
+    from tco.options import loads
+
+    deps = options.deployments
+    util = scenario.capacity.utilization_target
+    rep_ub = np.zeros((len(deps), periods.count))
+    if len(options.table):
+        _, dep_of, works = loads(options)
+        for d in range(len(deps)):
+            work = works[dep_of == d].sum(axis=0) * scale
+            rep_ub[d] = np.ceil(work / (periods.hours * util) - 1e-9)
+            if deps["needs_min_replicas"].iat[d]:
+                rep_ub[d] = np.maximum(rep_ub[d], scenario.capacity.min_replicas)
+    gpu_ub = {g.name: np.zeros(periods.count) for g in gpus}
+    for d in range(len(deps)):
+        gpu_ub[deps["gpu"].iat[d]] += rep_ub[d] * deps["gpus_per_replica"].iat[d]
+    for name, ub in gpu_ub.items():
+        cap = next(g.max_gpus for g in gpus if g.name == name)
+        if cap is not None:
+            np.minimum(ub, cap, out=ub)
+    return rep_ub, gpu_ub
+
+
+def _cascade_of_two_self_hosted_stages():
+    from engine_helpers import resolve_plain
+    from test_levers import two_self_hosted_stages
+
+    s = two_self_hosted_stages()
+    return s, resolve_plain(s)
+
+
+@pytest.mark.parametrize("name", ["enterprise", "bank", "startup", "cascade"])
+def test_capacity_bounds_in_one_pass_equal_one_deployment_at_a_time(name):
+    from tco.model.data import capacity_bounds
+
+    if name == "cascade":  # an option loading two deployments (tco.options.loads)
+        s, r = _cascade_of_two_self_hosted_stages()
+    else:
+        p = prepare(SCENARIOS / f"{name}.yaml")
+        s, r = merge_identical(p.scenario)[0], p.resolved
+    d = model_data_for(s, r)
+    assert len(d.options.deployments)
+    assert name != "cascade" or d.options.stage_deployment is not None
+    for scale in (1.0, 0.37, 2.5):
+        args = (d.scenario, d.periods, d.options, d.gpus, scale)
+        rep, gpu = capacity_bounds(*args)
+        ref_rep, ref_gpu = _bounds_one_deployment_at_a_time(*args)
+        np.testing.assert_array_equal(rep, ref_rep)
+        assert gpu.keys() == ref_gpu.keys()
+        for g in gpu:
+            np.testing.assert_array_equal(gpu[g], ref_gpu[g])
