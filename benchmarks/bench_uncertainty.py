@@ -38,6 +38,13 @@ def cpu() -> float:
     return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
 
 
+def cpu_split() -> tuple[float, float]:
+    """(this process, its reaped children) CPU seconds so far."""
+    a = resource.getrusage(resource.RUSAGE_SELF)
+    b = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime, b.ru_utime + b.ru_stime
+
+
 def load() -> str:
     return "load {:.1f}/{:.1f}/{:.1f}".format(*os.getloadavg())
 
@@ -101,15 +108,17 @@ def main() -> None:
     if "robust" not in skip:
         s2 = s.model_copy(update={"uncertainty": s.uncertainty.model_copy(
             update={"robust_draws": a.robust_draws})})
-        t, c = time.perf_counter(), cpu()
+        t, c, (c_self, c_kids) = time.perf_counter(), cpu(), cpu_split()
         rb = robust_plan(s2, r, fs, jobs=cores)
+        d_self, d_kids = (x - y for x, y in zip(cpu_split(), (c_self, c_kids)))
         sv = rb["solver"]
         gap = f"{sv['gap']:.3%}" if sv["gap"] is not None else "-"
         print(f"robust over {rb['draws']} draws: {time.perf_counter() - t:.1f} s (build "
               f"{sv['build_seconds']:.1f} s, extensive form {sv['status']} in "
               f"{sv['seconds']:.1f} s, gap {gap}, evaluation {rb['evaluate_seconds']:.1f} s); "
-              f"VSS {rb['vss_usd']:,.0f}, EVPI {rb['evpi_usd']:,.0f}; CPU {cpu() - c:.1f} s, "
-              f"{load()}")
+              f"VSS {rb['vss_usd']:,.0f}, EVPI {rb['evpi_usd']:,.0f}; CPU {cpu() - c:.1f} s "
+              f"(extensive form, this process: {d_self:.1f} s; evaluation, {cores} worker "
+              f"processes: {d_kids:.1f} s), {load()}")
 
 
 if __name__ == "__main__":

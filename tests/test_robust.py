@@ -111,3 +111,17 @@ def test_a_price_plan_is_signed_here_and_now():
     assert out["deterministic_expected_npv_usd"] == pytest.approx(32_880)
     assert out["wait_and_see_npv_usd"] == pytest.approx(31_560)
     assert out["evpi_usd"] == pytest.approx(1_320)
+
+
+def test_robust_evaluation_on_a_dask_cluster_equals_inline():
+    # the evaluation's context carries each draw's model data to the workers
+    from distributed import LocalCluster
+
+    s, r = _case()
+    det = first_stage_of(plan(s, r))
+    inline = robust_plan(s, r, det, jobs=1)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        dask = robust_plan(s, r, det, scheduler=cluster)
+    assert dask["per_draw"] == inline["per_draw"]
+    assert dask["vss_usd"] == pytest.approx(70_752)

@@ -75,3 +75,28 @@ def test_a_monte_carlo_draw_equals_every_strategy_solved_on_its_own():
         slow.append((mc.PLAN, npv_of(ds, dr, None, fixed=fs)))
         assert [n for n, _ in fast] == [n for n, _ in slow]
         _same([o for _, o in fast], [o for _, o in slow])
+
+
+def test_robust_evaluation_on_the_extensive_forms_data_equals_each_draw_made_anew():
+    from tco.aggregate import merge_identical
+    from tco.model.data import model_data_for
+    from tco.uncertainty.robust import EvalContext, _evaluate_task
+
+    s, r = _case()
+    det = first_stage_of(plan(s, r))
+    three = FirstStage(buy={("g", 0): 3}, staff=det.staff)
+    srcs = sources(s)
+    values = [list(draw_values(srcs, 3, i)) for i in range(4)]
+    drawn = [apply(s, r, srcs, v) for v in values]
+    datas = tuple(model_data_for(merge_identical(ds)[0], dr) for ds, dr in drawn)
+    anew = EvalContext(s, r, det, three)
+    given = EvalContext(s, r, det, three, datas)
+    for i, v in enumerate(values):
+        a, b = _evaluate_task(anew, i, v), _evaluate_task(given, i, v)
+        assert [a[k] for k in sorted(a) if k.endswith("status")] == \
+            [b[k] for k in sorted(b) if k.endswith("status")]
+        for k in a:
+            if k.endswith("_npv_usd"):
+                assert b[k] == pytest.approx(a[k], rel=1e-9)
+        # holding more GPUs than the draw's best plan never costs less than re-optimising
+        assert a["wait_and_see_npv_usd"] <= a["robust_npv_usd"] + 1e-6

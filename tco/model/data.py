@@ -131,14 +131,17 @@ def capacity_bounds(scenario: Scenario, periods: Periods, options: Options,
     rep_ub = np.zeros((len(deps), periods.count))
     if len(options.table):
         _, dep_of, works = loads(options)
-        for d in range(len(deps)):
-            work = works[dep_of == d].sum(axis=0) * scale
-            rep_ub[d] = np.ceil(work / (periods.hours * util) - 1e-9)
-            if deps["needs_min_replicas"].iat[d]:
-                rep_ub[d] = np.maximum(rep_ub[d], min_rep)
+        # each deployment's loads summed in option order (as a per-deployment sum would),
+        # in one pass: every Monte Carlo draw and strategy makes these bounds anew
+        work = np.zeros_like(rep_ub)
+        np.add.at(work, np.asarray(dep_of, dtype=np.intp), works)
+        rep_ub = np.ceil(work * scale / (periods.hours * util) - 1e-9)
+        needs = deps["needs_min_replicas"].to_numpy(dtype=bool)
+        rep_ub[needs] = np.maximum(rep_ub[needs], min_rep)
     gpu_ub = {g.name: np.zeros(periods.count) for g in gpus}
-    for d in range(len(deps)):
-        gpu_ub[deps["gpu"].iat[d]] += rep_ub[d] * deps["gpus_per_replica"].iat[d]
+    per_replica = deps["gpus_per_replica"].to_numpy(dtype=float)
+    for d, gpu in enumerate(deps["gpu"].tolist()):
+        gpu_ub[gpu] += rep_ub[d] * per_replica[d]
     for name, ub in gpu_ub.items():
         cap = next(g.max_gpus for g in gpus if g.name == name)
         if cap is not None:

@@ -38,6 +38,7 @@ from pyomo.common.gc_manager import PauseGC
 
 from tco.model.build import Built, add_families, npv_terms
 from tco.model.data import ModelData
+from tco.model.recorded import record
 from tco.model.tariffs import price_plan_starts
 from tco.model.terms import Rows, linear
 
@@ -52,6 +53,8 @@ class Extensive:
     npv: list[tuple[list[float], list]] = field(default_factory=list)
     """Per draw: the NPV's coefficients and variables."""
     solver: object = None
+    objective_terms: tuple[list[float], list] = ((), ())
+    """The objective's coefficients and variables (what a recorded model is solved with)."""
 
     def integer_vars(self) -> list:
         """Every integer or binary variable of every block."""
@@ -72,10 +75,16 @@ def _first_stage(b: Built) -> dict[tuple, object]:
 
 
 def build_extensive(datas: list[ModelData], probabilities: list[float],
-                    cvar_alpha: float = 0.9, weight: float = 0.0) -> Extensive:
-    """The extensive form over the draws' model data (same horizon and GPU catalogue)."""
+                    cvar_alpha: float = 0.9, weight: float = 0.0,
+                    recorded: bool = False) -> Extensive:
+    """The extensive form over the draws' model data (same horizon and GPU catalogue).
+
+    With `recorded`, its rows are recorded, not made as Pyomo constraints, and it has no
+    Pyomo objective (`objective_terms` holds it): solved with `solve_recorded`."""
     with PauseGC():
         m = pyo.ConcreteModel(name="robust")
+        if recorded:
+            record(m)
         m.draw = pyo.Block(range(len(datas)))
         blocks = [add_families(m.draw[s], d) for s, d in enumerate(datas)]
         ef = Extensive(m, blocks, list(probabilities))
@@ -124,6 +133,9 @@ def _objective(m: pyo.ConcreteModel, ef: Extensive, alpha: float, w: float) -> N
         for s, p in enumerate(ef.probabilities):
             coefs.append(w * p / (1.0 - alpha))
             variables.append(m.tail[s])
+    ef.objective_terms = (coefs, variables)
+    if getattr(m, "_tco_recording", None) is not None:
+        return  # a recorded model: solve_recorded reads objective_terms
     m.expected_npv = pyo.Objective(expr=linear(coefs, variables), sense=pyo.minimize)
     m.expected_npv._tco_terms = (coefs, variables)  # read in bulk by tco.model.solve
 

@@ -171,9 +171,6 @@ def _column_bounds(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _compile(model: pyo.ConcreteModel) -> Matrices:
     columns = list(model.component_data_objects(pyo.Var, descend_into=True))
-    col_ids, col_order = _id_index(columns)
-    n = len(columns)
-    lower, upper, integer = _column_bounds(columns)
     rows, row_lower, row_upper, counts, index, value = [], [], [], [], [], []
     for comp in model.component_objects(pyo.Constraint, active=True, descend_into=True):
         recorded = getattr(comp, "_tco_rows", None)
@@ -200,6 +197,30 @@ def _compile(model: pyo.ConcreteModel) -> Matrices:
             index.extend(cols)
             value.extend(coefs)
             counts.append(len(cols))
+    obj = next(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
+    recorded = getattr(obj.parent_component(), "_tco_terms", None)
+    if recorded is not None:
+        cols, coefs, offset = recorded[1], recorded[0], 0.0
+    else:
+        cols, coefs, offset = _terms(obj.expr)
+    if obj.sense != pyo.minimize:
+        coefs, offset = [-c for c in coefs], -offset
+    mat = matrices_from(columns, rows, row_lower, row_upper, counts, index, value,
+                        cols, coefs, offset)
+    mat.row_of = {id(c): r for r, c in enumerate(rows)}
+    return mat
+
+
+def matrices_from(columns: list, rows: list, row_lower, row_upper, counts: list[int],
+                  index: list, value: list, cols: list, coefs, offset: float = 0.0
+                  ) -> Matrices:
+    """The Matrices of a minimisation from its rows as flat lists: each row's variables
+    (`index`, `counts` per row) and coefficients, the objective's variables and coefficients.
+    Also used for models whose rows were recorded without Pyomo constraints
+    (tco.model.recorded)."""
+    col_ids, col_order = _id_index(columns)
+    n = len(columns)
+    lower, upper, integer = _column_bounds(columns)
     starts = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     index = _lookup(col_ids, col_order, index).astype(np.int64)
@@ -216,25 +237,16 @@ def _compile(model: pyo.ConcreteModel) -> Matrices:
         key = key[first]
         index = key % width
         np.cumsum(np.bincount(key // width, minlength=len(rows)), out=starts[1:])
-    obj = next(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
-    recorded = getattr(obj.parent_component(), "_tco_terms", None)
-    if recorded is not None:
-        cols, coefs, offset = recorded[1], recorded[0], 0.0
-    else:
-        cols, coefs, offset = _terms(obj.expr)
     cost = np.zeros(n)
     np.add.at(cost, _lookup(col_ids, col_order, cols).astype(np.int64),
               np.asarray(coefs, dtype=float))
-    if obj.sense != pyo.minimize:
-        cost, offset = -cost, -offset
-    return Matrices(columns=columns, rows=rows, cost=cost, offset=offset, col_lower=lower,
-                    col_upper=upper, integer=integer,
+    return Matrices(columns=columns, rows=rows, cost=cost, offset=float(offset),
+                    col_lower=lower, col_upper=upper, integer=integer,
                     row_lower=np.asarray(row_lower, dtype=float),
                     row_upper=np.asarray(row_upper, dtype=float),
                     start=starts.astype(np.int32),
                     index=index.astype(np.int32), value=value, col_ids=col_ids,
-                    col_order=col_order,
-                    row_of={id(c): r for r, c in enumerate(rows)})
+                    col_order=col_order)
 
 
 @dataclass
@@ -286,8 +298,12 @@ def new_highs():
 
 def handover(built: Built, settings: SolverSettings | None = None) -> HighsModel:
     """Compile the Pyomo model and pass it whole to a new highspy instance (one thread)."""
+    return pass_matrices(compile_model(built.model), settings)
+
+
+def pass_matrices(mat: Matrices, settings: SolverSettings | None = None) -> HighsModel:
+    """Pass compiled matrices whole to a new highspy instance (one thread)."""
     highspy = _highspy()
-    mat = compile_model(built.model)
     h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", settings.threads if settings else 1)

@@ -60,6 +60,12 @@ class Rows:
 
     def attach(self, m: pyo.ConcreteModel, name: str) -> dict[tuple, int]:
         """Add the rows as one indexed constraint `name`; returns key -> row index."""
+        recording = getattr(m.model(), "_tco_recording", None)
+        if recording is not None:
+            # A recorded build (tco.model.recorded): the rows stay lists, no Pyomo constraint.
+            recording.append((m, name, self))
+            setattr(m, name, [(name, i) for i in range(len(self.keys))])
+            return {k: i for i, k in enumerate(self.keys)}
         exprs = [linear(c, v) for c, v in zip(self.coefs, self.variables)]
         lo, up = self.lower, self.upper
         con = pyo.Constraint(range(len(exprs)), rule=lambda _m, r: (lo[r], exprs[r], up[r]))

@@ -29,10 +29,11 @@ from tco.catalog.types import Resolved
 from tco.errors import InfeasibleError, SolverError
 from tco.model import build_model, solve
 from tco.model.build import Built
-from tco.model.data import model_data_for
-from tco.model.solve import handover, run_highs
+from tco.model.data import ModelData, model_data_for
+from tco.model.recorded import recorded_handover
+from tco.model.solve import run_highs
 from tco.model.tariffs import PRICE_PLANS, price_plan_starts
-from tco.scenario.schema import Scenario, Strategy
+from tco.scenario.schema import Scenario, SolverSettings, Strategy
 
 
 @dataclass(frozen=True)
@@ -181,10 +182,19 @@ def npvs_of(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
         data = model_data_for(merged, resolved, strategy)
     except InfeasibleError:
         return [Outcome(None, "infeasible", "a workload has no option") for _ in plans]
-    built = build_model(data)
-    settings = data.scenario.solver
+    return npvs_on(data, plans)
+
+
+def npvs_on(data: ModelData, plans: Sequence[FirstStage | None],
+            settings: SolverSettings | None = None) -> list[Outcome]:
+    """`npvs_of` on model data already made (`model_data_for` of the merged scenario), with
+    `settings` in place of the data's own solver settings if given. The robust plan's
+    evaluation hands over the data its extensive form was built from, so a draw's options
+    and data are not made twice."""
+    settings = settings or data.scenario.solver
     try:
-        hm = handover(built, settings)
+        # rows recorded, not made as Pyomo constraints: the same matrices (tco.model.recorded)
+        built, hm = recorded_handover(data, settings)
     except SolverError as e:
         return [Outcome(None, "error", str(e)) for _ in plans]
     h, mat = hm.highs, hm.mat

@@ -31,7 +31,7 @@ import pandas as pd
 from tco.catalog.types import Resolved
 from tco.scenario.schema import Scenario, Strategy
 from tco.uncertainty.draws import apply, draw_values, sources
-from tco.uncertainty.evaluate import FirstStage, Outcome, npv_of, npvs_of, unrestricted
+from tco.uncertainty.evaluate import FirstStage, Outcome, npvs_of, unrestricted
 
 PLAN = "plan_held_fixed"
 """Column name of the recommended plan held fixed."""
@@ -68,14 +68,15 @@ def outcomes(ctx: DrawContext, s: Scenario, r: Resolved) -> list[tuple[str, Outc
 
     The unrestricted strategies (`hybrid`) and the plan held fixed share one model
     (`npvs_of`: built once, the plan's first stage held through column bounds in HiGHS); the
-    others are solved on their own models.
+    others are solved on their own models, each through `npvs_of` too (a recorded build:
+    tco.model.recorded).
     """
     shared = [st for st in ctx.strategies if unrestricted(st)]
     plans = ([None] if shared else []) + ([ctx.plan] if ctx.plan is not None else [])
     on_shared = npvs_of(s, r, None, plans) if plans else []
     got = {}
     for st in ctx.strategies:
-        got[st.name] = on_shared[0] if unrestricted(st) else npv_of(s, r, st)
+        got[st.name] = on_shared[0] if unrestricted(st) else npvs_of(s, r, st, [None])[0]
     if ctx.plan is not None:
         got[PLAN] = on_shared[-1]
     return list(got.items())

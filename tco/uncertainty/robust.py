@@ -21,6 +21,7 @@ held, recourse re-optimised), so the figures compare like with like:
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
 import time
@@ -29,12 +30,13 @@ from dataclasses import dataclass
 from tco.aggregate import merge_identical
 from tco.catalog.types import Resolved
 from tco.errors import InfeasibleError, SolverError
-from tco.model.data import model_data_for
+from tco.model.data import ModelData, model_data_for
 from tco.model.extensive import build_extensive, cvar
+from tco.model.recorded import solve_recorded
 from tco.model.solve import solve
 from tco.scenario.schema import Scenario
 from tco.uncertainty.draws import apply, draw_values, sources
-from tco.uncertainty.evaluate import FirstStage, first_stage_from_model, npvs_of
+from tco.uncertainty.evaluate import FirstStage, first_stage_from_model, npvs_of, npvs_on
 
 ROBUST_MAX_GAP = 0.005
 """The extensive form is solved to at most this relative MIP gap (the issue's 0.5%)."""
@@ -64,13 +66,20 @@ class EvalContext:
     resolved: Resolved
     deterministic: FirstStage
     robust: FirstStage
+    datas: tuple[ModelData, ...] | None = None
+    """Each draw's model data, as the extensive form was built from (HiGHS only): a worker
+    builds the draw's model from it instead of making options and data again."""
 
 
-def _evaluate_task(ctx: EvalContext, values: list[float]) -> dict:
-    s, r = apply(ctx.scenario, ctx.resolved, sources(ctx.scenario), values)
+def _evaluate_task(ctx: EvalContext, i: int, values: list[float]) -> dict:
     out = {}
     keys = ("robust", "deterministic", "wait_and_see")
-    outcomes = npvs_of(s, r, None, [ctx.robust, ctx.deterministic, None])
+    plans = [ctx.robust, ctx.deterministic, None]
+    if ctx.datas is not None:
+        outcomes = npvs_on(ctx.datas[i], plans, ctx.scenario.solver)
+    else:
+        s, r = apply(ctx.scenario, ctx.resolved, sources(ctx.scenario), values)
+        outcomes = npvs_of(s, r, None, plans)
     for key, o in zip(keys, outcomes):
         out[f"{key}_npv_usd"] = o.npv_usd
         out[f"{key}_status"] = o.status
@@ -115,11 +124,14 @@ def robust_plan(scenario: Scenario, resolved: Resolved, deterministic: FirstStag
         except InfeasibleError as e:
             raise InfeasibleError(f"robust plan, draw {i}: no feasible plan.\n"
                                   f"{e.explanation}") from None
-    ef = build_extensive(datas, probs, unc.risk.cvar_alpha, unc.risk.weight)
-    built_s = time.perf_counter() - t0
     sv = scenario.solver
+    highs = sv.name in ("highs", "appsi_highs")
+    # HiGHS: rows recorded, not made as Pyomo constraints (tco.model.recorded), same matrices
+    ef = build_extensive(datas, probs, unc.risk.cvar_alpha, unc.risk.weight, recorded=highs)
+    built_s = time.perf_counter() - t0
     settings = sv.model_copy(update={"mip_rel_gap": min(sv.mip_rel_gap, ROBUST_MAX_GAP)})
-    result = solve(ef, settings)
+    result = (solve_recorded(ef.model, *ef.objective_terms, settings) if highs
+              else solve(ef, settings))
     if result.status == "infeasible":
         raise InfeasibleError("robust plan: no first stage serves every draw")
     if not result.has_plan:
@@ -127,9 +139,15 @@ def robust_plan(scenario: Scenario, resolved: Resolved, deterministic: FirstStag
                           f"{result.seconds:.1f} s)")
     fs = first_stage_from_model(ef.blocks[0])
     t1 = time.perf_counter()
-    ctx = EvalContext(single_threaded(scenario), resolved, deterministic, fs)
+    # The extensive form is not needed any more: freed before the evaluation's worker
+    # processes are forked, so they do not start with (and copy pages of) its objects.
+    del ef
+    gc.collect()
+    ctx = EvalContext(single_threaded(scenario), resolved, deterministic, fs,
+                      tuple(datas) if highs else None)
+    del datas
     with Pool(ctx, jobs, scheduler) as pool:
-        per_draw = run_tasks(pool, _evaluate_task, [(v,) for v in values],
+        per_draw = run_tasks(pool, _evaluate_task, [(i, v) for i, v in enumerate(values)],
                              "robust plan: draws", progress)
     labels = list(make_periods(scenario.horizon, scenario.finance).labels)
 
