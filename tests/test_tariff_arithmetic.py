@@ -66,6 +66,15 @@ def test_per_api_prices_follow_the_apis_price_trend():
     assert taken(sol, "deal") == [True] * 4
     assert cost(sol, "tariff_discount") == pytest.approx(-sum(saved))
     assert sol.npv_usd == pytest.approx(sum(saved) + 4 * 1_500)
+    # The tables finance reads: the fee in each quarter's row, what provider a is paid
+    # (list - saving + fee), and the break-even: the deal saves half of list spend at the
+    # plan's mix, so it pays from 500 / 0.5 = $1,000 of list spend a month.
+    t = sol["tariffs"].sort_values("t")
+    assert t.fee_usd.tolist() == pytest.approx([1_500] * 4)
+    paid = sol["tariff_providers"].sort_values("t").paid_usd.tolist()
+    assert paid == pytest.approx([8_400 * 0.8 ** (t / 4) - x + 1_500 for t, x in enumerate(saved)])
+    be = sol["tariff_breakeven"].set_index("tariff").loc["deal"]
+    assert be.breakeven_list_usd_per_month == pytest.approx(1_000)
 
 
 def _units(**over):
