@@ -89,3 +89,65 @@ def test_unservable_reasons_are_grouped_with_the_best_figure_and_a_remedy():
     assert "3 candidates: score below the minimum 85" in text
     assert "(best 80)" in text
     assert "lower min_quality or add a better-scoring model" in text
+
+
+def test_min_replicas_only_in_periods_with_traffic():
+    # Interactive traffic keeps min_replicas = 3 (3 x 2 GPUs x $2 x 2190 h = $26,280 a
+    # quarter) in the two quarters with requests and nothing in the two without:
+    # 2 x 26,280 = $52,560.
+    s = scenario(workloads=[workload(rpm=[1e6, 1e6, 0, 0], residency="self_hosted")],
+                 gpus=[{"name": "g", "on_demand_usd_per_hour": 2.0}],
+                 open_models=[model(gpus=2)], capacity={"min_replicas": 3})
+    sol = plan(s, resolve_plain(s))
+    r = sol["replicas"]
+    assert dict(zip(r.period, r.replicas)) | {} == {"2027Q1": 3, "2027Q2": 3} | {
+        p: 0 for p in set(r.period) - {"2027Q1", "2027Q2"}}
+    assert sol.npv_usd == pytest.approx(2 * 26_280)
+
+
+def test_a_provider_share_cap_that_cannot_hold_is_explained():
+    # One provider for two workloads (3.3e9 and 3.6e9 tokens a quarter, not merged: other
+    # output lengths), capped at 60% of tokens: it must serve 100%, over by 40 points, in
+    # every quarter. (Leaving demand unserved instead would drop 2.76e9 tokens, 77% of the
+    # larger workload: the relaxed model names the cap.)
+    s = scenario(workloads=[workload("w1"), workload("w2", out=200)],
+                 apis=[api("a/x", 2.0, 8.0)], constraints={"max_share_per_provider": 0.6})
+    with pytest.raises(InfeasibleError) as e:
+        plan(s, resolve_plain(s))
+    text = str(e.value)
+    assert "provider share cap 60% cannot hold for a in 2027Q1" in text
+    assert "over by 40.0% points" in text
+    assert "2027Q4" in text
+
+
+def test_one_provider_per_workload_under_a_share_cap_and_at_another_scale():
+    # a/x ($1 / $4) is cheaper than b/y ($2 / $8); each provider may carry 87.5% of tokens.
+    # "chat": 3e6 requests a quarter of 900 + 100 tokens = 3e9 tokens, $3,900 on a, $7,800 on
+    # b. "docs": 9e6 of 800 + 200 = 9e9 tokens, $14,400 on a, $28,800 on b. a may carry
+    # 0.875 x 12e9 = 10.5e9 tokens. Split freely, docs (saving $1.60 per 1M tokens on a, chat
+    # $1.30) goes to a and half of chat with it: 14,400 + 1,950 + 3,900 = $20,250 a quarter.
+    # With one provider per workload chat cannot split: docs on a, chat on b, 14,400 + 7,800
+    # = $22,200 a quarter, $88,800 a year; at twice the demand (shares unchanged) $177,600.
+    from tco.analysis import npv_at
+
+    apis = [api("a/x", 1.0, 4.0), api("b/y", 2.0, 8.0)]
+    wls = [workload("chat", inp=900), workload("docs", rpm=3e6, inp=800, out=200)]
+    s = scenario(workloads=wls, apis=apis, constraints={"max_share_per_provider": 0.875})
+    assert plan(s, resolve_plain(s)).npv_usd == pytest.approx(4 * 20_250)
+    s = scenario(workloads=wls, apis=apis, constraints={"max_share_per_provider": 0.875,
+                                                        "max_providers_per_workload": 1})
+    r = resolve_plain(s)
+    sol = plan(s, r)
+    a = sol["allocation"]
+    assert set(a[a.workload == "chat"].option) == {"api:b/y"}
+    assert sol.npv_usd == pytest.approx(88_800)
+    assert npv_at(s, r, None, 2.0) == pytest.approx(177_600)
+
+
+def test_api_operations_table_names_each_period():
+    # $400 a year per provider used: $100 a quarter, in each quarter's row.
+    s = scenario(workloads=[workload()], apis=[api("a/x", 2.0, 8.0)],
+                 api_operations={"usd_per_provider_per_year": 400})
+    ops = plan(s, resolve_plain(s))["api_operations"].sort_values("t")
+    assert ops.period.tolist() == ["2027Q1", "2027Q2", "2027Q3", "2027Q4"]
+    assert ops.usd.tolist() == pytest.approx([100] * 4)
