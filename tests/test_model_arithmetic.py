@@ -89,6 +89,11 @@ def test_unservable_reasons_are_grouped_with_the_best_figure_and_a_remedy():
     assert "3 candidates: score below the minimum 85" in text
     assert "(best 80)" in text
     assert "lower min_quality or add a better-scoring model" in text
+    # No candidate scores the task at all: the remedy names the task to score.
+    s = scenario(workloads=[workload(task="rag")], apis=apis)
+    with pytest.raises(InfeasibleError) as e:
+        plan(s, resolve_plain(s))
+    assert "add a score for it (`quality: {rag: ...}`)" in str(e.value)
 
 
 def test_min_replicas_only_in_periods_with_traffic():
@@ -151,3 +156,20 @@ def test_api_operations_table_names_each_period():
     ops = plan(s, resolve_plain(s))["api_operations"].sort_values("t")
     assert ops.period.tolist() == ["2027Q1", "2027Q2", "2027Q3", "2027Q4"]
     assert ops.usd.tolist() == pytest.approx([100] * 4)
+
+
+def test_a_resolve_at_another_scale_equals_a_rebuilt_plan_with_bought_gpus():
+    # Self-hosting on GPUs that may be bought ($20,000, 4 years), reserved or rented: a
+    # re-solve at 3x and 10x the demand (its bounds on replicas, bought and reserved GPUs and
+    # the hosting links rescaled) gives the NPV of the plan rebuilt at that demand.
+    from tco.analysis import npv_at, scaled
+
+    gpu = {"name": "g", "on_demand_usd_per_hour": 2.0, "reserved_usd_per_hour": {"1y": 1.2},
+           "purchase": {"price_usd": 20_000, "life_years": 4}}
+    s = scenario(workloads=[workload(rpm=3e7, residency="self_hosted")], gpus=[gpu],
+                 open_models=[model()], staffing={"platform_engineers": 1,
+                                                  "cost_usd_per_year": 100_000,
+                                                  "gpus_per_engineer": 8})
+    r = resolve_plain(s)
+    for k in (3.0, 10.0):
+        assert npv_at(s, r, None, k) == pytest.approx(plan(scaled(s, k), r).npv_usd, rel=1e-6)

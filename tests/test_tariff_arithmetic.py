@@ -71,6 +71,7 @@ def test_per_api_prices_follow_the_apis_price_trend():
     # plan's mix, so it pays from 500 / 0.5 = $1,000 of list spend a month.
     t = sol["tariffs"].sort_values("t")
     assert t.fee_usd.tolist() == pytest.approx([1_500] * 4)
+    assert t.shortfall_usd.tolist() == t.served_list_usd.tolist() == [0] * 4
     paid = sol["tariff_providers"].sort_values("t").paid_usd.tolist()
     assert paid == pytest.approx([8_400 * 0.8 ** (t / 4) - x + 1_500 for t, x in enumerate(saved)])
     be = sol["tariff_breakeven"].set_index("tariff").loc["deal"]
@@ -102,6 +103,7 @@ def test_provisioned_units_count_cached_input_as_the_vendor_does():
     wl = workload(cached_input_share=0.5, cache_reuse=10, **ONE_A_MINUTE)
     sol = solve(scenario(workloads=[wl], apis=[x], tariffs=[_units()]))
     assert sol["tariffs"].units.tolist() == [19] * 4
+    assert sol["tariffs"].served_list_usd.tolist() == pytest.approx([282.51] * 4)
     assert cost(sol, "api") == pytest.approx(4 * 282.51)
     assert sol.npv_usd == pytest.approx(4 * 166.44)
     sol = solve(scenario(workloads=[wl], apis=[x], tariffs=[_units(cached_tokens_count=True)]))
