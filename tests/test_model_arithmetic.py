@@ -173,3 +173,17 @@ def test_a_resolve_at_another_scale_equals_a_rebuilt_plan_with_bought_gpus():
     r = resolve_plain(s)
     for k in (3.0, 10.0):
         assert npv_at(s, r, None, k) == pytest.approx(plan(scaled(s, k), r).npv_usd, rel=1e-6)
+
+
+def test_gpu_overheads_run_from_delivery():
+    # A GPU with a lead time of one quarter, for traffic that starts in 2027Q2: ordered in
+    # 2027Q1, it pays licences ($400 a year, $100 a quarter) from its delivery: 0, 100, 100,
+    # 100, whether bought ($20,000, 4 years) or reserved for a year ($1.50 an hour).
+    lines = {"lead_time_periods": 1, "software_usd_per_gpu_year": 400}
+    for how in ({"purchase": {"price_usd": 20_000, "life_years": 4}},
+                {"reserved_usd_per_hour": {"1y": 1.5}}):
+        s = scenario(workloads=[workload(rpm=[0, 1e6, 1e6, 1e6], residency="self_hosted")],
+                     gpus=[{"name": "g", **lines, **how}], open_models=[model()])
+        c = plan(s, resolve_plain(s))["costs"]
+        sw = c[c.category == "gpu_software"].groupby("t").usd.sum()
+        assert sw.reindex(range(4), fill_value=0).tolist() == pytest.approx([0, 100, 100, 100])
