@@ -34,3 +34,23 @@ def test_an_incomplete_fine_tune_quote_is_located():
     _, problems = resolve_api(api, 2, snapshot_date())
     assert [p.path for p in problems] == [("apis", 2, "fine_tuned_price")]
     assert "sells no fine-tuning" in problems[0].message
+
+
+def test_resolve_carries_the_scenarios_tariffs_and_api_operations():
+    # tco.catalog.resolve hands the engine the scenario's tariffs and API operations costs
+    # (the latter marked "scenario" where given), not only its APIs, GPUs and models.
+    from tco.catalog import resolve
+    from tco.scenario.schema import Scenario
+
+    s = Scenario.model_validate({
+        "name": "t", "workloads": [{"name": "w", "task": "chat", "requests_per_month": 1e6,
+                                    "input_tokens": 1000, "output_tokens": 100}],
+        "apis": [{"id": "anthropic/claude-fable-5", "quality": {"chat": 80}}],
+        "tariffs": [{"name": "deal", "kind": "two_part", "provider": "anthropic",
+                     "fee_usd_per_month": 500, "discount": 0.2, "source": "test quote"}],
+        "api_operations": {"usd_per_provider_per_year": 1_000,
+                           "usd_per_workload_per_year": 200}})
+    r = resolve(s)
+    assert [(k.name, k.discount, k.fee_usd_per_month) for k in r.tariffs] == [("deal", 0.2, 500)]
+    assert r.api_operations == (1_000, 200)
+    assert set(r.api_operations_sources.values()) == {"scenario"}
