@@ -110,7 +110,7 @@ def test_min_replicas_only_in_periods_with_traffic():
     assert sol.npv_usd == pytest.approx(2 * 26_280)
 
 
-def test_a_provider_share_cap_that_cannot_hold_is_explained():
+def test_a_share_cap_or_a_gpu_cap_that_cannot_hold_is_explained_with_its_amount():
     # One provider for two workloads (3.3e9 and 3.6e9 tokens a quarter, not merged: other
     # output lengths), capped at 60% of tokens: it must serve 100%, over by 40 points, in
     # every quarter. (Leaving demand unserved instead would drop 2.76e9 tokens, 77% of the
@@ -123,6 +123,15 @@ def test_a_provider_share_cap_that_cannot_hold_is_explained():
     assert "provider share cap 60% cannot hold for a in 2027Q1" in text
     assert "over by 40.0% points" in text
     assert "2027Q4" in text
+    # A self-hosted workload on at most one GPU: 3e7 requests a month of 0.2 replica-seconds
+    # are 5,000 replica-hours a quarter, one GPU gives 2,190: 56.2% has no capacity.
+    s = scenario(workloads=[workload(rpm=3e7, latency="batch", residency="self_hosted")],
+                 gpus=[{"name": "g", "on_demand_usd_per_hour": 2.0, "max_gpus": 1}],
+                 open_models=[model()], capacity={"utilization_target": 1.0})
+    with pytest.raises(InfeasibleError) as e:
+        plan(s, resolve_plain(s))
+    assert ("workload 'w' cannot be fully served in 2027Q1: 56.2% of its demand has no "
+            "capacity") in str(e.value)
 
 
 def test_one_provider_per_workload_under_a_share_cap_and_at_another_scale():
