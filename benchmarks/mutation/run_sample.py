@@ -109,6 +109,8 @@ def main() -> None:
     ap.add_argument("--names", help="a file of mutant names to run instead of a sample")
     ap.add_argument("--skip", help="a file of mutant names already checked")
     ap.add_argument("--part", default="0/1", help="i/n: run names i, i+n, ... (n drivers)")
+    ap.add_argument("--tests", help="comma-separated test files to run every mutant against "
+                                    "instead (e.g. re-running survivors against new tests)")
     args = ap.parse_args()
     sys.path.insert(0, os.getcwd())  # the mutated tco of mutants/, as mutmut's own runner does
     stats = json.loads(Path("mutmut-stats.json").read_text())
@@ -123,7 +125,9 @@ def main() -> None:
     import pytest
 
     # Import the tests once so that every forked child starts warm.
-    files = sorted({f"tests/{f}.py" for n in todo for f in FAMILY_TESTS[n.split(".")[2]]})
+    given = args.tests.split(",") if args.tests else None
+    files = given or sorted({f"tests/{f}.py" for n in todo
+                             for f in FAMILY_TESTS[n.split(".")[2]]})
     with open(os.devnull, "w") as null:
         saved, sys.stdout = sys.stdout, null
         pytest.main(["--rootdir=.", "--collect-only", "-q", "-p", "no:cacheprovider", *files])
@@ -132,11 +136,12 @@ def main() -> None:
           flush=True)
     with open(args.out, "a") as out:
         for i, name in enumerate(todo):
-            tests = tests_for(name, stats)
+            tests = given or tests_for(name, stats)
             if not tests:
                 verdict, secs = "no tests", 0.0
             else:
-                expected = sum(stats["duration_by_test"].get(t, 1.0) for t in tests)
+                expected = sum(stats["duration_by_test"].get(t, 1.0 if given is None else 10.0)
+                               for t in tests)
                 verdict, secs = run_one(name, tests, 60.0 + 20 * expected)
             out.write(json.dumps(dict(mutant=name, verdict=verdict, seconds=round(secs, 1),
                                       tests=len(tests))) + "\n")
