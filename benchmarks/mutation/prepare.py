@@ -8,6 +8,10 @@ against only the tests that reach the mutated function; a scope's selection is t
 check that scope's numbers, a few seconds each, so a run fits a shared 2-core machine. The
 copy gets benchmarks/mutation/conftest.py as tests/conftest.py (catalog caches cleared per
 test). Scores and surviving mutants: benchmarks/RESULTS.md.
+
+The model scope (6,836 mutants) does not fit a shared machine with mutmut's own runner: after
+`mutmut run "tco.model.escalation*"` has generated the mutants and the test map, run a sample
+against each family's own tests with benchmarks/mutation/run_sample.py.
 """
 
 from __future__ import annotations
