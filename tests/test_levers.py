@@ -317,3 +317,21 @@ def test_a_batch_stage_makes_the_cascade_batch_only():
     assert ("slow", "cascade:triage") in served and ("fast", "cascade:triage") not in served
     assert ("cascade:triage: stage 1 is a batch API (expected a batch-latency workload)"
             in o.rejected["fast"])
+
+
+def test_a_prompt_variant_is_the_workloads_one_way_of_prompting():
+    # 1e6 requests/month of 1,000 in / 100 out at bar 75. a/x (quality 80) and b/y (76) cost
+    # $8,400 a quarter each for the plain prompt; the zero-shot variant (500 input tokens,
+    # -2 points) costs 3e6 x (500 x 2 + 100 x 8) / 1e6 = $5,400 a quarter but only on a/x
+    # (b/y would fall to 74). No provider may carry over half of the period's tokens (shares
+    # are of the plain prompt's 1,100 a request): the variant alone puts 600 / 1,100 = 54.5%
+    # on a, and mixing it with the plain prompt on b/y is not one way of prompting. So the
+    # plan is the plain prompt, half on a and half on b: 4 x 8,400 = $33,600.
+    w = workload(min_quality=75, prompt_variants=[{
+        "name": "zero-shot", "input_tokens": 500, "quality_change": -2}])
+    sol = solve(scenario(workloads=[w], apis=[api("a/x", 2.0, 8.0), api("b/y", 2.0, 8.0,
+                                                                        quality=76)],
+                         constraints={"max_share_per_provider": 0.5}))
+    assert sol.npv_usd == pytest.approx(33_600)
+    assert chosen(sol) == {"api:a/x": pytest.approx(0.5), "api:b/y": pytest.approx(0.5)}
+    assert not sol["levers"].adopted.any()

@@ -196,3 +196,17 @@ def test_gpu_overheads_run_from_delivery():
         c = plan(s, resolve_plain(s))["costs"]
         sw = c[c.category == "gpu_software"].groupby("t").usd.sum()
         assert sw.reindex(range(4), fill_value=0).tolist() == pytest.approx([0, 100, 100, 100])
+
+
+def test_candidates_refused_for_the_context_window_are_grouped():
+    # Two APIs refuse a 250,000-token request (windows 128,000 and 200,000): one line with
+    # the count and the largest window, not two lines, and no crash on the comma-grouped
+    # figures; the remedy names the context window.
+    from tco.model.explain_reasons import grouped, remedy
+
+    reasons = ["api:a/x: request of 250,000 tokens exceeds the context window of 128,000",
+               "api:b/y: request of 250,000 tokens exceeds the context window of 200,000"]
+    assert grouped(reasons) == [
+        "2 candidates: context window too small for a request of 250,000 tokens "
+        "(largest window 200,000): api:a/x, api:b/y"]
+    assert "larger context window" in remedy("chat", None, reasons)
