@@ -108,9 +108,10 @@ class Replanner:
         # Replicas that may be rounded up (their GPU type has no cap), for the bracket
         self.rep_index, self.rep_raise = rounding_columns(built, hm)
         self._rule: tuple[float, float, float, Against | None] | None = None
-        from tco.model.sprawl import applies
+        from tco.model.sprawl import rounding_checks
 
-        self.sprawl_applies = applies(built.data)
+        self._accept, self._rule_rows = rounding_checks(built.data, self.x_cols)
+        self.sprawl_applies = self._accept is not None
         """Whether the vendor-sprawl rule can bind (a workload with an API option): if not, a
         rounded plan needs no check against it, nor time kept for a second round."""
         if hm.mat.integer.any():
@@ -166,14 +167,7 @@ class Replanner:
 
     def breaks_sprawl_rule(self) -> bool:
         """Whether the last plan splits a workload as tco.model.sprawl forbids."""
-        from tco.model.sprawl import violators
-
-        data = self.built.data
-        n, T = len(data.options.table), data.T
-        if not n:
-            return False
-        x = np.asarray(self.hm.highs.getSolution().col_value)[self.x_cols].reshape(n, T)
-        return bool(violators(data, x))
+        return not self._keeps_sprawl_rule()
 
     def set_scale(self, k: float) -> None:
         """Update the live model to demand times k."""
@@ -229,30 +223,16 @@ class Replanner:
     def _keeps_sprawl_rule(self, col_values: np.ndarray | None = None) -> bool:
         """Whether a plan (default: HiGHS's last) keeps the vendor-sprawl rule, which this
         model leaves out (tco.model.lazy adds its rows only where a plan breaks it)."""
-        from tco.model.sprawl import violators
-
-        data = self.built.data
-        n, T = len(data.options.table), data.T
-        if not n:
+        if self._accept is None:
             return True
         if col_values is None:
             col_values = np.asarray(self.hm.highs.getSolution().col_value)
-        return not violators(data, np.asarray(col_values)[self.x_cols].reshape(n, T))
+        return self._accept(col_values)
 
     def _sprawl_rows(self, col_values: np.ndarray, first_col: int, lp: bool):
-        """The vendor-sprawl rows (tco.model.sprawl.highs_rows) for the rounding's small MIP:
-        for the LP's plan, every workload it serves from more than one source (the rounded
-        plan tends to shrink one of them below the minimum share); for a small-MIP plan, the
-        workloads it breaks the rule on. None when there are none."""
-        from tco.model.sprawl import highs_rows, split, violators
-
-        data = self.built.data
-        n, T = len(data.options.table), data.T
-        if not n:
-            return None
-        x = np.asarray(col_values)[self.x_cols].reshape(n, T)
-        bad = violators(data, x) | (split(data, x) if lp else set())
-        return highs_rows(data, self.x_cols, bad, first_col) if bad else None
+        """The vendor-sprawl rows for the rounding's small MIP (`sprawl.rounding_checks`):
+        for the LP's plan also the workloads it splits; None when there are none."""
+        return self._rule_rows(col_values, first_col, lp) if self._rule_rows else None
 
     def _bracketed(self, against: Against | None, t0: float) -> tuple[float | None, float | None]:
         st = self.settings
