@@ -464,7 +464,9 @@ def _with_rounded_plan(built: Built, hm: HighsModel, settings: SolverSettings,
         max(ROUNDING_MIN_S, float(settings.time_limit_s)), float(settings.mip_rel_gap),
         accept=accept, rule_rows=rule_rows, with_plan=True)
     bound = max(b for b in (out["bound"], lower, -np.inf) if b is not None and np.isfinite(b))
-    if upper is not None and (out["objective"] is None or upper < out["objective"]):
+    # HiGHS's plan counts only if it keeps the rule (else tco.model.lazy would solve again)
+    highs_kept = out["has"] and (accept is None or accept(hm.values))
+    if upper is not None and (not highs_kept or upper < out["objective"]):
         hm.values = plan[:len(hm.mat.columns)]
         out = {**out, "objective": upper, "has": True, "status": "time_limit"}
     if out["objective"] is not None and np.isfinite(bound):
