@@ -124,7 +124,8 @@ def run(
     solver: str = typer.Option(None, "--solver",
                                help="highs (shipped), or gurobi, cplex, cbc, glpk if installed."),
     time_limit: float = typer.Option(None, "--time-limit", min=0.001,
-                                     help="Seconds; the best plan by then is returned, marked."),
+                                     help="Seconds of search; the best plan by then is returned, "
+                                          "marked (a rounded plan may take as long again)."),
     mip_gap: float = typer.Option(None, "--mip-gap", min=0, max=1,
                                   help="Relative MIP gap at which the search stops (1e-4)."),
     threads: int = typer.Option(None, "--threads", min=1, help="Solver threads (1)."),

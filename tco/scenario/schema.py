@@ -628,7 +628,8 @@ class SolverSettings(Spec):
     name: Literal["highs", "appsi_highs", "gurobi", "cplex", "cbc", "glpk"] = "highs"
     """Solver; highs ships with tco, the others must be installed."""
     time_limit_s: Positive = 300
-    """Wall-clock limit; the best plan found by then is returned and said to be so."""
+    """Wall-clock limit of HiGHS's search; the best plan found by then is returned and said to
+    be so (a plan left short of the gap gets a rounded plan in up to as long again)."""
     mip_rel_gap: float = Field(1e-4, ge=0, le=1)
     """Relative MIP gap at which the search stops."""
     threads: int = Field(1, ge=1, le=256)
