@@ -10,23 +10,7 @@ from __future__ import annotations
 
 import pytest
 from engine_helpers import api, resolve_plain, scenario, workload
-
-from tco.pipeline import plan
-
-
-def solve(s):
-    return plan(s, resolve_plain(s))
-
-
-def cost(sol, category):
-    c = sol["costs"]
-    return float(c[c.category == category].usd.sum())
-
-
-def taken(sol, name):
-    t = sol["tariffs"]
-    return t[t.tariff == name].sort_values("t").taken.tolist()
-
+from test_tariffs import cost, solve, taken
 
 HALF = {"a/x": {"input_usd_per_mtok": 1.0, "output_usd_per_mtok": 4.0}}
 """Per-API prices at half a/x's list prices ($2 / $8)."""

@@ -12,18 +12,9 @@ import pytest
 from engine_helpers import api, resolve_plain, scenario, workload
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from test_engine_costs import cost, solve
 
 from tco.errors import InfeasibleError
-from tco.pipeline import plan
-
-
-def solve(s):
-    return plan(s, resolve_plain(s))
-
-
-def cost(sol, category):
-    c = sol["costs"]
-    return float(c[c.category == category].usd.sum())
 
 
 def taken(sol, name):

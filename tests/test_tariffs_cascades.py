@@ -16,6 +16,7 @@ import pytest
 from engine_helpers import api, resolve_plain, scenario, workload
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_tariffs import cost, taken
 
 from tco.pipeline import plan
 
@@ -29,16 +30,6 @@ def solve(tariffs, **wl):
     s = scenario(workloads=[workload(min_quality=80, **wl)], apis=[MINI, BIG],
                  cascades=[CASCADE], tariffs=tariffs)
     return plan(s, resolve_plain(s))
-
-
-def cost(sol, category):
-    c = sol["costs"]
-    return float(c[c.category == category].usd.sum())
-
-
-def taken(sol, name):
-    t = sol["tariffs"]
-    return t[t.tariff == name].sort_values("t").taken.tolist()
 
 
 def test_a_cascade_stage_pays_its_providers_two_part_tariff():

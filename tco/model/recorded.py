@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 
@@ -30,6 +29,7 @@ from tco.model.solve import (
     HighsModel,
     Matrices,
     SolveResult,
+    append_rows,
     load_values,
     matrices_from,
     pass_matrices,
@@ -59,12 +59,7 @@ def matrices_of(m: pyo.ConcreteModel, coefs, variables) -> Matrices:
     rows, lower, upper, counts, index, value = [], [], [], [], [], []
     for name, r in ordered:
         rows.extend((name, i) for i in range(len(r.keys)))
-        for c, v in zip(r.coefs, r.variables):
-            index.extend(v)
-            value.extend(c)
-            counts.append(len(v))
-        lower.extend(-np.inf if x is None else x for x in r.lower)
-        upper.extend(np.inf if x is None else x for x in r.upper)
+        append_rows(r, index, value, counts, lower, upper)
     return matrices_from(columns, rows, lower, upper, counts, index, value, variables, coefs)
 
 

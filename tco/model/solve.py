@@ -169,6 +169,18 @@ def _column_bounds(columns: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lower, upper, integer
 
 
+def append_rows(recorded, index: list, value: list, counts: list, lower: list,
+                upper: list) -> None:
+    """Append the rows a `tco.model.terms.Rows` recorded (its coefficient and variable lists,
+    bounds None for none) to the CSR lists being assembled."""
+    for c, v in zip(recorded.coefs, recorded.variables):
+        index.extend(v)
+        value.extend(c)
+        counts.append(len(v))
+    lower.extend(-np.inf if b is None else b for b in recorded.lower)
+    upper.extend(np.inf if b is None else b for b in recorded.upper)
+
+
 def _compile(model: pyo.ConcreteModel) -> Matrices:
     columns = list(model.component_data_objects(pyo.Var, descend_into=True))
     rows, row_lower, row_upper, counts, index, value = [], [], [], [], [], []
@@ -179,12 +191,7 @@ def _compile(model: pyo.ConcreteModel) -> Matrices:
                 c.active for c in datas):
             # Rows made by tco.model.terms.Rows: read the lists the expressions were built from.
             rows.extend(datas)
-            for c, v in zip(recorded.coefs, recorded.variables):
-                index.extend(v)
-                value.extend(c)
-                counts.append(len(v))
-            row_lower.extend(-np.inf if b is None else b for b in recorded.lower)
-            row_upper.extend(np.inf if b is None else b for b in recorded.upper)
+            append_rows(recorded, index, value, counts, row_lower, row_upper)
             continue
         for con in datas:
             if not con.active:
