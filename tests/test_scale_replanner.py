@@ -111,6 +111,30 @@ def test_rounded_plan_keeps_the_sprawl_rule_and_counts_as_an_upper_bound():
     assert rp.npv_at(1.0) == pytest.approx(36_960, rel=1e-6)
 
 
+def test_rounding_carries_the_sprawl_rule_for_every_workload_it_can_bind_on():
+    # Two workloads, each free to buy from a or to self-host (b, dearer on every token, is
+    # pruned as dominated): the LP's plan serves each from a alone, splitting neither. The
+    # rounding's small MIPs still get the rule's rows for both (one binary per workload,
+    # provider and period): rows for the LP's split workloads alone let
+    # each small MIP move the split to another workload, and at 17.8x the enterprise demand
+    # hybrid's rounding found no plan keeping the rule (its point came back 24% above its LP
+    # bound; 0.32% with every workload's rows). A plan's own check names only its breakers.
+    sys.path.insert(0, str(Path(__file__).parent))
+    from engine_helpers import api, model, resolve_plain, scenario, workload
+
+    s = scenario(workloads=[workload("w1"), workload("w2", rpm=2e6)],
+                 apis=[api("a/x", 2.0, 8.0), api("b/y", 4.0, 16.0)], open_models=[model()],
+                 gpus=[{"name": "g", "on_demand_usd_per_hour": 500.0}])
+    rp = Replanner.for_scenario(s, resolve_plain(s))
+    rp.npv_at(1.0)
+    x = np.asarray(rp.hm.highs.getSolution().col_value)
+    assert rp._keeps_sprawl_rule(x)
+    T = rp.built.data.T
+    n, *_ = rp._sprawl_rows(x, len(x), True)
+    assert n == 2 * T  # u[w, a, t] for both workloads and every period
+    assert rp._sprawl_rows(x, len(x), False) is None  # this plan breaks the rule nowhere
+
+
 def test_rounded_plans_bracket_the_optimum_at_every_scale():
     # The rounding's two small MIPs (replicas between the LP's counts rounded down and up,
     # then one replica either side of that plan's) return real plans: never below the optimum,

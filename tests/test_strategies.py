@@ -341,3 +341,60 @@ def test_the_evaluator_shares_bounds_between_points_of_one_scale():
                              10.0)])
         assert ev.solves == 0  # taken from the cache, not solved
     assert shared[0].npv_usd == 100.0 and shared[0].gap == pytest.approx(0.0298)
+
+
+def test_curves_solve_the_api_strategies_first_and_stop_the_rest_once_ordered(monkeypatch):
+    # The API-only strategies' points come first; every other point is then solved with the
+    # comparisons its order needs (each API-only point at its own scale, the band of "equal"
+    # twice the gap), so a solve may stop once its bounds decide all of them. Whatever a
+    # point stops at, it is either within the gap or decided against each of them.
+    from tco.analysis.parallel import Evaluator
+    from tco.model.bracket import AgainstAll
+
+    calls = []
+    real = Evaluator.points
+
+    def spy(self, wanted, label="solving", against=None):
+        calls.append(([(s.name, x) for s, x in wanted], against))
+        return real(self, wanted, label, against)
+
+    monkeypatch.setattr(Evaluator, "points", spy)
+    s, r = small()
+    c = curves(s, r, min_scale=1, max_scale=100, per_decade=2, jobs=1)
+    first, second = calls[0], calls[1]
+    assert {n for n, _ in first[0]} == {"api_only", "api_batch_cache"} and first[1] is None
+    assert {n for n, _ in second[0]} == {"self_host_only", "hybrid"}
+    gap = s.solver.mip_rel_gap
+    npv = {(row.strategy, round(row.scale, 9)): row.npv_usd for row in c.itertuples()}
+    for (name, x), a in zip(*second):
+        assert isinstance(a, AgainstAll)
+        assert sorted(i.npv for i in a.items) == sorted(
+            [npv[("api_only", round(x, 9))], npv[("api_batch_cache", round(x, 9))]])
+        assert all(i.band == pytest.approx(2 * gap * i.npv) for i in a.items)
+    for row in c[c.strategy.isin(["self_host_only", "hybrid"])].itertuples():
+        if row.mip_gap > gap:
+            a = dict(zip(*second))[(row.strategy, row.scale)]
+            assert a.decided(row.npv_usd * (1 - row.mip_gap), row.npv_usd)
+
+
+def test_against_all_is_decided_only_when_every_comparison_is():
+    from tco.model.bracket import Against, AgainstAll
+
+    both = AgainstAll((Against(100.0, 1.0), Against(200.0, 2.0)))
+    assert both.decided(120.0, 150.0)  # above the first, below the second
+    assert not both.decided(95.0, 150.0)  # straddles the first's band
+    assert not both.decided(190.0, 199.0)  # straddles the second's band
+    assert both.decided(300.0, 310.0)
+
+
+def test_curves_note_says_the_gap_and_which_points_stopped_wider():
+    import pandas as pd
+
+    from tco.analysis.curves import curves_note
+
+    exact = pd.DataFrame({"mip_gap": [0.0, 5e-5, 1e-4]})
+    assert curves_note(exact, 1e-4) == ("Each point's NPV is proven to within a 0.01% "
+                                        "relative MIP gap.")
+    wide = pd.DataFrame({"mip_gap": [0.0, 0.003, 0.0123, None]})
+    note = curves_note(wide, 1e-4)
+    assert "except 2 of 3 points" in note and "up to 1.23%" in note

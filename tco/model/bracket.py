@@ -21,7 +21,8 @@ numbers bracket the optimum quickly instead:
 
 A solve stops when (upper - lower) / upper is within the target gap, or, when the caller
 says what it compares against (`Against`: another strategy's NPV and the band within which
-the two count as equal), as soon as the bracket decides the comparison. The HiGHS MIP start
+the two count as equal; `AgainstAll`: several such), as soon as the bracket decides the
+comparison. The HiGHS MIP start
 (`setSolution`) is not used: HiGHS 1.16 returned a wrong optimum with one (RESULTS.md); the
 rounded plan only serves as a number in the stop rule, never handed to HiGHS.
 """
@@ -48,6 +49,17 @@ class Against:
         """Whether every value in [lower, upper] gives the same verdict against `npv`."""
         return (lower > self.npv + self.band or upper < self.npv - self.band
                 or (lower >= self.npv - self.band and upper <= self.npv + self.band))
+
+
+@dataclass(frozen=True)
+class AgainstAll:
+    """Several comparisons at once (a curve point against every other strategy at its
+    scale): decided when each one is."""
+
+    items: tuple[Against, ...]
+
+    def decided(self, lower: float, upper: float) -> bool:
+        return all(a.decided(lower, upper) for a in self.items)
 
 
 def rel_gap(lower: float, upper: float) -> float:
@@ -90,9 +102,10 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
     says whether the rounded plan keeps rules the model leaves out (the vendor-sprawl rule,
     added lazily); a plan it rejects is no upper bound. `rule_rows(col_values, first_col)`,
     when given, returns the rule's binaries and rows (`tco.model.sprawl.highs_rows`) for the
-    workloads a plan breaks it on: they are added to the small MIP for the LP's plan, and
-    again for each small-MIP plan `accept` rejects (up to RULE_ROUNDS solves), so the rounded
-    plan keeps the rule. The model's bounds, rows and columns are restored.
+    workloads a plan breaks it on, or (`lp` true) for every workload it can bind on: those are
+    added before the small MIPs, and rows for the workloads a small-MIP plan `accept` still
+    rejects after each (up to RULE_ROUNDS solves), so the rounded plan keeps the rule. The
+    model's bounds, rows and columns are restored.
     """
 
     S = highspy.HighsModelStatus
@@ -123,9 +136,12 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
     best, upper = None, None
     try:
         h.setOptionValue("mip_rel_gap", float(gap))
+        if rule_rows is not None:
+            # the rule's rows for every workload it can bind on, once for both small MIPs
+            _add_block(h, rule_rows(lp_plan, h.getNumCol(), True))
         # 1. each replica count between the LP's rounded down and up (up only where GPUs can
         # be added): a small MIP, since every count the LP leaves at zero stays there
-        best = _small_mip(h, rep_cols, below, above, lp_plan, deadline, time_limit * 0.75,
+        best = _small_mip(h, rep_cols, below, above, deadline, time_limit * 0.75,
                           accept, rule_rows, n_cols)
         upper = best[0] if best is not None else None
         # 2. one replica more or fewer than that plan's (or the LP's) counts, in half the time
@@ -137,7 +153,7 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
             wide_lo = np.where(used, np.clip(np.minimum(below, centre) - 1, lo, up), lo)
             wide_hi = np.where(raise_ok, np.where(used, np.clip(np.maximum(above, centre) + 1,
                                                                 lo, up), lo), up)
-            wide = _small_mip(h, rep_cols, wide_lo, wide_hi, lp_plan, deadline, left / 2,
+            wide = _small_mip(h, rep_cols, wide_lo, wide_hi, deadline, left / 2,
                               accept, rule_rows, n_cols)
             if wide is not None and (upper is None or wide[0] < upper):
                 best, upper = wide, wide[0]
@@ -154,7 +170,7 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
 
 
 def _small_mip(h, rep_cols: np.ndarray, rep_lo: np.ndarray, rep_hi: np.ndarray,
-               lp_plan: np.ndarray, deadline: float, budget: float, accept, rule_rows,
+               deadline: float, budget: float, accept, rule_rows,
                n_cols: int) -> tuple[float, np.ndarray] | None:
     """(NPV, column values) of the best plan HiGHS finds with the replica columns held within
     [rep_lo, rep_hi] in `budget` seconds (before `deadline`), keeping the rules `accept`
@@ -163,17 +179,16 @@ def _small_mip(h, rep_cols: np.ndarray, rep_lo: np.ndarray, rep_hi: np.ndarray,
     caller removes them)."""
     h.changeColsBounds(len(rep_cols), rep_cols, rep_lo, rep_hi)
     end = min(deadline, time.perf_counter() + max(0.05, budget))
-    plan = lp_plan
+    plan = None
     for i in range(RULE_ROUNDS):
-        # the rule's rows for the workloads the last plan (the LP's, then the small MIP's)
-        # breaks it on: a plan keeping it is then an upper bound
+        # the rule's rows for the workloads the last small MIP's plan breaks it on (the
+        # caller added them for every workload first: a plan can still break the rule by the
+        # solver's tolerances): a plan keeping it is then an upper bound
         if rule_rows is not None and plan is not None:
-            _add_block(h, rule_rows(plan, h.getNumCol(), i == 0))
+            _add_block(h, rule_rows(plan, h.getNumCol(), False))
         left = end - time.perf_counter()
         if left <= 0.05:
             return None
-        if rule_rows is not None and i < RULE_ROUNDS - 1:
-            left /= 2  # a plan breaking the rule leaves time to solve again with its rows
         h.clearSolver()
         h.setOptionValue("time_limit", float(left))
         _run(h)

@@ -701,7 +701,7 @@ def _volume(run: RunResult) -> dict:
                              for e in entries], "cut": 0}
     if curves is None or curves.empty or not {"strategy", "scale", "npv_usd"} <= set(curves):
         return {"figure": None, "breakeven": be_table,
-                "sentences": [e["sentence"] for e in entries]}
+                "sentences": [e["sentence"] for e in entries], "curves_note": None}
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -731,8 +731,12 @@ def _volume(run: RunResult) -> dict:
     if (curves["npv_usd"].dropna() > 0).all():  # costs over decades of volume: log-log
         fig.update_yaxes(type="log", title="NPV (USD, log scale)")
     fig.update_yaxes(tickprefix="$", separatethousands=True)
+    from tco.analysis.curves import curves_note
+    from tco.analysis.points import analysis_gap
+
     return {"figure": _figure(fig), "breakeven": be_table,
-            "sentences": [e["sentence"] for e in entries]}
+            "sentences": [e["sentence"] for e in entries],
+            "curves_note": curves_note(curves, analysis_gap(run.scenario)) or None}
 
 
 # ---------------------------------------------------------------- per workload

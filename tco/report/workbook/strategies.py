@@ -67,6 +67,13 @@ def write(ctx: Context) -> None:
     if curves is None or curves.empty:
         g.put(r, 1, "Cost-versus-volume curves not computed for this run.", kind="note")
     else:
+        from tco.analysis.curves import curves_note
+        from tco.analysis.points import analysis_gap
+
+        note = curves_note(curves, analysis_gap(run.scenario))
+        if note:
+            g.put(r, 1, note, kind="note")
+            r += 1
         wide = _curves_wide(curves)
         first = r
         r = write_frame(g, r, wide)
