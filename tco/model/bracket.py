@@ -67,7 +67,8 @@ def rel_gap(lower: float, upper: float) -> float:
     return max(0.0, upper - lower) / max(abs(upper), 1e-9)
 
 
-def done(lower: float, upper: float, gap: float, against: Against | None) -> bool:
+def done(lower: float, upper: float, gap: float,
+         against: Against | AgainstAll | None) -> bool:
     """Stop rule: within the target gap, or the comparison decided."""
     if not (math.isfinite(lower) and math.isfinite(upper)):
         return False
@@ -92,7 +93,9 @@ def rounding_columns(built, hm) -> tuple[np.ndarray, np.ndarray]:
 def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
                               col_lower: np.ndarray, col_upper: np.ndarray,
                               time_limit: float, gap: float,
-                              accept=None, rule_rows=None, with_plan: bool = False):
+                              accept=None, rule_rows=None, with_plan: bool = False,
+                              against: Against | AgainstAll | None = None,
+                              known: tuple[float, float] = (-math.inf, math.inf)):
     """(LP relaxation's optimum, NPV of the rounded plan or None) of the live model `h`; with
     `with_plan`, the rounded plan's column values (or None) as a third item.
 
@@ -104,8 +107,10 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
     when given, returns the rule's binaries and rows (`tco.model.sprawl.highs_rows`) for the
     workloads a plan breaks it on, or (`lp` true) for every workload it can bind on: those are
     added before the small MIPs, and rows for the workloads a small-MIP plan `accept` still
-    rejects after each (up to RULE_ROUNDS solves), so the rounded plan keeps the rule. The
-    model's bounds, rows and columns are restored.
+    rejects after each (up to RULE_ROUNDS solves), so the rounded plan keeps the rule. With
+    `against`, the second small MIP is skipped once the first's plan decides the comparison;
+    `known` (lower, upper) are bounds proven before (HiGHS's), used in that check too.
+    The model's bounds, rows and columns are restored.
     """
 
     S = highspy.HighsModelStatus
@@ -147,7 +152,9 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
         # 2. one replica more or fewer than that plan's (or the LP's) counts, in half the time
         # left: a wider neighbourhood, often a plan 0.5-1% cheaper at 5-30x
         left = deadline - time.perf_counter()
-        if left > 0.2 and (upper is None or rel_gap(lower, upper) > gap):
+        if left > 0.2 and not done(max(lower, known[0]),
+                                   min(upper if upper is not None else math.inf, known[1]),
+                                   gap, against):
             centre = np.round(best[1][rep_cols]) if best is not None else above
             used = (lp > 1e-6) | (centre > 0)  # counts at zero in both stay there
             wide_lo = np.where(used, np.clip(np.minimum(below, centre) - 1, lo, up), lo)
