@@ -353,3 +353,21 @@ def test_close_break_evens_are_labelled_apart():
     notes = {a["text"]: a.get("yshift", 0) for a in fig["layout"]["annotations"]}
     assert notes == {"hybrid = APIs+batch at 0.88x": 0, "self-host = APIs+batch at 1.77x": 16,
                      "self-host = APIs at 100x": 0}
+
+
+def test_curves_say_which_points_hold_to_a_wider_gap():
+    # Curve points stop once their order against the API strategies is decided: the report
+    # says, under the chart, how many hold to a wider gap than the plan's and the widest.
+    import dataclasses
+
+    from markupsafe import escape
+
+    run = rich_run()
+    gaps = [0.0] * len(run.curves)
+    gaps[-1], gaps[-2] = 0.0123, 0.004
+    wide = dataclasses.replace(run, curves=run.curves.assign(mip_gap=gaps))
+    note = _volume(wide)["curves_note"]
+    assert f"except 2 of {len(gaps)} points" in note and "up to 1.23%" in note
+    assert str(escape(note)) in render_html(wide)
+    exact = dataclasses.replace(run, curves=run.curves.assign(mip_gap=0.0))
+    assert _volume(exact)["curves_note"].endswith("relative MIP gap.")

@@ -9,6 +9,7 @@ trend, a batch API, an API fine-tune that is trained and retrained, expected err
 
 from __future__ import annotations
 
+import textwrap
 import zipfile
 
 import pandas as pd
@@ -456,6 +457,21 @@ def test_strategies_rendered_when_present(tmp_path, rich):
         .offset(0, 1).value
     with zipfile.ZipFile(path) as z:
         assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 4
+    # The curves' gaps, when the table has them, are said above it in printable lines.
+    from tco.analysis.curves import curves_note
+
+    gaps = curves.assign(mip_gap=[0.0, 0.0, 0.0, 0.0, 0.021, 0.0])
+    run = RunResult(scenario=rich.scenario, resolved=rich.resolved, solution=rich.solution,
+                    strategies=strategies, breakeven=breakeven, curves=gaps)
+    wb = load_workbook(write_workbook(run, tmp_path / "gaps.xlsx"))
+    lines = [c.value for row in wb["Strategies"].iter_rows(max_col=1) for c in row
+             if isinstance(c.value, str) and c.font.italic]
+    start = next(i for i, v in enumerate(lines) if v.startswith("Each point's NPV"))
+    note = curves_note(gaps, rich.scenario.solver.mip_rel_gap)
+    assert "except 1 of 6 points" in note and "up to 2.10%" in note
+    n = len(textwrap.wrap(note, 110))
+    assert n > 1 and " ".join(lines[start:start + n]) == note
+    assert all(len(v) <= 110 for v in lines[start:start + n])
 
 
 def test_api_only_plan_without_gpus(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference
 
@@ -70,9 +72,9 @@ def write(ctx: Context) -> None:
         from tco.analysis.curves import curves_note
         from tco.analysis.points import analysis_gap
 
-        note = curves_note(curves, analysis_gap(run.scenario))
-        if note:
-            g.put(r, 1, note, kind="note")
+        # one printed line a row: a note is not wrapped, and one long line runs off the page
+        for line in textwrap.wrap(curves_note(curves, analysis_gap(run.scenario)), 110):
+            g.put(r, 1, line, kind="note")
             r += 1
         wide = _curves_wide(curves)
         first = r
