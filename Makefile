@@ -21,7 +21,7 @@ run: bootstrap
 	$(BIN)/tco run $(SCENARIO) --out $(OUT)
 
 test: bootstrap
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: bootstrap
 	$(BIN)/ruff check tco tests benchmarks
