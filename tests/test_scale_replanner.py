@@ -57,12 +57,45 @@ def test_a_resolve_compared_against_a_far_value_stops_once_decided(monkeypatch):
     from tco.model.bracket import Against
 
     monkeypatch.setattr(resolve, "PATIENCE_S", 1e-3)
+    monkeypatch.setattr(resolve, "PATIENCE_DECIDING_S", 1e-3)
     s, r = portfolio(10, seed=2, catalog="plain", mip_rel_gap=1e-9)
     best = plan(scaled(s, 2.0), r).npv_usd
     rp = Replanner.for_scenario(s, r)
     npv = rp.npv_at(2.0, against=Against(10 * best, 0.0))
     assert npv >= best * (1 - 1e-9) and npv * (1 - rp.last_gap) <= best * (1 + 1e-9)
     assert npv < 10 * best
+
+
+def test_a_rounding_stops_on_a_decided_comparison_only_near_its_neighbourhoods_best():
+    # The rounding's small MIPs run under HiGHS's callback. Their plans are the full model's,
+    # so a plan within the gap of the bound known before stops one; a plan that only decides
+    # the comparison stops it once within NEIGHBOURHOOD_GAP (1%) of the small MIP's own bound
+    # (hybrid at 100x the enterprise demand otherwise stopped on a plan 16% above its
+    # neighbourhood's best). Outside a rounding or a bracket the callback never stops HiGHS.
+    from types import SimpleNamespace
+
+    from tco.model.bracket import Against
+
+    s, r = portfolio(3, seed=2, catalog="plain")
+    rp = Replanner.for_scenario(s, r)
+    assert not rp.hm.mat.offset
+
+    def stops(primal: float, dual: float) -> bool:
+        said = []
+        rp._interrupt(SimpleNamespace(interrupt=said.append, data_out=SimpleNamespace(
+            mip_primal_bound=primal, mip_dual_bound=dual)))
+        return said[-1]
+
+    inf = float("inf")
+    rp._rounding = (100.0, inf, 1e-4, Against(1000.0, 0.0))  # any plan below 1000 decides
+    assert stops(100.005, 90.0)  # within the gap of the lower bound known before
+    assert not stops(130.0, 100.0)  # decided, but 30% above what its neighbourhood may hold
+    assert stops(101.0, 100.5)  # decided, within 1% of its neighbourhood's best
+    assert not stops(inf, 100.0)  # no plan yet
+    rp._rounding = (100.0, inf, 1e-4, None)
+    assert not stops(101.0, 100.5)  # nothing to decide: only the gap stops it
+    rp._rounding = None
+    assert not stops(100.0, 100.0)
 
 
 def test_a_bracket_whose_plans_all_break_the_sprawl_rule_falls_back_to_the_full_model(
