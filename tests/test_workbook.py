@@ -529,3 +529,17 @@ def test_signoff_sheet_logs_inputs_sources_files_and_limits(tmp_path, rich):
     assert any(k and k.startswith("Assumptions: g_own: Purchase price") for k in log)
     assert any(k and "Prefill" in k for k in log)
     assert all(v for k, v in log.items() if k and k.startswith("Assumptions: "))
+
+
+def test_constraint_costs_wrap_the_rule_in_words(tmp_path, rich):
+    # The rule in words ran on under the next column and printed cut ("an API provider serves
+    # at"): it is wrapped in its cell, and its row is tall enough for the lines.
+    costs = [{"constraint": "vendor sprawl rules",
+              "what": "an API provider serves at least 10% of a workload or none",
+              "npv_with_usd": 100.0, "npv_without_usd": 100.0, "cost_usd": 0.0, "status": "ok"}]
+    run = RunResult(scenario=rich.scenario, resolved=rich.resolved, solution=rich.solution,
+                    constraint_costs=costs)
+    ws = load_workbook(write_workbook(run, tmp_path / "plan.xlsx"))["Strategies"]
+    cell = next(c for row in ws.iter_rows() for c in row if c.value == costs[0]["what"])
+    assert cell.alignment.wrap_text
+    assert (ws.row_dimensions[cell.row].height or 0) > 15

@@ -62,7 +62,14 @@ def write(ctx: Context) -> None:
         # issue 18: what each rule of the scenario costs (tco.analysis.constraint_costs)
         g.put(r, 1, "What each constraint costs (plan with it minus plan without it, NPV; as "
                     f"solved on {ctx.solved_on})", kind="section")
-        r = write_frame(g, r + 1, pd.DataFrame(run.constraint_costs)) + 1
+        costs = pd.DataFrame(run.constraint_costs)
+        first = r + 1
+        r = write_frame(g, first, costs) + 1
+        if "what" in costs.columns:
+            # the rule in words is the longest text: wrapped, not cut by the next column
+            c = list(costs.columns).index("what") + 1
+            for i, text in enumerate(costs["what"], start=first + 1):
+                g.put(i, c, text, kind="wrap")
     g.put(r, 1, "Cost versus volume (NPV per strategy and demand scale)", kind="section")
     r += 1
     curves = run.curves
