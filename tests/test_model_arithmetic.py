@@ -21,6 +21,13 @@ from tco.model.switching import destination
 from tco.pipeline import plan
 
 
+def why_infeasible(s) -> str:
+    """The engine's explanation of why scenario `s` has no plan (it must have none)."""
+    with pytest.raises(InfeasibleError) as e:
+        plan(s, resolve_plain(s))
+    return str(e.value)
+
+
 def test_every_integer_variable_is_listed_for_the_dual_resolve():
     # Built.integer_vars() is what the dual re-solve fixes (and the robust plan's blocks
     # list): every integer or binary variable of every family must be in it, none twice.
@@ -83,17 +90,13 @@ def test_unservable_reasons_are_grouped_with_the_best_figure_and_a_remedy():
     apis = [api("a/x", 2.0, 8.0, quality=70), api("b/y", 1.0, 4.0, quality=80),
             api("c/z", 1.0, 4.0, quality=78)]
     s = scenario(workloads=[workload(min_quality=85)], apis=apis)
-    with pytest.raises(InfeasibleError) as e:
-        plan(s, resolve_plain(s))
-    text = str(e.value)
+    text = why_infeasible(s)
     assert "3 candidates: score below the minimum 85" in text
     assert "(best 80)" in text
     assert "lower min_quality or add a better-scoring model" in text
     # No candidate scores the task at all: the remedy names the task to score.
     s = scenario(workloads=[workload(task="rag")], apis=apis)
-    with pytest.raises(InfeasibleError) as e:
-        plan(s, resolve_plain(s))
-    assert "add a score for it (`quality: {rag: ...}`)" in str(e.value)
+    assert "add a score for it (`quality: {rag: ...}`)" in why_infeasible(s)
 
 
 def test_min_replicas_only_in_periods_with_traffic():
@@ -117,9 +120,7 @@ def test_a_share_cap_or_a_gpu_cap_that_cannot_hold_is_explained_with_its_amount(
     # larger workload: the relaxed model names the cap.)
     s = scenario(workloads=[workload("w1"), workload("w2", out=200)],
                  apis=[api("a/x", 2.0, 8.0)], constraints={"max_share_per_provider": 0.6})
-    with pytest.raises(InfeasibleError) as e:
-        plan(s, resolve_plain(s))
-    text = str(e.value)
+    text = why_infeasible(s)
     assert "provider share cap 60% cannot hold for a in 2027Q1" in text
     assert "over by 40.0% points" in text
     assert "2027Q4" in text
@@ -128,10 +129,8 @@ def test_a_share_cap_or_a_gpu_cap_that_cannot_hold_is_explained_with_its_amount(
     s = scenario(workloads=[workload(rpm=3e7, latency="batch", residency="self_hosted")],
                  gpus=[{"name": "g", "on_demand_usd_per_hour": 2.0, "max_gpus": 1}],
                  open_models=[model()], capacity={"utilization_target": 1.0})
-    with pytest.raises(InfeasibleError) as e:
-        plan(s, resolve_plain(s))
     assert ("workload 'w' cannot be fully served in 2027Q1: 56.2% of its demand has no "
-            "capacity") in str(e.value)
+            "capacity") in why_infeasible(s)
 
 
 def test_one_provider_per_workload_under_a_share_cap_and_at_another_scale():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from engine_helpers import api, resolve_plain, scenario, workload
-from test_tariffs import cost, solve, taken
+from test_tariffs import commitment_scenario, cost, solve, taken
 
 HALF = {"a/x": {"input_usd_per_mtok": 1.0, "output_usd_per_mtok": 4.0}}
 """Per-API prices at half a/x's list prices ($2 / $8)."""
@@ -157,11 +157,6 @@ def test_tariff_table_shows_each_periods_shortfall():
     # spend 4,200 / 8,400 / 12,600 / 16,800 a quarter: shortfalls 9,000 - 0.8 x 4,200 = 5,640
     # and 9,000 - 0.8 x 8,400 = 2,280, then none; each in its own period's row. (Conservative
     # end of horizon, as there: signed at the start.)
-    commit = {"name": "commit", "kind": "commit", "provider": "a", "commit_usd_per_month": 3_000,
-              "discount": 0.2, "term": "1y"}
-    s = scenario(workloads=[workload(rpm=[0.5e6, 1e6, 1.5e6, 2e6])],
-                 apis=[api("a/x", 2.0, 8.0)], tariffs=[commit],
-                 finance={"discount_rate": 0.0, "end_of_horizon": "conservative"})
-    t = solve(s)["tariffs"].sort_values("t")
+    t = solve(commitment_scenario())["tariffs"].sort_values("t")
     assert t.taken.tolist() == [True] * 4
     assert t.shortfall_usd.tolist() == pytest.approx([5_640, 2_280, 0, 0])

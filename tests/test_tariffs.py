@@ -63,6 +63,17 @@ def test_volume_tiers_discount_marginal_spend_only():
     assert sol.npv_usd == pytest.approx(4 * 8_100)
 
 
+def commitment_scenario(end_of_horizon: str = "conservative", **commit_over):
+    """test_commitment_with_shortfall_over_its_term's case: commit $3,000 a month ($9,000 a
+    quarter) for 20% off for a year (fields replaced by `commit_over`), list spend 4,200 /
+    8,400 / 12,600 / 16,800 a quarter on a/x, no discounting."""
+    commit = {"name": "commit", "kind": "commit", "provider": "a", "commit_usd_per_month": 3_000,
+              "discount": 0.2, "term": "1y", **commit_over}
+    return scenario(workloads=[workload(rpm=[0.5e6, 1e6, 1.5e6, 2e6])],
+                    apis=[api("a/x", 2.0, 8.0)], tariffs=[commit],
+                    finance={"discount_rate": 0.0, "end_of_horizon": end_of_horizon})
+
+
 def test_commitment_with_shortfall_over_its_term():
     # Commit $3,000 a month ($9,000 a quarter) for 20% off, for a year (the whole horizon).
     # List spend per quarter 4,200 / 8,400 / 12,600 / 16,800 = $42,000 (requests per month
@@ -71,29 +82,19 @@ def test_commitment_with_shortfall_over_its_term():
     # 9,000 - 3,360 = 5,640 and 9,000 - 6,720 = 2,280 (= 7,920); discount 0.2 x 42,000 = 8,400.
     # Under the conservative end-of-horizon rule a year signed in Q3 would owe two quarters
     # after the horizon (2 x 9,000), so signing at the start is the optimum.
-    commit = {"name": "commit", "kind": "commit", "provider": "a", "commit_usd_per_month": 3_000,
-              "discount": 0.2, "term": "1y"}
-    wl = workload(rpm=[0.5e6, 1e6, 1.5e6, 2e6])
-    conservative = {"discount_rate": 0.0, "end_of_horizon": "conservative"}
-    s = scenario(workloads=[wl], apis=[api("a/x", 2.0, 8.0)], tariffs=[commit],
-                 finance=conservative)
-    sol = solve(s)
+    sol = solve(commitment_scenario())
     assert taken(sol, "commit") == [True] * 4
     assert sol.npv_usd == pytest.approx(41_520)
     assert cost(sol, "tariff_shortfall") == pytest.approx(7_920)
     assert cost(sol, "tariff_discount") == pytest.approx(-8_400)
     # A quarterly commitment binds one quarter at a time: commit only in the last two
     # quarters: 4,200 + 8,400 + 10,080 + 13,440 = $36,120.
-    s = scenario(workloads=[wl], apis=[api("a/x", 2.0, 8.0)],
-                 tariffs=[{**commit, "term": "3m"}], finance=conservative)
-    sol = solve(s)
+    sol = solve(commitment_scenario(term="3m"))
     assert taken(sol, "commit") == [False, False, True, True]
     assert sol.npv_usd == pytest.approx(36_120)
     # pro_rata charges a term only for its periods inside the horizon, as for reserved GPUs:
     # the year signed in Q3 costs its two quarters inside, the same $36,120, nothing after.
-    s = scenario(workloads=[wl], apis=[api("a/x", 2.0, 8.0)], tariffs=[commit],
-                 finance={"discount_rate": 0.0, "end_of_horizon": "pro_rata"})
-    sol = solve(s)
+    sol = solve(commitment_scenario("pro_rata"))
     assert taken(sol, "commit") == [False, False, True, True]
     assert sol.npv_usd == pytest.approx(36_120)
     assert cost(sol, "tariff_after_horizon") == 0
@@ -423,12 +424,7 @@ def test_orders_list_the_tariffs_to_sign():
     # $3,000 a month = $9,000 a quarter x 4 quarters = $36,000 committed, ending 2027Q4.
     from tco.orders import orders
 
-    commit = {"name": "commit", "kind": "commit", "provider": "a", "commit_usd_per_month": 3_000,
-              "discount": 0.2, "term": "1y"}
-    s = scenario(workloads=[workload(rpm=[0.5e6, 1e6, 1.5e6, 2e6])],
-                 apis=[api("a/x", 2.0, 8.0)], tariffs=[commit],
-                 finance={"discount_rate": 0.0, "end_of_horizon": "conservative"})
-    sol = solve(s)
+    sol = solve(commitment_scenario())
     assets = {"gpus": {}, "period": "quarter"}
     first = orders(sol.tables, assets, list(sol.periods), t=0)
     sign = first[first.order == "sign"].iloc[0]
@@ -456,11 +452,7 @@ def test_printed_orders_mix_a_signed_tariff_with_routes():
 
     from tco.orders import orders, print_orders
 
-    commit = {"name": "commit", "kind": "commit", "provider": "a", "commit_usd_per_month": 3_000,
-              "discount": 0.2, "term": "1y"}
-    sol = solve(scenario(workloads=[workload(rpm=[0.5e6, 1e6, 1.5e6, 2e6])],
-                         apis=[api("a/x", 2.0, 8.0)], tariffs=[commit],
-                         finance={"discount_rate": 0.0, "end_of_horizon": "conservative"}))
+    sol = solve(commitment_scenario())
     first = orders(sol.tables, {"gpus": {}, "period": "quarter"}, list(sol.periods), t=0)
     assert set(first.order) == {"sign", "route"}
     out = StringIO()

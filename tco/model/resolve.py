@@ -239,7 +239,7 @@ class Replanner:
         try:
             npv, self.last_gap = self._bracketed(against, t)
         finally:
-            self._rule = self._rounding = None
+            self._rule = None
         self.last_run_seconds = time.perf_counter() - t
         if npv is _REBUILD:
             return self._rebuilt(scale)

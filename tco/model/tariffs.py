@@ -594,27 +594,9 @@ def _served(h: dict, key: tuple[int, int]) -> float:
     return sum(ell * _val(v) for ell, v in h["share"].get(key, ()))
 
 
-def served_shares(b, n: int) -> np.ndarray | None:
-    """Per option row and period, the share of its plain API traffic provisioned units serve;
-    None when the plan has no provisioned units."""
-    out = None
-    lanes = None
-    for h in b.tariffs.values():
-        if h["tariff"].kind != "provisioned":
-            continue
-        if out is None:
-            out = np.zeros((n, b.data.T))
-            lanes, _ = spend_lanes(b.data)
-        for (k, t) in h["share"]:
-            if lanes[k].stage is None:
-                out[lanes[k].o, t] += _served(h, (k, t))
-    return out
-
-
-def stage_served_shares(b, n: int) -> np.ndarray | None:
-    """Per option row, API stage (position in Options.stage_apis) and period, the share of the
-    stage's traffic provisioned units serve; None when no units serve a cascade stage."""
-    out = None
+def _provisioned_shares(b):
+    """(lane, period, share of the lane's traffic served) for every lane and period that
+    provisioned units serve in the plan `b`."""
     lanes = None
     for h in b.tariffs.values():
         if h["tariff"].kind != "provisioned":
@@ -622,13 +604,32 @@ def stage_served_shares(b, n: int) -> np.ndarray | None:
         if lanes is None:
             lanes, _ = spend_lanes(b.data)
         for (k, t) in h["share"]:
-            ln = lanes[k]
-            if ln.stage is None:
-                continue
-            if out is None:
-                most = max(len(x) for x in b.data.options.stage_apis if x is not None)
-                out = np.zeros((n, most, b.data.T))
-            out[ln.o, ln.pos, t] += _served(h, (k, t))
+            yield lanes[k], t, _served(h, (k, t))
+
+
+def served_shares(b, n: int) -> np.ndarray | None:
+    """Per option row and period, the share of its plain API traffic provisioned units serve;
+    None when the plan has no provisioned units."""
+    if not any(h["tariff"].kind == "provisioned" for h in b.tariffs.values()):
+        return None
+    out = np.zeros((n, b.data.T))
+    for ln, t, share in _provisioned_shares(b):
+        if ln.stage is None:
+            out[ln.o, t] += share
+    return out
+
+
+def stage_served_shares(b, n: int) -> np.ndarray | None:
+    """Per option row, API stage (position in Options.stage_apis) and period, the share of the
+    stage's traffic provisioned units serve; None when no units serve a cascade stage."""
+    out = None
+    for ln, t, share in _provisioned_shares(b):
+        if ln.stage is None:
+            continue
+        if out is None:
+            most = max(len(x) for x in b.data.options.stage_apis if x is not None)
+            out = np.zeros((n, most, b.data.T))
+        out[ln.o, ln.pos, t] += share
     return out
 
 
