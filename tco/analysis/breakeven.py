@@ -11,11 +11,15 @@ across zero without ever being zero. The search therefore:
 2. takes the first pair of neighbouring grid points whose signs differ (a crossing, + to -
    or - to +; or a divergence, where the two cost the same below and one is cheaper above,
    as `hybrid` against `api_only` when self-hosting starts to pay);
-3. narrows that bracket [lo, hi] in log space: each round solves k points evenly spaced in
-   log(s) inside it (k = 1 is bisection; k = workers / 2 with parallel workers) and keeps the
-   first sub-bracket whose ends differ in sign, until hi / lo <= 1 + rtol. A crossing is
+3. narrows that bracket [lo, hi] until hi / lo <= 1 + rtol, keeping in each round the first
+   sub-bracket whose ends differ in sign. For a crossing, rounds alternate: a pair of points (1 + rtol)^0.98
+   apart around where the straight line between the ends' differences crosses zero (d is
+   near linear in s between steps of the fleet, so one such round usually closes the
+   bracket), then k points evenly spaced in log(s) inside it (k = 1 is bisection; k =
+   workers / 2 with parallel workers), so a step function is still bracketed. A crossing is
    narrowed on the sign of d itself (the band of "equal" would bias it by equal_rtol); a
-   divergence on the banded sign;
+   divergence, flat on one side and bent at the change, by k-section rounds alone, on the
+   banded sign;
 4. reports s* = sqrt(lo x hi), within a factor sqrt(1 + rtol) of the bracket's true change
    of sign, so the relative error is below rtol / 2.
 
@@ -199,10 +203,34 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
             return (pa.npv_usd - pb.npv_usd) * s_lo > 0
         return _sign(pa, pb, equal_rtol) == s_lo
 
+    def lead(pa: Point, pb: Point) -> float | None:
+        # how far a point is on lo's side of a crossing (> 0) or on hi's (< 0): d, in USD
+        if not crossing or pa.npv_usd is None or pb.npv_usd is None or s_hi is None:
+            return None
+        return (pa.npv_usd - pb.npv_usd) * s_lo
+
+    # Each NPV is near linear in s between steps of the fleet, so a crossing is first looked
+    # for where the straight line between the bracket's ends crosses zero, with a pair of
+    # points (1 + rtol)^0.98 apart around it: when the line is right, one round closes the
+    # bracket (enterprise example: 1 round where bisection took 6). A round whose pair
+    # misses still shrinks the bracket, and is followed by a k-section round, so a step
+    # function is bracketed as surely as by bisection. A divergence is bisected: its d is
+    # flat on one side and bends at the change, where a straight line misleads (tried: more
+    # rounds than bisection on the enterprise example).
+    half = 0.49 * math.log1p(rtol)
     k = max(1, ev.width // 2)
+    interpolate = True
     while hi / lo > 1 + rtol:
-        step = (math.log(hi) - math.log(lo)) / (k + 1)
-        inner = [math.exp(math.log(lo) + step * (m + 1)) for m in range(k)]
+        f_lo, f_hi = lead(lo_a, lo_b), lead(hi_a, hi_b)
+        if interpolate and f_lo is not None and f_hi is not None and f_lo > 0 > f_hi:
+            r = lo + (hi - lo) * f_lo / (f_lo - f_hi)
+            c = min(max(math.log(r), math.log(lo) + 1.01 * half), math.log(hi) - 1.01 * half)
+            inner = [math.exp(c - half), math.exp(c + half)]
+            interpolate = False
+        else:
+            step = (math.log(hi) - math.log(lo)) / (k + 1)
+            inner = [math.exp(math.log(lo) + step * (m + 1)) for m in range(k)]
+            interpolate = True
         res = signs(inner, f"break-even {a} vs {b}: narrowing")
         for x, (sg, pa, pb) in zip(inner, res):
             if sg is None or not same_side(pa, pb):
