@@ -237,3 +237,49 @@ def test_a_straight_crossing_is_bracketed_in_one_round_of_two_points():
     assert len(narrowing) == 2
     assert res["scale_low"] <= S_STAR <= res["scale_high"] <= res["scale_low"] * 1.01
     assert abs(res["scale"] / S_STAR - 1) <= 0.005
+
+
+def test_hybrid_not_solved_where_a_plan_it_contains_already_decides_the_sign():
+    # hybrid can run self_host_only's plan, so where self_host_only (solved by the first pair)
+    # already costs less than api_only by more than the band, hybrid is cheaper too: its sign
+    # needs no solve (issue 16: the enterprise example's hybrid scan points at 178x-1000x took
+    # 2.6-4 s each). The verdict is unchanged and the bracket's ends are solved points.
+    real = points.npv_at
+    seen: list[tuple[str, float]] = []
+
+    def spy(scenario, resolved, strategy, scale, against=None):
+        seen.append((strategy.name, scale))
+        return real(scenario, resolved, strategy, scale, against)
+
+    s, r = closed_form()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(points, "npv_at", spy)
+        pair_a, pair_b = breakeven_pairs(s, r, jobs=1, equal_rtol=1e-6)
+    grid = log_grid(0.01, 1000)
+    above = [x for x in grid if x > S_STAR * 1.01]
+    hybrid = {x for name, x in seen if name == "hybrid"}
+    assert {x for name, x in seen if name == "self_host_only"} >= set(above)
+    assert not hybrid & set(above[1:])  # at most the bracket's upper end is solved
+    assert pair_b["kind"] == "divergence" and abs(pair_b["scale"] / S_STAR - 1) <= 0.01
+    assert pair_b["npv_a_usd"]["high"] is not None
+    assert pair_b["scale_high"] in hybrid  # the reported end is hybrid's own solve
+
+
+def test_a_bracket_end_bounded_by_a_contained_plan_is_solved_before_it_is_reported():
+    # No narrowing (rtol 2 > the grid's ratio): hybrid's bracket is the scan's, and its upper
+    # end (10^0.5 = 3.16x) was bounded by self_host_only's plan, not solved; the reported NPV
+    # at that end is hybrid's own optimum.
+    def fake(scenario, resolved, strategy, scale, against=None):
+        api_npv, own = 100.0 * scale, 300.0
+        hybrid = own - 1.0 if own < api_npv else api_npv  # self-hosting a little cheaper
+        return {"api_only": api_npv, "self_host_only": own,
+                "hybrid": hybrid}.get(strategy.name, api_npv)
+
+    s, r = closed_form()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(points, "npv_at", fake)
+        _, res = breakeven_pairs(s, r, (("self_host_only", "api_only"), ("hybrid", "api_only")),
+                                 jobs=1, rtol=2.0, equal_rtol=1e-3)
+    assert res["kind"] == "divergence"
+    assert res["scale_low"] < 3 < res["scale_high"] == pytest.approx(10 ** 0.5)
+    assert res["npv_a_usd"]["high"] == 299.0  # hybrid's, not self_host_only's 300

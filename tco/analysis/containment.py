@@ -69,3 +69,21 @@ def tighten(points: Mapping[str, _Point], strategies: Mapping[str, Strategy]) ->
                 out[a_name] = replace(cur_a, gap=max(0.0, (cur_a.npv_usd - bound_u)
                                                      / cur_a.npv_usd))
     return out
+
+
+def cheapest_contained(points: Mapping[str, _Point], strategy: Strategy,
+                       strategies: Mapping[str, Strategy]) -> _Point | None:
+    """Among the points of one demand scale, the cheapest plan of a strategy whose plans are
+    `strategy`'s too (when `strategy` is unrestricted): `strategy`'s optimum there is at most
+    its NPV. None when `strategy` is restricted or no such point has a plan."""
+    if not unrestricted(strategy):
+        return None
+    best = None
+    for name, p in points.items():
+        s = strategies.get(name)
+        if name == strategy.name or s is None or s.prompt_caching != strategy.prompt_caching \
+                or p.npv_usd is None:
+            continue
+        if best is None or p.npv_usd < best.npv_usd:
+            best = p
+    return best

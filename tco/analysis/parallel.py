@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tco.analysis import points
-from tco.analysis.containment import tighten
+from tco.analysis.containment import cheapest_contained, tighten
 from tco.catalog.types import Resolved
 from tco.errors import SolverError
 from tco.execution import Pool, default_jobs  # noqa: F401 - default_jobs re-exported
@@ -40,6 +40,10 @@ class Point:
     note: str = ""
     gap: float | None = None
     """Relative MIP gap the NPV is proven to (None when the solver does not say)."""
+    solved: bool = True
+    """False for a break-even scan's point not solved because another strategy's plan, one of
+    this strategy's too, already decides its comparison (`breakeven`): its NPV is that plan's,
+    an upper bound of this strategy's optimum with no lower bound of its own."""
 
 
 def _point(scenario: Scenario, resolved: Resolved, strategy: Strategy, scale: float,
@@ -148,6 +152,13 @@ class Evaluator:
             at = {name: p for (name, x), p in self.cache.items() if x == lx}
             for name, p in tighten(at, self.strategies).items():
                 self.cache[(name, lx)] = p
+
+    def contained(self, strategy: Strategy, scale: float) -> Point | None:
+        """The cheapest point held at `scale` of a strategy whose plans are `strategy`'s too
+        (`containment.cheapest_contained`), or None."""
+        lx = _key(strategy.name, scale)[1]
+        at = {name: p for (name, x), p in self.cache.items() if x == lx}
+        return cheapest_contained(at, strategy, self.strategies)
 
     def rows(self, strategies: Sequence[Strategy], label: str = "strategies") -> list[dict]:
         """Each strategy solved at today's demand with its figures (see `points.solve_row`)."""
