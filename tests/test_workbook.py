@@ -436,6 +436,7 @@ def test_strategies_rendered_when_present(tmp_path, rich):
          "per_workload": [{"workload": INJECT, "requests_per_month": 5e5,
                            "tokens_per_month": 4.75e8}],
          "npv_a_usd": {"low": 1.0, "high": 2.0}, "other_changes": [[3.0, 4.0]],
+         "mip_rel_gap": 0.0003, "equal_rtol": 0.0002, "rtol": 0.01, "target_gap": 1e-4,
          "message": "hybrid and api_only cost the same up to 2.5x."},
     ]
     run = RunResult(scenario=rich.scenario, resolved=rich.resolved, solution=rich.solution,
@@ -448,6 +449,14 @@ def test_strategies_rendered_when_present(tmp_path, rich):
     assert "No break-even between 0.01x and 1e+03x today's demand." in flat
     assert "hybrid NPV (USD)" in flat and "NPV a (USD) low" in flat
     assert all(c.data_type == "s" for c in cells if c.value == INJECT)
+    # gaps and tolerances read as percentages: a 0.03% gap printed "0.00" read as none
+    head = next(c for c in cells if c.value == "Mip rel gap")
+    fractions = {head.value: 0.0003, "Equal rtol": 0.0002, "Rtol": 0.01, "Target gap": 1e-4}
+    by_label = {c.value: c for c in cells if c.row == head.row}
+    for label, value in fractions.items():
+        cell = by_label[label].offset(2, 0)  # the hybrid row, under the first pair's
+        assert cell.value == value and cell.number_format == "0.00%", label
+    assert by_label["Scale"].offset(2, 0).number_format == "#,##0.00"
     summary = {row[0].value: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=24)}
     assert summary["Recommended strategy"].value == "hybrid"
     saving = summary["Saved against the best single-mode strategy (USD)"]

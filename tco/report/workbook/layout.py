@@ -346,6 +346,9 @@ def write_frame(g: Grid, r: int, df: pd.DataFrame, role: str = "solved") -> int:
             if isinstance(v, int | float | np.number) and not isinstance(v, bool):
                 low = str(name).lower()
                 fmt = (USD_CENTS if "per_mtok" in low or "per_1k" in low
-                       else USD if "usd" in low else NUMBER)
+                       else USD if "usd" in low
+                       # a MIP gap or a relative tolerance is a fraction: 0.0003 is 0.03%, not
+                       # "0.00" (a break-even's gap read as none)
+                       else SHARE if low.endswith(("gap", "rtol")) else NUMBER)
             g.put(r, c, v, fmt, role=role if fmt else None)
     return r + 1
