@@ -457,6 +457,7 @@ def test_strategies_rendered_when_present(tmp_path, rich):
         cell = by_label[label].offset(2, 0)  # the hybrid row, under the first pair's
         assert cell.value == value and cell.number_format == "0.00%", label
     assert by_label["Scale"].offset(2, 0).number_format == "#,##0.00"
+    assert [by_label["Found"].offset(i, 0).value for i in (1, 2)] == ["no", "yes"]
     summary = {row[0].value: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=24)}
     assert summary["Recommended strategy"].value == "hybrid"
     saving = summary["Saved against the best single-mode strategy (USD)"]

@@ -338,7 +338,9 @@ def write_frame(g: Grid, r: int, df: pd.DataFrame, role: str = "solved") -> int:
     for row in df.itertuples(index=False):
         r += 1
         for c, (name, v) in enumerate(zip(df.columns, row), start=1):
-            if isinstance(v, list | tuple | dict):
+            if isinstance(v, bool | np.bool_):
+                v = "yes" if v else "no"  # LibreOffice printed a styled TRUE as "1"
+            elif isinstance(v, list | tuple | dict):
                 v = str(v)
             elif v is not None and not isinstance(v, str | bool) and pd.isna(v):
                 v = None
