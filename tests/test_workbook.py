@@ -458,6 +458,10 @@ def test_strategies_rendered_when_present(tmp_path, rich):
         assert cell.value == value and cell.number_format == "0.00%", label
     assert by_label["Scale"].offset(2, 0).number_format == "#,##0.00"
     assert [by_label["Found"].offset(i, 0).value for i in (1, 2)] == ["no", "yes"]
+    message = by_label["Message"].offset(2, 0)  # the answer in words wraps, not cut
+    assert message.value == "hybrid and api_only cost the same up to 2.5x."
+    assert message.alignment.wrap_text
+    assert wb["Strategies"].column_dimensions[message.column_letter].width >= 60
     summary = {row[0].value: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=24)}
     assert summary["Recommended strategy"].value == "hybrid"
     saving = summary["Saved against the best single-mode strategy (USD)"]

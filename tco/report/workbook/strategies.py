@@ -47,7 +47,15 @@ def write(ctx: Context) -> None:
     g.put(r, 1, "Break-even volumes", kind="section")
     r += 1
     if run.breakeven:
-        r = write_frame(g, r, _breakeven_table(run.breakeven)) + 1
+        table = _breakeven_table(run.breakeven)
+        first = r
+        r = write_frame(g, r, table) + 1
+        if "message" in table.columns:
+            # the answer in words: wrapped in a wide column, not cut by the next one
+            c = list(table.columns).index("message") + 1
+            g.width(c, 60)
+            for i, text in enumerate(table["message"], start=first + 1):
+                g.put(i, c, text, kind="wrap")
         for b in run.breakeven:
             per_w = b.get("per_workload") or []
             if per_w:
