@@ -174,6 +174,13 @@ def run(
 
     signal.signal(signal.SIGTERM, terminated)  # like Ctrl-C: every cleanup runs
     folder = None
+
+    def show_plan(result) -> None:
+        # the plan's answer as soon as it is solved (run_scenario calls this before the
+        # analysis, which takes tens of seconds); the comparison is printed after it
+        print_warnings(result.warnings)
+        print_summary(console, result)
+
     prepared = prepare(file, set_, scale)
     review = None
     if prepared.scenario.review is not None:  # the previous plan's variance, read before solving
@@ -189,8 +196,7 @@ def run(
                                           "mip_rel_gap": mip_gap, "threads": threads},
                                   stage=lambda words: err_console.print(
                                       f"tco: {words}", markup=False, highlight=False,
-                                      soft_wrap=True))
-            print_warnings(result.warnings)
+                                      soft_wrap=True), on_plan=show_plan)
             result.run_id = run_id
             result.variance = review
             if robust:
@@ -212,7 +218,6 @@ def run(
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(getattr(e, "exit_code", 130))
-    print_summary(console, result)
     if result.strategies is not None:
         from tco.analysis.terminal import print_breakeven, print_comparison, print_constraint_costs
 

@@ -142,13 +142,16 @@ def with_solver(scenario: Scenario, **overrides) -> Scenario:
 def run_scenario(path: str | Path | Prepared, *, analysis: bool = True, jobs: int | None = None,
                  progress: bool = False, solver: dict | None = None,
                  stage: Callable[[str], None] | None = None,
-                 overrides: tuple[str, ...] | list[str] = (), scale: float = 1.0) -> RunResult:
+                 overrides: tuple[str, ...] | list[str] = (), scale: float = 1.0,
+                 on_plan: Callable[[RunResult], None] | None = None) -> RunResult:
     """The main job: prepare the scenario and solve the recommended (hybrid) plan.
 
     With `analysis` (the default) the strategies are also compared, the break-evens found and
     the cost-versus-volume curves drawn (tco.analysis), in `jobs` parallel processes (default
     the CPU count), with a progress bar on the terminal when `progress`. `stage(words)` is told
-    when the solve and the analysis start.
+    when the solve and the analysis start; `on_plan(result)` gets the result as soon as the
+    plan is solved, before the analysis (`tco run` prints the plan then: the answer in seconds,
+    the comparison after it).
     """
     import time
 
@@ -169,6 +172,8 @@ def run_scenario(path: str | Path | Prepared, *, analysis: bool = True, jobs: in
     result = RunResult(scenario=prepared.scenario, resolved=prepared.resolved, solution=solution,
                        files=prepared.files, timings={"prepare": t1 - t0, "plan": t2 - t1},
                        warnings=prepared.warnings)
+    if on_plan:
+        on_plan(result)
     if analysis:
         from tco.analysis import analyse
 

@@ -250,17 +250,21 @@ def test_a_full_disk_keeps_the_previous_set(previous, tmp_path):
 
 # --- signals ----------------------------------------------------------------------------------
 
-def _start(*args: str) -> tuple[subprocess.Popen, list[str]]:
-    """A real `tco run` in the background; its stderr lines gathered as they come."""
+def _start(*args: str, stdout: list[str] | None = None) -> tuple[subprocess.Popen, list[str]]:
+    """A real `tco run` in the background; its stderr lines gathered as they come (and its
+    stdout's into `stdout` when given)."""
     # Ctrl-C at its default in the child, as in a terminal. Twice, inside whole-suite runs only
     # (never alone), `tco run` ran on through the signal and exited 0: what a child does that
     # inherits an ignored SIGINT (POSIX keeps it ignored and Python then installs no handler).
     # Which earlier test could leave it so was not found; the child no longer depends on it.
     p = subprocess.Popen([sys.executable, "-m", "tco", "run", *map(str, args)], cwd=ROOT,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         stdout=subprocess.DEVNULL if stdout is None else subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(p.stderr), daemon=True).start()
+    if stdout is not None:
+        threading.Thread(target=lambda: stdout.extend(p.stdout), daemon=True).start()
     return p, lines
 
 
@@ -314,7 +318,8 @@ def test_ctrl_c_during_the_solve_keeps_the_previous_set(previous, tmp_path):
 def test_sigterm_during_the_analysis_ends_the_workers_and_keeps_the_set(previous, tmp_path):
     out, before = place(previous, tmp_path)
     # Each strategy solve stops at its 2 s time limit: the analysis takes a while.
-    p, lines = _start(SLOW, "--out", out, "--jobs", "2", "--time-limit", "2")
+    printed: list[str] = []
+    p, lines = _start(SLOW, "--out", out, "--jobs", "2", "--time-limit", "2", stdout=printed)
     _wait_for(lambda: any("comparing strategies" in x for x in lines) or p.poll() is not None,
               "the analysis to start")
     _wait_for(lambda: len(_children(p.pid)) >= 2 or p.poll() is not None,
@@ -328,6 +333,9 @@ def test_sigterm_during_the_analysis_ends_the_workers_and_keeps_the_set(previous
     assert f"interrupted, previous reports kept in {out}" in "".join(lines)
     assert "Traceback" not in "".join(lines)
     assert_kept(out, before)
+    # the plan's answer was printed when it was solved, before the analysis was cut short
+    assert "cash TCO NPV" in "".join(printed) and "Plan: main option" in "".join(printed)
+    assert "Build versus buy" not in "".join(printed)
 
 
 # --- the solver -----------------------------------------------------------------------------
