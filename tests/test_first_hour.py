@@ -405,3 +405,17 @@ def test_key_figure_break_even_says_who_wins_without_a_crossing():
                                 "max_scale": 1000}])
     fig = next(f for f in _key_figures(run) if f["label"] == "Break-even volume")
     assert fig["value"] == "always cheaper" and "hybrid" in fig["note"]
+
+
+def test_a_constraint_never_costs_less_than_nothing(monkeypatch):
+    # The plan with the rule is a plan without it too, so a solve without the rule that comes
+    # back dearer (it is proven only to its MIP gap, or stopped at its time limit) does not
+    # make the rule a saving: the NPV without it is the plan's with it, the cost 0.
+    from tco.analysis import constraint_costs as cc
+
+    capped = _capped()
+    dearer = type("Dearer", (), {"npv_usd": 36_960 + 5_000.0})
+
+    monkeypatch.setattr("tco.pipeline.plan", lambda *a, **k: dearer)
+    rows = cc.constraint_costs(capped, resolve_plain(capped), 36_960)
+    assert rows and all(r["npv_without_usd"] == 36_960 and r["cost_usd"] == 0.0 for r in rows)
