@@ -144,12 +144,12 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
     def signs(scales: list[float], label: str) -> list[tuple[int | None, Point, Point]]:
         # b first: a's solves then stop as soon as their bounds decide the comparison
         pbs = ev.points([(sb, x) for x in scales], label)
-        vs = [against(pb, equal_rtol, target) for pb in pbs]
-        bounded = {x: p for x, ag in zip(scales, vs) if (p := contained(x, ag)) is not None}
-        todo = [(x, ag) for x, ag in zip(scales, vs) if x not in bounded]
-        solved = ev.points([(sa, x) for x, _ in todo], label, against=[ag for _, ag in todo])
-        got = {**dict(zip([x for x, _ in todo], solved)), **bounded}
-        pas = [got[x] for x in scales]
+        vs = {x: against(pb, equal_rtol, target) for x, pb in zip(scales, pbs)}
+        bounded = {x: p for x, ag in vs.items() if (p := contained(x, ag)) is not None}
+        todo = [x for x in scales if x not in bounded]
+        solved = dict(zip(todo, ev.points([(sa, x) for x in todo], label,
+                                          against=[vs[x] for x in todo])))
+        pas = [bounded.get(x) or solved[x] for x in scales]
         out = []
         for x, pa, pb in zip(scales, pas, pbs):
             if pa.status == "error" or pb.status == "error" or not _proven(pa, pb, equal_rtol,

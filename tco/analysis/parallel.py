@@ -149,16 +149,18 @@ class Evaluator:
         """Share the bounds of the points of each of these scales (log10 keys) that one
         strategy's plans being another's give (`tco.analysis.containment`)."""
         for lx in scales:
-            at = {name: p for (name, x), p in self.cache.items() if x == lx}
-            for name, p in tighten(at, self.strategies).items():
+            for name, p in tighten(self._at(lx), self.strategies).items():
                 self.cache[(name, lx)] = p
 
     def contained(self, strategy: Strategy, scale: float) -> Point | None:
         """The cheapest point held at `scale` of a strategy whose plans are `strategy`'s too
         (`containment.cheapest_contained`), or None."""
-        lx = _key(strategy.name, scale)[1]
-        at = {name: p for (name, x), p in self.cache.items() if x == lx}
-        return cheapest_contained(at, strategy, self.strategies)
+        return cheapest_contained(self._at(_key(strategy.name, scale)[1]), strategy,
+                                  self.strategies)
+
+    def _at(self, lx: float) -> dict[str, Point]:
+        """The points held at one scale (its log10 key), by strategy name."""
+        return {name: p for (name, x), p in self.cache.items() if x == lx}
 
     def rows(self, strategies: Sequence[Strategy], label: str = "strategies") -> list[dict]:
         """Each strategy solved at today's demand with its figures (see `points.solve_row`)."""

@@ -50,12 +50,7 @@ def write(ctx: Context) -> None:
         table = _breakeven_table(run.breakeven)
         first = r
         r = write_frame(g, r, table) + 1
-        if "message" in table.columns:
-            # the answer in words: wrapped in a wide column, not cut by the next one
-            c = list(table.columns).index("message") + 1
-            g.width(c, 60)
-            for i, text in enumerate(table["message"], start=first + 1):
-                g.put(i, c, text, kind="wrap")
+        _wrap_column(g, first, table, "message", width=60)  # the answer in words
         for b in run.breakeven:
             per_w = b.get("per_workload") or []
             if per_w:
@@ -73,11 +68,7 @@ def write(ctx: Context) -> None:
         costs = pd.DataFrame(run.constraint_costs)
         first = r + 1
         r = write_frame(g, first, costs) + 1
-        if "what" in costs.columns:
-            # the rule in words is the longest text: wrapped, not cut by the next column
-            c = list(costs.columns).index("what") + 1
-            for i, text in enumerate(costs["what"], start=first + 1):
-                g.put(i, c, text, kind="wrap")
+        _wrap_column(g, first, costs, "what")  # the rule in words, the longest text
     g.put(r, 1, "Cost versus volume (NPV per strategy and demand scale)", kind="section")
     r += 1
     curves = run.curves
@@ -111,6 +102,19 @@ def write(ctx: Context) -> None:
             g.chart_below(chart, r + 1)
     g.width(1, 24)
     g.finish(freeze="A2")
+
+
+def _wrap_column(g, header_row: int, df: pd.DataFrame, column: str,
+                 width: int | None = None) -> None:
+    """Rewrite a text column `write_frame` put at `header_row` as wrapped cells (widened to
+    `width` if given), so a long text is printed whole, not cut by the next column."""
+    if column not in df.columns:
+        return
+    c = list(df.columns).index(column) + 1
+    if width is not None:
+        g.width(c, width)
+    for i, text in enumerate(df[column], start=header_row + 1):
+        g.put(i, c, text, kind="wrap")
 
 
 BREAKEVEN_COLUMNS = ["a", "b", "found", "kind", "scale", "requests_per_month",
