@@ -283,3 +283,45 @@ def test_a_bracket_end_bounded_by_a_contained_plan_is_solved_before_it_is_report
     assert res["kind"] == "divergence"
     assert res["scale_low"] < 3 < res["scale_high"] == pytest.approx(10 ** 0.5)
     assert res["npv_a_usd"]["high"] == 299.0  # hybrid's, not self_host_only's 300
+
+
+def test_against_an_interval_decides_only_when_both_intervals_agree():
+    # b's solve stopped at its time limit: its optimum lies anywhere in [900, 1000].
+    from tco.model.bracket import Against
+
+    a = Against(npv=1000.0, band=10.0, spread=100.0)
+    assert a.decided(1011.0, 1500.0)           # dearer than every value b may take
+    assert a.decided(100.0, 889.0)             # cheaper than 900 - 10
+    assert not a.decided(100.0, 895.0)         # within the band of b's lower end: open
+    assert not a.decided(950.0, 960.0)         # inside b's interval: open
+    assert a.cheaper(889.0) and not a.cheaper(895.0)
+    narrow = Against(npv=1000.0, band=10.0, spread=5.0)
+    assert narrow.decided(992.0, 1004.0)       # equal to every value in [995, 1000]
+    assert not narrow.decided(992.0, 1006.0)   # 1006 - 995 > 10: open
+    # spread 0 is the proven comparison
+    assert Against(1000.0, 10.0).decided(500.0, 989.0)
+
+
+def test_a_point_compared_with_an_unproven_one_stops_once_the_sign_is_proven(monkeypatch):
+    # b's points above 5x stop at their time limit 4% wide (its optimum in [960, 1000]);
+    # a costs 600 there. a's solves are given b's interval, stop once it decides the sign
+    # (before, a ran to its own limit), and the verdict is proven.
+    seen = {}
+
+    def fake(scenario, resolved, strategy, scale, against=None):
+        if strategy.name == "api_only":
+            points.LAST_GAP[0] = 0.04 if scale > 5 else 0.0
+            return 1000.0
+        seen[scale] = against
+        points.LAST_GAP[0] = 0.0
+        return 1100.0 if scale < 5 else 600.0
+
+    monkeypatch.setattr(points, "npv_at", fake)
+    s, r = closed_form()
+    res = breakeven(s, r, rtol=0.01, min_scale=1, max_scale=100, jobs=1)
+    assert res["found"] and res["proven"] is True
+    assert res["scale_low"] < 5 <= res["scale_high"]
+    wide = {x: ag for x, ag in seen.items() if x > 5}
+    assert wide and all(ag is not None and ag.spread == pytest.approx(40.0)
+                        and ag.decided(590.0, 600.0) for ag in wide.values())
+    assert all(ag is None or ag.spread == 0.0 for x, ag in seen.items() if x <= 5)

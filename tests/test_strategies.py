@@ -377,6 +377,31 @@ def test_curves_solve_the_api_strategies_first_and_stop_the_rest_once_ordered(mo
             assert a.decided(row.npv_usd * (1 - row.mip_gap), row.npv_usd)
 
 
+def test_curve_points_are_ordered_against_api_points_stopped_at_their_limit(monkeypatch):
+    # Where the API-only strategies' points stop at their time limit (MILPs, as in the bank
+    # example, whose residency rules make them self-host), the other points are still given
+    # each one's interval to stop against, not solved to their own limit.
+    from tco.analysis import points
+
+    seen = {}
+
+    def fake(scenario, resolved, strategy, scale, against=None):
+        wide = strategy.name.startswith("api")
+        points.LAST_GAP[0] = 0.05 if wide else 0.0
+        if not wide:
+            seen[(strategy.name, round(scale, 9))] = against
+        return {"api_only": 1000.0, "api_batch_cache": 1100.0}.get(strategy.name, 500.0)
+
+    monkeypatch.setattr(points, "npv_at", fake)
+    s, r = small()
+    curves(s, r, min_scale=1, max_scale=10, per_decade=1, jobs=1)
+    assert set(seen) == {(n, x) for n in ("self_host_only", "hybrid") for x in (1.0, 10.0)}
+    for a in seen.values():
+        assert sorted((i.npv, i.spread) for i in a.items) == [
+            (1000.0, pytest.approx(50.0)), (1100.0, pytest.approx(55.0))]
+        assert a.decided(400.0, 500.0) and not a.decided(400.0, 960.0)
+
+
 def test_against_all_is_decided_only_when_every_comparison_is():
     from tco.model.bracket import Against, AgainstAll
 

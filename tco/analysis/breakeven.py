@@ -92,13 +92,19 @@ def _proven(pa: Point, pb: Point, equal_rtol: float, target_gap: float) -> bool:
 
 def against(pb: Point, equal_rtol: float, target_gap: float):
     """What a solve of strategy a at b's scale is compared with (`tco.model.bracket.Against`),
-    when b's NPV is proven to the target gap; None otherwise."""
+    None when b has no plan there. A b proven only to a gap wider than the target (its solve
+    reached its time limit) is compared by its interval [NPV (1 - gap), NPV], as `_proven`
+    reads it: a's solve stops once the two intervals decide the sign, where before it ran to
+    its own time limit (the bank example's residency rules make its API strategies MILPs:
+    their points above 5x stop at the limit, issue 16)."""
     from tco.model.bracket import Against
 
-    if pb.npv_usd is None or (pb.gap or 0.0) > target_gap * (1 + 1e-9):
+    if pb.npv_usd is None:
         return None
+    wide = (pb.gap or 0.0) > target_gap * (1 + 1e-9)
     # the band of the banded sign, with a's NPV taken as b's (a decided verdict keeps it)
-    return Against(pb.npv_usd, equal_rtol * max(abs(pb.npv_usd), 1.0))
+    return Against(pb.npv_usd, equal_rtol * max(abs(pb.npv_usd), 1.0),
+                   spread=pb.npv_usd - _lower(pb) if wide else 0.0)
 
 
 def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
@@ -164,7 +170,7 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
         # by more than the band: a's optimum is at most that plan's (tco.analysis.containment).
         # At 178x-1000x the enterprise example's hybrid points took 2.6-4 s each.
         c = ev.contained(sa, x)
-        if ag is None or c is None or not c.npv_usd < ag.npv - ag.band:
+        if ag is None or c is None or not ag.cheaper(c.npv_usd):
             return None
         return Point(a, x, c.npv_usd, "ok", f"not solved: {c.strategy}'s plan, one of {a}'s "
                      f"too, costs less than {b} by more than the band", solved=False)

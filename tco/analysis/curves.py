@@ -31,7 +31,8 @@ def curves(scenario: Scenario, resolved: Resolved, strategies: list[Strategy] | 
     reached its time limit, `points.SEARCH_TIME_LIMIT_S`, or stopped once its order against
     the API-only strategies at its scale was decided: the API-only strategies' points are
     solved first, and each other point stops when its proven bounds lie wholly above, below
-    or within the band of equal (twice the gap) of each of them; see `curves_note`). A
+    or within the band of equal (twice the gap) of each of them, of the interval each is
+    proven to where it stopped at its time limit; see `curves_note`). A
     strategy that allows every option is reported at the cheapest plan found for it or for any
     strategy it contains, and each point's gap uses every bound the run has
     (`tco.analysis.containment`, applied by the evaluator).
@@ -80,8 +81,9 @@ def _solved(evaluator: Evaluator, strategies: list[Strategy], scales: list[float
 
 
 def _order(known: dict, first: list[Strategy], scale: float, evaluator: Evaluator):
-    """What a point at `scale` is compared with: every API-only strategy's point there, when
-    all are proven to the searches' gap (`AgainstAll`); None (solve to the gap) otherwise."""
+    """What a point at `scale` is compared with: every API-only strategy's point there
+    (`AgainstAll`), each by its interval where its own solve stopped wider than the searches'
+    gap (`breakeven.against`); None (solve to the gap) when one of them has no plan."""
     from tco.analysis.breakeven import against
     from tco.model.bracket import AgainstAll
 

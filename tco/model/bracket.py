@@ -39,16 +39,27 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Against:
-    """What a solve is compared with: `npv` (USD, proven) and `band` (USD): the compared
-    strategy counts as dearer above npv + band, cheaper below npv - band, equal in between."""
+    """What a solve is compared with: the other strategy's optimum, known to lie in
+    [npv - spread, npv] (USD: `npv` a plan's, `spread` 0 when it is proven to the target gap,
+    its proven width when its own solve stopped wider), and `band` (USD): the solved strategy
+    counts as dearer above npv + band, cheaper below npv - spread - band, equal when within
+    the band of every value the other's optimum may take. The verdict is then the one
+    `tco.analysis.breakeven._proven` checks from both points' intervals."""
 
     npv: float
     band: float
+    spread: float = 0.0
 
     def decided(self, lower: float, upper: float) -> bool:
-        """Whether every value in [lower, upper] gives the same verdict against `npv`."""
-        return (lower > self.npv + self.band or upper < self.npv - self.band
-                or (lower >= self.npv - self.band and upper <= self.npv + self.band))
+        """Whether every value in [lower, upper] gives the same verdict against every value
+        in [npv - spread, npv]."""
+        low = self.npv - self.spread
+        return (lower > self.npv + self.band or self.cheaper(upper)
+                or (lower >= self.npv - self.band and upper <= low + self.band))
+
+    def cheaper(self, upper: float) -> bool:
+        """Whether a plan costing `upper` is cheaper than every value the other may take."""
+        return upper < self.npv - self.spread - self.band
 
 
 @dataclass(frozen=True)
