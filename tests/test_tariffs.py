@@ -382,6 +382,30 @@ def test_replanner_rebuilds_a_model_with_tariffs_at_other_scales():
     assert rp.npv_at(1.0) == pytest.approx(4 * 8_220)
 
 
+def test_a_point_with_tariffs_states_the_gap_it_is_proven_to(monkeypatch):
+    # The searches' points with tariffs are built anew at each scale; they reported no gap,
+    # and a point without one counts as proven, so the tariffs example's api_only points at
+    # 17.8x-100x, stopped 5-10% wide at their time limit, read as proven to 0.01%.
+    from dataclasses import replace
+
+    import tco.model.lazy as lazy
+    from tco.analysis.points import npv_gap_at
+
+    s = scenario(workloads=[workload()], apis=[api("a/x", 2.0, 8.0)], tariffs=[TWO_PART])
+    r = resolve_plain(s)
+    npv, gap = npv_gap_at(s, r, None, 0.8)
+    assert npv == pytest.approx(4 * 6_720) and gap is not None
+    assert gap <= s.solver.mip_rel_gap
+    real = lazy.build_and_solve
+
+    def stopped_wide(data, settings):
+        built, result = real(data, settings)
+        return built, replace(result, status="time_limit", gap=0.07)
+
+    monkeypatch.setattr(lazy, "build_and_solve", stopped_wide)
+    assert npv_gap_at(s, r, None, 0.8) == (pytest.approx(4 * 6_720), 0.07)
+
+
 PRICED = {"name": "deal", "kind": "two_part", "provider": "a", "fee_usd_per_month": 500,
           "prices": {"a/x": {"input_usd_per_mtok": 1.0, "cached_input_usd_per_mtok": 0.25,
                              "output_usd_per_mtok": 4.0}}}

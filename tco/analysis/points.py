@@ -108,8 +108,9 @@ def npv_gap_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None
 
     With HiGHS, the strategy's model is built once per process (`tco.model.Replanner`) and each
     scale updates its demand-proportional coefficients in place: the same optimum as
-    `tco.pipeline.plan` on the scaled scenario, to the MIP gap, without rebuilding. Other
-    solvers rebuild at every scale. With `against` (`tco.model.bracket.Against`, a break-even
+    `tco.pipeline.plan` on the scaled scenario, to the MIP gap, without rebuilding. A scenario
+    with tariffs, and other solvers, rebuild at every scale (`_npv_rebuilt`, without the
+    bracket or `against`). With `against` (`tco.model.bracket.Against`, a break-even
     comparison) a HiGHS solve may stop before the gap once its bounds decide the comparison;
     the gap returned says how far it got. The scenario's solver settings apply (the searches pass
     `for_search(scenario)`) with HiGHS on one thread. A plan stopped at the time limit counts
@@ -119,7 +120,7 @@ def npv_gap_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None
     if s.solver.name not in ("highs", "appsi_highs") or s.tariffs:
         # Tariff thresholds (fees, tiers, commitments, unit minimums) do not scale with demand,
         # so a model with tariffs is rebuilt at each scale rather than rescaled in place.
-        return _npv_rebuilt(s, resolved, strategy, scale), None
+        return _npv_rebuilt(s, resolved, strategy, scale)
     from tco.model import Replanner
 
     key = (s.model_dump_json(), strategy.name if strategy else "")
@@ -142,8 +143,12 @@ def npv_gap_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None
 
 
 def _npv_rebuilt(s: Scenario, resolved: Resolved, strategy: Strategy | None,
-                 scale: float) -> float | None:
-    """npv_at by building the model anew at the scaled demand (any Pyomo solver)."""
+                 scale: float) -> tuple[float | None, float | None]:
+    """npv_gap_at by building the model anew at the scaled demand (any Pyomo solver); the gap
+    is HiGHS's (the rounded plan's, where it stopped at its time limit), None for other
+    solvers. It used to be None for HiGHS too, and a point with no gap counts as proven: the
+    tariffs example's api_only points at 17.8x-100x, stopped 5-10% wide at their time limit,
+    were reported as proven to the plan's 0.01%."""
     from tco.errors import SolverError
     from tco.model.data import model_data_for
     from tco.model.lazy import build_and_solve
@@ -151,14 +156,14 @@ def _npv_rebuilt(s: Scenario, resolved: Resolved, strategy: Strategy | None,
     try:
         data = model_data_for(scaled(s, scale), resolved, strategy)
     except InfeasibleError:
-        return None
+        return None, None
     built, result = build_and_solve(data, data.scenario.solver)
     if result.status == "infeasible":
-        return None
+        return None, None
     if not result.has_plan or result.objective is None:
         raise SolverError(f"the solver found no plan at demand scale {scale:g} (status "
                           f"{result.status}, termination {result.termination})")
-    return float(result.objective)
+    return float(result.objective), result.gap
 
 
 def solve_row(scenario: Scenario, resolved: Resolved, strategy: Strategy) -> dict:
