@@ -557,3 +557,6 @@ def test_constraint_costs_wrap_the_rule_in_words(tmp_path, rich):
     cell = next(c for row in ws.iter_rows() for c in row if c.value == costs[0]["what"])
     assert cell.alignment.wrap_text
     assert (ws.row_dimensions[cell.row].height or 0) > 15
+    # the constraint's name too (the bank's "residency of kyc-document-extraction" was cut)
+    name = next(c for row in ws.iter_rows() for c in row if c.value == costs[0]["constraint"])
+    assert name.alignment.wrap_text

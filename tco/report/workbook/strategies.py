@@ -69,6 +69,8 @@ def write(ctx: Context) -> None:
         first = r + 1
         r = write_frame(g, first, costs) + 1
         _wrap_column(g, first, costs, "what")  # the rule in words, the longest text
+        # and its name ("residency of kyc-document-extraction" printed cut by the next column)
+        _wrap_column(g, first, costs, "constraint")
     g.put(r, 1, "Cost versus volume (NPV per strategy and demand scale)", kind="section")
     r += 1
     curves = run.curves
