@@ -66,6 +66,32 @@ def test_summary_figures_by_hand():
     assert a["p_beats"]["b"] == 0.5 and rows["b"]["p_beats"]["a"] == 0.5
 
 
+def test_each_draw_states_its_gap_and_the_summary_says_how_close_all_are(tmp_path):
+    # Draws that stop at their time limit were counted as if optimal, with nothing saying so
+    # (issue 16: every ranking states the gap it holds to). Each draw now keeps its gap, and
+    # the summary counts the stopped solves and says the widest gap in words.
+    s, r, fs = _linear({"dist": "uniform", "low": 0.5, "high": 1.5})
+    summary, df = mc.montecarlo(s, r, fs, 4, tmp_path / "d", jobs=1, strategies=["api_only"])
+    assert df["gap:api_only"].notna().all()
+    assert (df["gap:api_only"] <= s.solver.mip_rel_gap).all()
+    assert all(x["not_proven"] == 0 for x in summary["strategies"])
+    assert summary["gap_note"].startswith("Every draw's NPV is proven within a 0.01%")
+    # a: draws 1 and 2 stopped at the time limit 3% and 0.5% wide; b proven throughout
+    df = pd.DataFrame({"draw": range(3), "npv:a": [1.0, 2, 3], "npv:b": [2.0, 1, 4],
+                       "status:a": ["ok", "time_limit", "time_limit"],
+                       "status:b": ["ok"] * 3, "gap:a": [0.0, 0.03, 0.005],
+                       "gap:b": [0.0, 1e-5, 0.0]})
+    out = mc.summarise(df)
+    rows = {x["strategy"]: x for x in out["strategies"]}
+    assert rows["a"]["not_proven"] == 2 and rows["a"]["max_gap"] == pytest.approx(0.03)
+    assert rows["b"]["not_proven"] == 0 and rows["b"]["max_gap"] == pytest.approx(1e-5)
+    note = mc.gap_note({**out, "target_gap": 1e-4})
+    assert "except 2 solves" in note and "(a 2)" in note and "up to 3.00%" in note
+    # draws stored before gaps were kept: counted from their status, no gap claimed
+    old = mc.summarise(df.drop(columns=["gap:a", "gap:b"]))
+    assert old["strategies"][0]["max_gap"] is None and old["strategies"][0]["not_proven"] == 2
+
+
 def _stop_after(k: int):
     real = mc.draw_task
     calls = []
@@ -117,3 +143,30 @@ def test_same_seed_same_draws_in_local_processes_and_on_a_dask_cluster(tmp_path)
                                 strategies=["api_only", "hybrid"])
     pd.testing.assert_frame_equal(inline, pool)
     pd.testing.assert_frame_equal(inline, dask)
+
+
+@pytest.mark.parametrize("width, unit", [(80, "M"), (100, "k"), (160, "")])
+def test_the_terminal_table_fits_its_width_without_cutting_a_number(width, unit):
+    # At 100 columns the table printed "$4,722,4…": rich cut the amounts to fit. The amounts
+    # are now in whole dollars where they fit, else in $k, else in $M; nothing is cut.
+    import io
+    import re
+
+    from rich.console import Console
+
+    from tco.uncertainty.terminal import print_montecarlo
+
+    keys = ("mean_usd", "standard_error_usd", "p10_usd", "p50_usd", "p90_usd", "cvar90_usd",
+            "mean_regret_usd")
+    rows = [{"strategy": name, "draws": 1000, "with_plan": 1000,
+             **{k: 4_722_485.0 + 1_000_000 * i for i, k in enumerate(keys)}}
+            for name in ("api_only", "api_batch_cache", "self_host_only", "plan_held_fixed")]
+    out = io.StringIO()
+    print_montecarlo(Console(file=out, width=width), {"draws": 1000, "seed": 7,
+                                                      "strategies": rows})
+    text = out.getvalue()
+    assert "…" not in text and all(len(line) <= width for line in text.splitlines())
+    first = next(line for line in text.splitlines() if line.startswith("api_only"))
+    want = {"M": "$4.72M", "k": "$4,722k", "": "$4,722,485"}[unit]
+    assert want in first and "$10.72M" in text if unit == "M" else want in first
+    assert re.search(r"api_batch_cache", text)

@@ -112,6 +112,7 @@ def _montecarlo(run) -> dict | None:
                       for r in mc["strategies"]], "cut": 0}
     return {"figure": _figure(fig), "table": {"header": header, "rows": rows, "cut": 0},
             "beats": beats, "draws": mc["draws"], "seed": mc.get("seed"),
+            "gap_note": mc.get("gap_note", ""),
             "p_plan": _pct(mc.get("p_self_hosting_pays_plan_held_fixed")),
             "p_hybrid": _pct(mc.get("p_self_hosting_pays_hybrid"))}
 

@@ -135,6 +135,8 @@ class Outcome:
     status: str
     """ok | time_limit (best plan by then) | infeasible | error."""
     note: str = ""
+    gap: float | None = None
+    """Relative MIP gap the NPV is proven to (HiGHS's; None for other solvers or no plan)."""
 
 
 def npv_of(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
@@ -154,7 +156,7 @@ def npv_of(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
         result = solve(built, data.scenario.solver)
     except SolverError as e:
         return Outcome(None, "error", str(e))
-    return _outcome(result.status, result.objective)
+    return _outcome(result.status, result.objective, result.gap)
 
 
 def unrestricted(strategy: Strategy | None) -> bool:
@@ -221,14 +223,15 @@ def npvs_on(data: ModelData, plans: Sequence[FirstStage | None],
         except SolverError as e:
             out.append(Outcome(None, "error", str(e)))
             continue
-        out.append(_outcome(r["status"], r["objective"]))
+        out.append(_outcome(r["status"], r["objective"], r.get("gap")))
     return out
 
 
-def _outcome(status: str, objective: float | None) -> Outcome:
-    """The Outcome of a solve's status and objective (as `npv_of` reads a SolveResult)."""
+def _outcome(status: str, objective: float | None, gap: float | None = None) -> Outcome:
+    """The Outcome of a solve's status, objective and gap (as `npv_of` reads a SolveResult)."""
     if status == "infeasible":
         return Outcome(None, "infeasible", "no plan serves every workload")
     if status not in ("optimal", "time_limit") or objective is None:
         return Outcome(None, "error", f"no plan (status {status})")
-    return Outcome(float(objective), "ok" if status == "optimal" else status)
+    return Outcome(float(objective), "ok" if status == "optimal" else status,
+                   gap=None if gap is None else float(gap))

@@ -13,6 +13,8 @@ has a plan:
                the draw been known; the `hybrid` strategy is that optimum up to the MIP gap)
     P(self-hosting pays) = share of draws where the recommended plan held fixed costs less
                than the best API-only strategy (api_only, api_batch_cache) of that draw
+    not_proven, max_gap = solves that stopped at their time limit, and the widest relative
+               MIP gap any draw's NPV holds to (`gap_note` says it in words)
 
 Draws are solved through the execution layer (tco.execution: local processes or Dask) and
 stream to Parquet parts (tco.report.draws_store) as they finish.
@@ -60,6 +62,7 @@ def draw_task(ctx: DrawContext, i: int) -> dict:
     for name, o in outcomes(ctx, s, r):
         row[f"npv:{name}"] = o.npv_usd
         row[f"status:{name}"] = o.status
+        row[f"gap:{name}"] = o.gap
     return row
 
 
@@ -126,8 +129,26 @@ def montecarlo(scenario: Scenario, resolved: Resolved, plan: FirstStage | None, 
     df = df[df["draw"] < n].reset_index(drop=True)
     summary = summarise(df)
     summary.update(seed=seed, requested=n, resumed=len(done & set(range(n))),
-                   folder=str(folder))
+                   folder=str(folder), target_gap=float(ctx.scenario.solver.mip_rel_gap))
+    summary["gap_note"] = gap_note(summary)
     return summary, df
+
+
+def gap_note(summary: dict) -> str:
+    """How close to optimal the draws' NPVs are, in one sentence: every draw within the
+    scenario's gap, or how many stopped at their time limit and the widest gap held."""
+    target = summary.get("target_gap")
+    rows = summary["strategies"]
+    stopped = sum(r.get("not_proven", 0) for r in rows)
+    gaps = [r["max_gap"] for r in rows if r.get("max_gap") is not None]
+    within = f"within a {target:.2%} relative MIP gap" if target is not None else "to optimality"
+    if not stopped:
+        return f"Every draw's NPV is proven {within} (the scenario's solver setting)."
+    who = ", ".join(f"{r['strategy']} {r['not_proven']}" for r in rows if r.get("not_proven"))
+    widest = f", proven to within up to {max(gaps):.2%}" if gaps else ""
+    return (f"Each draw's NPV is proven {within}, except {stopped} solves that stopped at "
+            f"their time limit ({who}){widest}: those NPVs are plans found by then, and the "
+            "figures above count them as they are.")
 
 
 def names_in(df: pd.DataFrame) -> list[str]:
@@ -147,6 +168,12 @@ def summarise(df: pd.DataFrame) -> dict:
         ok = ~np.isnan(v)
         x = v[ok]
         row = {"strategy": n, "draws": int(len(v)), "with_plan": int(ok.sum())}
+        # how far from optimal the NPVs may be (draws stored before gaps were kept have none)
+        st = df.get(f"status:{n}")
+        row["not_proven"] = int((st == "time_limit").sum()) if st is not None else 0
+        g = pd.to_numeric(df[f"gap:{n}"], errors="coerce") if f"gap:{n}" in df else None
+        row["max_gap"] = (float(g[ok].max()) if g is not None and g[ok].notna().any()
+                          else None)
         if len(x):
             p10, p50, p90 = np.percentile(x, [10, 50, 90])
             tail = x[x >= p90]

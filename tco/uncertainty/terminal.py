@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from tco.analysis.terminal import _usd
@@ -38,22 +41,51 @@ def print_tornado(console: Console, sens: dict, title: str = "") -> None:
             console.print(f"{b['source']}: {b['status']}", markup=False, highlight=False)
 
 
+def _money_table(console: Console, header: list[str], rows: list[list], **table) -> Table:
+    """A table of `rows` (text cells, then amounts in USD) whose amounts are whole dollars, or
+    $k or $M where whole dollars cannot fit the console: rich would cut them short
+    ("$4,722,4…" at 100 columns)."""
+    def fmt(x, unit: float, suffix: str, digits: int):
+        if isinstance(x, str):
+            return x
+        if x is None or math.isnan(x):
+            return "-"
+        v = x / unit
+        text = f"${abs(v):,.{digits}f}{suffix}"
+        return "-" + text if round(v, digits) < 0 else text
+
+    wide = console.options.update(max_width=10_000)  # measured unclamped
+    for unit, suffix, digits in ((1.0, "", 0), (1e3, "k", 0), (1e6, "M", 2)):
+        cells = [[fmt(x, unit, suffix, digits) for x in row] for row in rows]
+        t = Table(box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False, **table)
+        for i, col in enumerate(header):
+            # a column is never narrower than its longest cell: a header wraps, a number not
+            t.add_column(col, justify="left" if i == 0 else "right", no_wrap=i == 0,
+                         min_width=max(max(len(w) for w in col.split()),
+                                       *(len(r[i]) for r in cells)))
+        for row in cells:
+            t.add_row(*row)
+        if Measurement.get(console, wide, t).minimum <= console.width:
+            break  # every number whole (a header may wrap)
+    return t
+
+
 def print_montecarlo(console: Console, mc: dict) -> None:
     """Per strategy: mean with its standard error, P10/P50/P90, CVaR90 and regret."""
-    t = Table(title=f"Monte Carlo: NPV over {mc['draws']} draws (seed {mc.get('seed')})",
-              caption="CVaR90 = mean of the dearest 10% of draws; regret = NPV minus the best "
-                      "plan had the draw been known",
-              box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False)
-    for col, right in (("strategy", False), ("plans", True), ("mean", True), ("± s.e.", True),
-                       ("P10", True), ("P50", True), ("P90", True), ("CVaR90", True),
-                       ("mean regret", True)):
-        t.add_column(col, justify="right" if right else "left", no_wrap=True)
-    for r in mc["strategies"]:
-        t.add_row(r["strategy"], f"{r['with_plan']}/{r['draws']}", _usd(r.get("mean_usd")),
-                  _usd(r.get("standard_error_usd")), _usd(r.get("p10_usd")),
-                  _usd(r.get("p50_usd")), _usd(r.get("p90_usd")), _usd(r.get("cvar90_usd")),
-                  _usd(r.get("mean_regret_usd")))
+    keys = ("mean_usd", "standard_error_usd", "p10_usd", "p50_usd", "p90_usd", "cvar90_usd",
+            "mean_regret_usd")
+    rows = [[r["strategy"], "all" if r["with_plan"] == r["draws"]
+             else f"{r['with_plan']}/{r['draws']}"] + [r.get(k) for k in keys]
+            for r in mc["strategies"]]
+    t = _money_table(
+        console, ["strategy", "plans", "mean", "± s.e.", "P10", "P50", "P90", "CVaR90",
+                  "mean regret"], rows,
+        title=f"Monte Carlo: NPV over {mc['draws']} draws (seed {mc.get('seed')})",
+        caption="CVaR90 = mean of the dearest 10% of draws; regret = NPV minus the best "
+                "plan had the draw been known")
     console.print(t)
+    if mc.get("gap_note"):
+        console.print(mc["gap_note"], markup=False, highlight=False)
     for who, label in (("plan_held_fixed", "the recommended plan held fixed"),
                        ("hybrid", "self-hosting where it pays, re-optimised per draw")):
         p = mc.get(f"p_self_hosting_pays_{who}")

@@ -54,8 +54,8 @@ def _montecarlo(g, run, r0: int) -> int:
     strategies = [n for n in names if n != "plan_held_fixed"]
     n = len(df)
     g.put(r0, 1, f"Monte Carlo: {n} draws, seed {mc.get('seed')}", kind="section")
-    g.put(r0 + 1, 1, "Summary rows are formulas over the draws below (purple: as solved).",
-          kind="note")
+    g.put(r0 + 1, 1, "Summary rows are formulas over the draws below (purple: as solved). "
+          + mc.get("gap_note", ""), kind="note")
     head = r0 + 2
     # columns: A draw | inputs | NPV per name | best | regret per name | best API | pays
     c_in = 2
