@@ -43,6 +43,8 @@ def test_risk_sheet_recomputes_the_summary_in_libreoffice(tmp_path):
                            ("CVaR90", "cvar90_usd"), ("Mean regret", "mean_regret_usd")):
             assert cells[(stat[label], c)] == pytest.approx(f[key], rel=1e-9, abs=1e-6), label
         assert cells[(stat["Draws with a plan"], c)] == 12
+    # how close to optimal the draws are, said above the table (issue 16)
+    assert summary["gap_note"] in stat
     # the tornado's swing is a formula too
     swing = next(rw for (rw, cc), v in cells.items() if cc == 1 and v == "volume")
     assert cells[(swing, 7)] == pytest.approx(33_600 * 0.8)

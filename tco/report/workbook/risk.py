@@ -15,6 +15,8 @@ check it or drop draws:
 
 from __future__ import annotations
 
+import textwrap
+
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import COUNT, NUMBER, SHARE, USD, col, local
 
@@ -54,9 +56,13 @@ def _montecarlo(g, run, r0: int) -> int:
     strategies = [n for n in names if n != "plan_held_fixed"]
     n = len(df)
     g.put(r0, 1, f"Monte Carlo: {n} draws, seed {mc.get('seed')}", kind="section")
-    g.put(r0 + 1, 1, "Summary rows are formulas over the draws below (purple: as solved). "
-          + mc.get("gap_note", ""), kind="note")
-    head = r0 + 2
+    g.put(r0 + 1, 1, "Summary rows are formulas over the draws below (purple: as solved).",
+          kind="note")
+    # how close to optimal the draws are, a printed line a row (a note is not wrapped)
+    lines = textwrap.wrap(mc.get("gap_note") or "", 150)
+    for i, line in enumerate(lines):
+        g.put(r0 + 2 + i, 1, line, kind="note")
+    head = r0 + 2 + len(lines)
     # columns: A draw | inputs | NPV per name | best | regret per name | best API | pays
     c_in = 2
     c_npv = c_in + len(inputs)
