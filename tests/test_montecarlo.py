@@ -145,8 +145,8 @@ def test_same_seed_same_draws_in_local_processes_and_on_a_dask_cluster(tmp_path)
     pd.testing.assert_frame_equal(inline, dask)
 
 
-@pytest.mark.parametrize("width, unit", [(80, "M"), (100, "k"), (160, "")])
-def test_the_terminal_table_fits_its_width_without_cutting_a_number(width, unit):
+@pytest.mark.parametrize("width", [72, 80, 100, 160])
+def test_the_terminal_table_fits_its_width_without_cutting_a_number(width):
     # At 100 columns the table printed "$4,722,4…": rich cut the amounts to fit. The amounts
     # are now in whole dollars where they fit, else in $k, else in $M; nothing is cut.
     import io
@@ -167,6 +167,33 @@ def test_the_terminal_table_fits_its_width_without_cutting_a_number(width, unit)
     text = out.getvalue()
     assert "…" not in text and all(len(line) <= width for line in text.splitlines())
     first = next(line for line in text.splitlines() if line.startswith("api_only"))
-    want = {"M": "$4.72M", "k": "$4,722k", "": "$4,722,485"}[unit]
-    assert want in first and "$10.72M" in text if unit == "M" else want in first
-    assert re.search(r"api_batch_cache", text)
+    # the finest unit that fits: whole dollars on a wide terminal
+    shown = [u for u, v in (("", "$4,722,485"), ("k", "$4,722k"), ("M", "$4.72M"))
+             if re.search(re.escape(v) + r"(\s|$)", first)]
+    assert len(shown) == 1 and (width < 160 or shown == [""])
+    assert "api_batch_cache" in text
+
+
+def test_the_tornado_fits_80_columns_with_its_names_and_signs_whole():
+    # At 80 columns the tornado printed "api_price_t…": names and amounts are now whole
+    # (amounts in $k where whole dollars do not fit), changes keep their sign.
+    import io
+
+    from rich.console import Console
+
+    from tco.uncertainty.terminal import print_tornado
+
+    bars = [{"source": name, "range": "P10/P90", "low": 0.5, "high": 1.5,
+             "fixed_low_usd": 4_392_192 - 1_225_208, "fixed_high_usd": 4_392_192 + 1_803_055,
+             "swing_fixed_usd": 3_028_263.0, "swing_reoptimised_usd": 2_973_767.0,
+             "status": "ok"} for name in ("api_price_trend", "growth (all workloads)")]
+    out = io.StringIO()
+    print_tornado(Console(file=out, width=80), {"base_fixed_usd": 4_392_192.0, "bars": bars})
+    text = out.getvalue()
+    assert "…" not in text and "api_price_trend" in text
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert ("-$1,225k" in text and "+$1,803k" in text) or (
+        "-$1,225,208" in text and "+$1,803,055" in text)
+    out = io.StringIO()
+    print_tornado(Console(file=out, width=160), {"base_fixed_usd": 4_392_192.0, "bars": bars})
+    assert "-$1,225,208" in out.getvalue() and "+$1,803,055" in out.getvalue()

@@ -2,43 +2,42 @@
 
 from __future__ import annotations
 
+import io
 import math
 
 from rich import box
 from rich.console import Console
-from rich.measure import Measurement
 from rich.table import Table
 
 from tco.analysis.terminal import _usd
-
-
-def _delta(x, base) -> str:
-    if x is None or base is None:
-        return "-"
-    d = x - base
-    return ("+" if d >= 0 else "-") + _usd(abs(d))
 
 
 def print_tornado(console: Console, sens: dict, title: str = "") -> None:
     """One row per source, largest swing of the plan held fixed first."""
     base = sens["base_fixed_usd"]
     kind = sens["bars"][0]["range"] if sens["bars"] else ""
-    t = Table(title=title or "Sensitivity: NPV at each input's low and high value",
-              caption=f"Change from the base NPV {_usd(base)} with the recommended plan's GPUs, "
-                      "reservations, staff and fine-tunes held (APIs and on-demand GPUs absorb "
-                      f"the change); low/high are {kind}",
-              box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False)
-    for col, right in (("input", False), ("low", True), ("high", True), ("NPV at low", True),
-                       ("NPV at high", True), ("swing", True), ("re-optimised swing", True)):
-        t.add_column(col, justify="right" if right else "left")
-    for b in sens["bars"]:
-        t.add_row(b["source"], f"{b['low']:.3g}", f"{b['high']:.3g}",
-                  _delta(b["fixed_low_usd"], base), _delta(b["fixed_high_usd"], base),
-                  _usd(b["swing_fixed_usd"]), _usd(b["swing_reoptimised_usd"]))
+
+    def delta(x):
+        return None if x is None or base is None else _Signed(x - base)
+
+    rows = [[b["source"], f"{b['low']:.3g}", f"{b['high']:.3g}", delta(b["fixed_low_usd"]),
+             delta(b["fixed_high_usd"]), b["swing_fixed_usd"], b["swing_reoptimised_usd"]]
+            for b in sens["bars"]]
+    t = _money_table(
+        console, ["input", "low", "high", "NPV at low", "NPV at high", "swing",
+                  "re-optimised swing"], rows,
+        title=title or "Sensitivity: NPV at each input's low and high value",
+        caption=f"Change from the base NPV {_usd(base)} with the recommended plan's GPUs, "
+                "reservations, staff and fine-tunes held (APIs and on-demand GPUs absorb "
+                f"the change); low/high are {kind}")
     console.print(t)
     for b in sens["bars"]:
         if b["status"] != "ok":
             console.print(f"{b['source']}: {b['status']}", markup=False, highlight=False)
+
+
+class _Signed(float):
+    """A change in USD, printed with its sign (+$1,803,055)."""
 
 
 def _money_table(console: Console, header: list[str], rows: list[list], **table) -> Table:
@@ -52,22 +51,31 @@ def _money_table(console: Console, header: list[str], rows: list[list], **table)
             return "-"
         v = x / unit
         text = f"${abs(v):,.{digits}f}{suffix}"
-        return "-" + text if round(v, digits) < 0 else text
+        if round(v, digits) < 0:
+            return "-" + text
+        return "+" + text if isinstance(x, _Signed) else text
 
-    wide = console.options.update(max_width=10_000)  # measured unclamped
     for unit, suffix, digits in ((1.0, "", 0), (1e3, "k", 0), (1e6, "M", 2)):
         cells = [[fmt(x, unit, suffix, digits) for x in row] for row in rows]
-        t = Table(box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False, **table)
+        t = Table(box=box.SIMPLE_HEAD, padding=(0, 0, 0, 0), show_edge=False, **table)
         for i, col in enumerate(header):
-            # a column is never narrower than its longest cell: a header wraps, a number not
-            t.add_column(col, justify="left" if i == 0 else "right", no_wrap=i == 0,
-                         min_width=max(max(len(w) for w in col.split()),
-                                       *(len(r[i]) for r in cells)))
+            # never narrower than its longest word: a header or a name wraps, a number not
+            t.add_column(col, justify="left" if i == 0 else "right",
+                         min_width=max(len(w) for text in [col] + [r[i] for r in cells]
+                                       for w in text.split()))
         for row in cells:
             t.add_row(*row)
-        if Measurement.get(console, wide, t).minimum <= console.width:
-            break  # every number whole (a header may wrap)
+        if _fits(console.width, t):
+            break  # every number whole (a header or a name may wrap)
     return t
+
+
+def _fits(width: int, table: Table) -> bool:
+    """Whether `table` prints within `width` columns with no cell cut short."""
+    probe = Console(file=io.StringIO(), width=width, color_system=None)
+    probe.print(table, crop=False)
+    text = probe.file.getvalue()
+    return "…" not in text and all(len(line.rstrip()) <= width for line in text.splitlines())
 
 
 def print_montecarlo(console: Console, mc: dict) -> None:
