@@ -258,6 +258,31 @@ def test_lever_values_waterfall_and_savings():
     assert lv.saving_usd.iat[0] == pytest.approx(33_120 - 12_840)
 
 
+def test_a_waterfall_step_never_costs_more_than_the_step_before(monkeypatch):
+    # The step with the cache offered can run the plan without it, so a re-solve proven only
+    # to its gap that comes back $100 dearer shows the step before's NPV and no saving, not
+    # a negative one.
+    import tco.analysis.levers as levers
+
+    c = cascade([{"api": "a/mini", "extra_input_tokens": 200, "escalate": 0.25},
+                 {"api": "a/big", "extra_input_tokens": 100}], 82)
+    w = workload(min_quality=80, response_cache={"hit_rate": 0.3,
+                                                 "fixed_cost_usd_per_month": 800})
+    s = scenario(workloads=[w], apis=[MINI, BIG], cascades=[c])
+    sol = solve(s)
+    real = levers._npv
+
+    def dearer(sc, resolved):
+        npv = real(sc, resolved)
+        cached = any(x.response_cache for x in sc.workloads) and not sc.cascades
+        return npv + 33_600 - 33_120 + 100 if cached else npv
+
+    monkeypatch.setattr(levers, "_npv", dearer)
+    steps = levers.lever_values(s, resolve_plain(s), sol)["waterfall"]
+    assert steps[1]["npv_usd"] == pytest.approx(33_600) and steps[1]["saving_usd"] == 0
+    assert steps[2]["saving_usd"] == pytest.approx(33_600 - 12_840)
+
+
 def test_cost_per_successful_answer_per_option():
     # A cap of 50% per provider splits the workload between a/x ($2 / $8, quality 90) and b/y
     # ($0.5 / $2, quality 60): per 1k requests a/x costs (1000 x 2 + 100 x 8) / 1e3 = $2.80 and

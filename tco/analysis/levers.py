@@ -8,6 +8,8 @@
   that cannot meet the requirements without it says so (`required`).
 
 Each figure is a separate solve of the whole plan (`tco.pipeline.plan`) at the scenario's gap.
+A waterfall step before the last is at most the step before it (whose plan it can run); the
+last step is the recommended plan's own NPV, so its saving may be negative by up to the gap.
 """
 
 from __future__ import annotations
@@ -74,8 +76,14 @@ def lever_values(scenario: Scenario, resolved: Resolved, solution) -> dict:
         if key not in offered:
             continue
         removed.discard(key)
-        npv = (solution.objective_npv_usd if not removed
-               else _npv(without(scenario, removed), resolved))
+        if not removed:
+            npv = solution.objective_npv_usd
+        else:
+            npv = _npv(without(scenario, removed), resolved)
+            # the step before offered fewer levers, so its plan is one of this step's: a
+            # re-solve proven only to its gap cannot show this step dearer than that
+            if npv is not None and prev is not None:
+                npv = min(npv, prev)
         waterfall.append(dict(step=f"+ {label}", npv_usd=npv,
                               saving_usd=None if prev is None or npv is None else prev - npv))
         prev = npv
