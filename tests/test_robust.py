@@ -58,6 +58,21 @@ def test_two_equally_likely_volumes_by_hand():
     assert out["wait_and_see_npv_usd"] == pytest.approx(300_000)
     assert out["evpi_usd"] == pytest.approx(150_000)
     assert out["solver"]["objective"] == pytest.approx(450_000)
+    # every evaluation states its gap, and the result says what the VSS and EVPI hold to
+    assert all(d[f"{k}_gap"] is not None and d[f"{k}_gap"] <= s.solver.mip_rel_gap
+               for d in out["per_draw"] for k in ("robust", "deterministic", "wait_and_see"))
+    assert out["evaluation_note"].startswith("Each draw's evaluation is proven to within")
+    assert "time limit" not in out["evaluation_note"]
+
+
+def test_the_evaluation_note_counts_the_solves_stopped_at_their_limit():
+    from tco.uncertainty.robust import evaluation_note
+
+    rows = [{"robust_gap": 0.0, "robust_status": "ok", "deterministic_gap": 0.02,
+             "deterministic_status": "time_limit", "wait_and_see_gap": 1e-5,
+             "wait_and_see_status": "ok"}]
+    note = evaluation_note({"per_draw": rows})
+    assert "within 2.00%" in note and "1 of 3 stopped at their time limit" in note
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))

@@ -138,4 +138,5 @@ def _robust(rb: dict | None) -> dict | None:
                       "rows": rows, "cut": 0},
             "vss": _usd(rb["vss_usd"]), "evpi": _usd(rb["evpi_usd"]),
             "ws": _usd(rb["wait_and_see_npv_usd"]), "draws": rb["draws"],
-            "enumerated": rb["enumerated"], "gap": rb["solver"]["gap"]}
+            "enumerated": rb["enumerated"], "gap": rb["solver"]["gap"],
+            "evaluation_note": rb.get("evaluation_note", "")}

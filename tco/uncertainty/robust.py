@@ -83,7 +83,27 @@ def _evaluate_task(ctx: EvalContext, i: int, values: list[float]) -> dict:
     for key, o in zip(keys, outcomes):
         out[f"{key}_npv_usd"] = o.npv_usd
         out[f"{key}_status"] = o.status
+        out[f"{key}_gap"] = o.gap
     return out
+
+
+EVALUATED = ("robust", "deterministic", "wait_and_see")
+
+
+def evaluation_note(rb: dict) -> str:
+    """How close to optimal the draws' evaluations (the NPVs behind the expectations, VSS and
+    EVPI) are, in one sentence."""
+    rows = rb.get("per_draw") or []
+    gaps = [d.get(f"{k}_gap") for d in rows for k in EVALUATED]
+    gaps = [g for g in gaps if g is not None]
+    stopped = sum(d.get(f"{k}_status") == "time_limit" for d in rows for k in EVALUATED)
+    if not gaps and not stopped:
+        return ""
+    text = (f"Each draw's evaluation is proven to within {max(gaps):.2%} of its optimum"
+            if gaps else "The draws' evaluations state no gap")
+    if stopped:
+        text += f"; {stopped} of {len(rows) * len(EVALUATED)} stopped at their time limit"
+    return text + " (the expectations, VSS and EVPI hold to that)."
 
 
 def first_stage_rows(fs: FirstStage, labels: list[str]) -> dict:
@@ -178,4 +198,5 @@ def robust_plan(scenario: Scenario, resolved: Resolved, deterministic: FirstStag
         "first_stage": {"robust": first_stage_rows(fs, labels),
                         "deterministic": first_stage_rows(deterministic, labels)},
         "per_draw": rows, "evaluate_seconds": time.perf_counter() - t1,
+        "evaluation_note": evaluation_note({"per_draw": rows}),
     }

@@ -126,3 +126,5 @@ def print_robust(console: Console, rb: dict) -> None:
                   f"value of perfect information (EVPI): {_usd(rb['evpi_usd'])}. Extensive form "
                   f"{sv['status']}, gap {gap}, {sv['seconds']:.1f} s.",
                   markup=False, highlight=False)
+    if rb.get("evaluation_note"):
+        console.print(rb["evaluation_note"], markup=False, highlight=False)

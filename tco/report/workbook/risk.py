@@ -183,4 +183,7 @@ def _robust(g, rb: dict, r0: int) -> int:
     g.f(r + 1, 3, f"={col(4)}{r}-{col(3)}{r}", USD)
     g.put(r + 2, 1, "Expected value of perfect information (EVPI)")
     g.f(r + 2, 3, f"={col(3)}{r}-{col(5)}{r}", USD)
-    return r + 2
+    lines = textwrap.wrap(rb.get("evaluation_note") or "", 150)
+    for i, line in enumerate(lines, start=r + 3):
+        g.put(i, 1, line, kind="note")
+    return r + 2 + len(lines)
