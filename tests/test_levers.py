@@ -231,6 +231,17 @@ def test_cascade_mistakes_are_named(change, message):
     assert message in str(e.value)
 
 
+def _cache_and_cascade():
+    """One workload offered a cache (30% hits, $800 a month) and the first test's cascade,
+    and its solved plan."""
+    c = cascade([{"api": "a/mini", "extra_input_tokens": 200, "escalate": 0.25},
+                 {"api": "a/big", "extra_input_tokens": 100}], 82)
+    w = workload(min_quality=80, response_cache={"hit_rate": 0.3,
+                                                 "fixed_cost_usd_per_month": 800})
+    s = scenario(workloads=[w], apis=[MINI, BIG], cascades=[c])
+    return s, solve(s)
+
+
 def test_lever_values_waterfall_and_savings():
     # Cache (30% hits, $800 a month) and the cascade of the first test, both on one workload.
     # Without levers: big alone, $33,600. With the cache: big through the cache,
@@ -239,12 +250,7 @@ def test_lever_values_waterfall_and_savings():
     # $20,280. The plan uses only the cascade; without it the best is $33,120.
     from tco.analysis.levers import lever_values
 
-    c = cascade([{"api": "a/mini", "extra_input_tokens": 200, "escalate": 0.25},
-                 {"api": "a/big", "extra_input_tokens": 100}], 82)
-    w = workload(min_quality=80, response_cache={"hit_rate": 0.3,
-                                                 "fixed_cost_usd_per_month": 800})
-    s = scenario(workloads=[w], apis=[MINI, BIG], cascades=[c])
-    sol = solve(s)
+    s, sol = _cache_and_cascade()
     # The cascade alone ($12,840) beats the cascade through the cache ($18,588).
     assert chosen(sol) == {"cascade:triage": 1.0}
     assert sol.npv_usd == pytest.approx(12_840)
@@ -264,12 +270,7 @@ def test_a_waterfall_step_never_costs_more_than_the_step_before(monkeypatch):
     # a negative one.
     import tco.analysis.levers as levers
 
-    c = cascade([{"api": "a/mini", "extra_input_tokens": 200, "escalate": 0.25},
-                 {"api": "a/big", "extra_input_tokens": 100}], 82)
-    w = workload(min_quality=80, response_cache={"hit_rate": 0.3,
-                                                 "fixed_cost_usd_per_month": 800})
-    s = scenario(workloads=[w], apis=[MINI, BIG], cascades=[c])
-    sol = solve(s)
+    s, sol = _cache_and_cascade()
     real = levers._npv
 
     def dearer(sc, resolved):
