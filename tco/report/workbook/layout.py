@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import textwrap
 from functools import cache
 
 import numpy as np
@@ -192,6 +193,14 @@ class Grid:
         cell = self._cell(r, c, self.styles.get(kind, fmt, is_input, quote, role))
         cell._value, cell.data_type = value, data_type
         return cell
+
+    def note_lines(self, r: int, text: str, width: int = 110) -> int:
+        """A long note from row `r` in column A, one printed line a row (a note cell is not
+        wrapped, and one long line runs off the page); the row after it."""
+        for line in textwrap.wrap(text or "", width):
+            self.put(r, 1, line, kind="note")
+            r += 1
+        return r
 
     def f(self, r: int, c: int, formula: str, fmt: str | None = None, kind: str = "plain"):
         """A formula tco composed (must start with '=')."""

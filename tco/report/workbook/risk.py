@@ -15,8 +15,6 @@ check it or drop draws:
 
 from __future__ import annotations
 
-import textwrap
-
 from tco.report.workbook.context import Context
 from tco.report.workbook.layout import COUNT, NUMBER, SHARE, USD, col, local
 
@@ -58,11 +56,7 @@ def _montecarlo(g, run, r0: int) -> int:
     g.put(r0, 1, f"Monte Carlo: {n} draws, seed {mc.get('seed')}", kind="section")
     g.put(r0 + 1, 1, "Summary rows are formulas over the draws below (purple: as solved).",
           kind="note")
-    # how close to optimal the draws are, a printed line a row (a note is not wrapped)
-    lines = textwrap.wrap(mc.get("gap_note") or "", 150)
-    for i, line in enumerate(lines):
-        g.put(r0 + 2 + i, 1, line, kind="note")
-    head = r0 + 2 + len(lines)
+    head = g.note_lines(r0 + 2, mc.get("gap_note"), 150)  # how close to optimal the draws are
     # columns: A draw | inputs | NPV per name | best | regret per name | best API | pays
     c_in = 2
     c_npv = c_in + len(inputs)
@@ -183,7 +177,4 @@ def _robust(g, rb: dict, r0: int) -> int:
     g.f(r + 1, 3, f"={col(4)}{r}-{col(3)}{r}", USD)
     g.put(r + 2, 1, "Expected value of perfect information (EVPI)")
     g.f(r + 2, 3, f"={col(3)}{r}-{col(5)}{r}", USD)
-    lines = textwrap.wrap(rb.get("evaluation_note") or "", 150)
-    for i, line in enumerate(lines, start=r + 3):
-        g.put(i, 1, line, kind="note")
-    return r + 2 + len(lines)
+    return g.note_lines(r + 3, rb.get("evaluation_note"), 150) - 1

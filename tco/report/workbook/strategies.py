@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference
 
@@ -80,10 +78,7 @@ def write(ctx: Context) -> None:
         from tco.analysis.curves import curves_note
         from tco.analysis.points import analysis_gap
 
-        # one printed line a row: a note is not wrapped, and one long line runs off the page
-        for line in textwrap.wrap(curves_note(curves, analysis_gap(run.scenario)), 110):
-            g.put(r, 1, line, kind="note")
-            r += 1
+        r = g.note_lines(r, curves_note(curves, analysis_gap(run.scenario)))
         wide = _curves_wide(curves)
         first = r
         r = write_frame(g, r, wide)
