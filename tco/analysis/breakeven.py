@@ -166,8 +166,9 @@ def breakeven(scenario: Scenario, resolved: Resolved, a: str = "self_host_only",
 
     def contained(x: float, ag) -> Point | None:
         # a's sign needs no solve where a plan it contains (self_host_only's in hybrid, the
-        # point held from the curves or the other pair) already costs less than b's proven NPV
-        # by more than the band: a's optimum is at most that plan's (tco.analysis.containment).
+        # point held from the curves or the other pair) already costs less than every value
+        # b's optimum may take by more than the band (`Against.cheaper`): a's optimum is at
+        # most that plan's (tco.analysis.containment).
         # At 178x-1000x the enterprise example's hybrid points took 2.6-4 s each.
         c = ev.contained(sa, x)
         if ag is None or c is None or not ag.cheaper(c.npv_usd):
