@@ -125,7 +125,7 @@ def test_step_costs_first_crossing_then_the_others_listed(monkeypatch):
     #   a - b = 300 - 100 s on (0, 4]: changes sign at s = 3 (the first crossing);
     #   on (4, 8] a = 600: a - b = 600 - 100 s, positive again just above 4, zero at 6;
     #   so the grid sees later changes of sign, which are listed, not hidden.
-    def fake(scenario, resolved, strategy, scale, against=None):
+    def fake(scenario, resolved, strategy, scale, against=None, ceiling=None):
         return 300.0 * math.ceil(scale / 4) if strategy.name == "self_host_only" else 100 * scale
 
     monkeypatch.setattr(points, "npv_at", fake)
@@ -139,7 +139,7 @@ def test_step_costs_first_crossing_then_the_others_listed(monkeypatch):
 
 def test_jump_across_zero_is_bracketed_to_the_step():
     # a - b jumps from -50 to +50 at s = 5 without being zero: the step is the crossing.
-    def fake(scenario, resolved, strategy, scale, against=None):
+    def fake(scenario, resolved, strategy, scale, against=None, ceiling=None):
         return (950.0 if scale < 5 else 1050.0) if strategy.name == "self_host_only" else 1000.0
 
     s, r = closed_form()
@@ -170,7 +170,7 @@ def test_a_wide_bound_that_leaves_the_sign_open_is_said_not_proven(monkeypatch):
     # solve "stops at the time limit" with a 30% gap: a's optimum lies in [770, 1100], which
     # straddles b, so the sign there is open. The verdict must say NOT PROVEN and list those
     # scales; below 20 every point is proven and the crossing at 5 is still found.
-    def fake(scenario, resolved, strategy, scale, against=None):
+    def fake(scenario, resolved, strategy, scale, against=None, ceiling=None):
         if strategy.name == "api_only":
             points.LAST_GAP[0] = 0.0
             return 1000.0
@@ -189,7 +189,7 @@ def test_a_wide_bound_that_leaves_the_sign_open_is_said_not_proven(monkeypatch):
 def test_a_wide_bound_that_still_decides_the_sign_is_proven(monkeypatch):
     # As above, but a = 2000 above s = 5 with a 30% gap: a's optimum lies in [1400, 2000],
     # every value above b = 1000, so the verdict holds although the gap is wide.
-    def fake(scenario, resolved, strategy, scale, against=None):
+    def fake(scenario, resolved, strategy, scale, against=None, ceiling=None):
         if strategy.name == "api_only":
             points.LAST_GAP[0] = 0.0
             return 1000.0
@@ -223,7 +223,7 @@ def test_a_straight_crossing_is_bracketed_in_one_round_of_two_points():
     # where bisection solved 6 rounds one after another (issue 16).
     seen: list[tuple[str, float]] = []
 
-    def fake(scenario, resolved, strategy, scale, against=None):
+    def fake(scenario, resolved, strategy, scale, against=None, ceiling=None):
         seen.append((strategy.name, scale))
         return 29380.0 if strategy.name == "self_host_only" else 4200.0 * scale
 
@@ -247,9 +247,9 @@ def test_hybrid_not_solved_where_a_plan_it_contains_already_decides_the_sign():
     real = points.npv_at
     seen: list[tuple[str, float]] = []
 
-    def spy(scenario, resolved, strategy, scale, against=None):
+    def spy(scenario, resolved, strategy, scale, against=None, ceiling=None):
         seen.append((strategy.name, scale))
-        return real(scenario, resolved, strategy, scale, against)
+        return real(scenario, resolved, strategy, scale, against, ceiling)
 
     s, r = closed_form()
     with pytest.MonkeyPatch.context() as mp:
@@ -269,7 +269,7 @@ def test_a_bracket_end_bounded_by_a_contained_plan_is_solved_before_it_is_report
     # No narrowing (rtol 2 > the grid's ratio): hybrid's bracket is the scan's, and its upper
     # end (10^0.5 = 3.16x) was bounded by self_host_only's plan, not solved; the reported NPV
     # at that end is hybrid's own optimum.
-    def fake(scenario, resolved, strategy, scale, against=None):
+    def fake(scenario, resolved, strategy, scale, against=None, ceiling=None):
         api_npv, own = 100.0 * scale, 300.0
         hybrid = own - 1.0 if own < api_npv else api_npv  # self-hosting a little cheaper
         return {"api_only": api_npv, "self_host_only": own,
@@ -308,7 +308,7 @@ def test_a_point_compared_with_an_unproven_one_stops_once_the_sign_is_proven(mon
     # (before, a ran to its own limit), and the verdict is proven.
     seen = {}
 
-    def fake(scenario, resolved, strategy, scale, against=None):
+    def fake(scenario, resolved, strategy, scale, against=None, ceiling=None):
         if strategy.name == "api_only":
             points.LAST_GAP[0] = 0.04 if scale > 5 else 0.0
             return 1000.0
@@ -325,3 +325,39 @@ def test_a_point_compared_with_an_unproven_one_stops_once_the_sign_is_proven(mon
     assert wide and all(ag is not None and ag.spread == pytest.approx(40.0)
                         and ag.decided(590.0, 600.0) for ag in wide.values())
     assert all(ag is None or ag.spread == 0.0 for x, ag in seen.items() if x <= 5)
+
+
+def test_a_solve_of_hybrid_starts_from_the_contained_plans_held_at_its_scale():
+    # The evaluator hands a solve of an unrestricted strategy the cheapest NPV it already
+    # holds at that scale of a strategy whose plans it can run (tco.analysis.containment):
+    # HiGHS then stops once its bound is within the gap of that plan. A restricted strategy
+    # gets none, and so does a plan that prices prompt caching otherwise (api_only's). Below
+    # s* hybrid's optimum is api_batch_cache's plan (the API has no batch endpoint), and the
+    # point says so.
+    from tco.analysis.parallel import Evaluator
+    from tco.analysis.strategies import strategies_for
+
+    real = points.npv_at
+    calls: list[tuple[str, float | None]] = []
+
+    def spy(scenario, resolved, strategy, scale, against=None, ceiling=None):
+        calls.append((strategy.name, ceiling))
+        return real(scenario, resolved, strategy, scale, against, ceiling)
+
+    s, r = closed_form()
+    by_name = {x.name: x for x in strategies_for(s)}
+    with pytest.MonkeyPatch.context() as mp, Evaluator(s, r, jobs=1) as ev:
+        mp.setattr(points, "npv_at", spy)
+        ev.points([(by_name["api_only"], 2.0)])
+        (hyb_alone,) = ev.points([(by_name["hybrid"], 2.0)])
+        ev.cache.pop(("hybrid", round(math.log10(2.0), 9)))
+        (api_point,) = ev.points([(by_name["api_batch_cache"], 2.0)])
+        (shelf,) = ev.points([(by_name["self_host_only"], 2.0)])
+        (hyb,) = ev.points([(by_name["hybrid"], 2.0)])
+    assert calls[:4] == [("api_only", None), ("hybrid", None), ("api_batch_cache", None),
+                         ("self_host_only", None)]
+    assert hyb_alone.npv_usd == pytest.approx(api_point.npv_usd, rel=1e-4)
+    assert calls[4] == ("hybrid", min(api_point.npv_usd, shelf.npv_usd))
+    assert calls[4][1] == api_point.npv_usd
+    assert hyb.npv_usd == pytest.approx(api_point.npv_usd, rel=1e-4)
+    assert hyb.npv_usd <= api_point.npv_usd and hyb.gap <= s.solver.mip_rel_gap

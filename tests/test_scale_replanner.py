@@ -224,3 +224,26 @@ def test_a_plan_stopped_short_of_its_gap_takes_the_rounded_plan(monkeypatch):
     assert quick.npv_usd == pytest.approx(quick.result.objective, rel=1e-9)
     assert 0 <= quick.result.gap and quick.npv_usd * (1 - quick.result.gap) <= best * (1 + 1e-9)
     assert len(quick.tables["marginal"]) and quick.tables["marginal"].notna().any().any()
+
+
+@pytest.mark.parametrize("patience", [None, 1e-3])
+def test_a_ceiling_is_an_upper_bound_from_the_start(monkeypatch, patience):
+    # `ceiling` is the NPV of a plan the model is known to hold (another strategy's, which an
+    # unrestricted one can run): the solve returns min(its own best plan, ceiling), proven
+    # against its own bound. A ceiling far above the optimum changes nothing; one below every
+    # plan HiGHS could find (here 0.5 x the gap under the optimum, standing in for a contained
+    # plan HiGHS has not met) is what comes back, so a solve that ignored it would fail. With
+    # patience ~0 the same holds through the bracket (LP bound, rounding, HiGHS again).
+    import tco.model.resolve as resolve
+
+    if patience is not None:
+        monkeypatch.setattr(resolve, "PATIENCE_S", patience)
+    s, r = portfolio(10, seed=2, catalog="plain", mip_rel_gap=1e-4)
+    best = plan(scaled(s, 2.0).model_copy(update={"solver": s.solver.model_copy(
+        update={"mip_rel_gap": 1e-9})}), r).npv_usd
+    rp = Replanner.for_scenario(s, r)
+    far = rp.npv_at(2.0, ceiling=10 * best)
+    assert best * (1 - 1e-9) <= far <= best * (1 + 1.0001e-4) and rp.last_gap <= 1e-4
+    below = best * (1 - 5e-5)
+    assert rp.npv_at(2.0, ceiling=below) == below
+    assert 0.0 <= rp.last_gap <= 1e-4

@@ -385,7 +385,7 @@ def test_curve_points_are_ordered_against_api_points_stopped_at_their_limit(monk
 
     seen = {}
 
-    def fake(scenario, resolved, strategy, scale, against=None):
+    def fake(scenario, resolved, strategy, scale, against=None, ceiling=None):
         wide = strategy.name.startswith("api")
         points.LAST_GAP[0] = 0.05 if wide else 0.0
         if not wide:

@@ -47,10 +47,10 @@ class Point:
 
 
 def _point(scenario: Scenario, resolved: Resolved, strategy: Strategy, scale: float,
-           against=None) -> Point:
+           against=None, ceiling: float | None = None) -> Point:
     try:
         points.LAST_GAP[0] = None
-        npv = points.npv_at(scenario, resolved, strategy, scale, against)
+        npv = points.npv_at(scenario, resolved, strategy, scale, against, ceiling)
         gap = points.LAST_GAP[0]
     except SolverError as e:
         return Point(strategy.name, scale, None, "error", str(e))
@@ -58,9 +58,9 @@ def _point(scenario: Scenario, resolved: Resolved, strategy: Strategy, scale: fl
 
 
 def _point_task(context: tuple[Scenario, Scenario, Resolved], strategy: Strategy,
-                scale: float, against=None) -> Point:
+                scale: float, against=None, ceiling: float | None = None) -> Point:
     _, search, resolved = context
-    return _point(search, resolved, strategy, scale, against)
+    return _point(search, resolved, strategy, scale, against, ceiling)
 
 
 def _row_task(context: tuple[Scenario, Scenario, Resolved], strategy: Strategy) -> dict:
@@ -132,13 +132,18 @@ class Evaluator:
         """The point of each (strategy, scale), solving only those not yet known.
 
         `against[i]` (a `tco.model.bracket.Against` or None) lets the solve of wanted[i] stop
-        once its bounds decide that comparison (a break-even's sign), before the gap."""
+        once its bounds decide that comparison (a break-even's sign), before the gap. A solve
+        of a strategy that can run a plan already held at its scale (`contained`) starts with
+        that plan's NPV as its upper bound, and stops once its own bound is within the gap of
+        it: the point `_tighten` would have made of it afterwards, sooner."""
         todo: dict[tuple[str, float], tuple] = {}
         for i, (strategy, scale) in enumerate(wanted):
             self.strategies.setdefault(strategy.name, strategy)
             k = _key(strategy.name, scale)
             if k not in self.cache and k not in todo:
-                todo[k] = (strategy, scale, against[i] if against is not None else None)
+                c = self.contained(strategy, scale)
+                todo[k] = (strategy, scale, against[i] if against is not None else None,
+                           c.npv_usd if c is not None else None)
         solved = self._map(_point_task, list(todo.values()), label)
         for k, p in zip(todo, solved):
             self.cache[k] = p

@@ -89,10 +89,10 @@ def _replanners() -> dict:
 
 
 def npv_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
-           scale: float, against=None) -> float | None:
+           scale: float, against=None, ceiling: float | None = None) -> float | None:
     """NPV (USD) of the best plan under `strategy` at demand times `scale`; None if none
     (`npv_gap_at`; its gap is left in LAST_GAP[0] for the evaluator)."""
-    npv, LAST_GAP[0] = npv_gap_at(scenario, resolved, strategy, scale, against)
+    npv, LAST_GAP[0] = npv_gap_at(scenario, resolved, strategy, scale, against, ceiling)
     return npv
 
 
@@ -101,7 +101,8 @@ LAST_GAP: list[float | None] = [None]
 
 
 def npv_gap_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None,
-               scale: float, against=None) -> tuple[float | None, float | None]:
+               scale: float, against=None,
+               ceiling: float | None = None) -> tuple[float | None, float | None]:
     """(NPV in USD, relative MIP gap it is proven to) of the best plan under `strategy` with
     demand scaled by `scale`; (None, None) if none. The gap is None for solvers other than
     HiGHS.
@@ -112,7 +113,9 @@ def npv_gap_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None
     with tariffs, and other solvers, rebuild at every scale (`_npv_rebuilt`, without the
     bracket or `against`). With `against` (`tco.model.bracket.Against`, a break-even
     comparison) a HiGHS solve may stop before the gap once its bounds decide the comparison;
-    the gap returned says how far it got. The scenario's solver settings apply (the searches pass
+    the gap returned says how far it got. `ceiling` (USD) is the NPV of a plan the strategy is
+    known to be able to run (`tco.model.Replanner.npv_at`; the rebuilt path does not use it).
+    The scenario's solver settings apply (the searches pass
     `for_search(scenario)`) with HiGHS on one thread. A plan stopped at the time limit counts
     with its (not proven optimal) NPV; a solver failure raises SolverError.
     """
@@ -138,7 +141,7 @@ def npv_gap_at(scenario: Scenario, resolved: Resolved, strategy: Strategy | None
     rp = _REPLANNERS[key]
     if rp is None:
         return None, None
-    npv = rp.npv_at(scale, against)
+    npv = rp.npv_at(scale, against, ceiling)
     return npv, rp.last_gap
 
 
