@@ -180,20 +180,17 @@ def run_scenario(path: str | Path | Prepared, *, analysis: bool = True, jobs: in
         if stage:
             stage("comparing strategies, break-evens and curves")
         found = analyse(prepared.scenario, prepared.resolved, solution, jobs=jobs,
-                        progress=progress)
+                        progress=progress, with_constraint_costs=True)
         result.strategies, result.breakeven, result.curves = (found.strategies, found.breakeven,
                                                               found.curves)
         result.timings["analysis"] = found.seconds
+        # what each rule costs: solved in the analysis's pool, in parallel
+        result.constraint_costs = found.constraint_costs
+        result.timings["constraint_costs"] = found.constraint_seconds
         from tco.analysis.levers import has_levers, lever_values
 
         if has_levers(prepared.scenario):
             t3 = time.perf_counter()
             result.lever_values = lever_values(prepared.scenario, prepared.resolved, solution)
             result.timings["lever_values"] = time.perf_counter() - t3
-        from tco.analysis.constraint_costs import constraint_costs
-
-        t3 = time.perf_counter()
-        result.constraint_costs = constraint_costs(prepared.scenario, prepared.resolved,
-                                                   solution.npv_usd)
-        result.timings["constraint_costs"] = time.perf_counter() - t3
     return result

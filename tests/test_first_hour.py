@@ -150,6 +150,24 @@ def test_constraint_costs_price_residency_and_the_sprawl_rule():
     assert rows["max_share_per_provider"]["cost_usd"] == pytest.approx(36_960 - API_YEAR)
 
 
+def test_constraint_costs_solved_in_the_analysis_pool_equal_the_serial_ones():
+    # `tco run` re-solves the plan without each rule in the analysis's worker processes, in
+    # parallel: the same rows, in the same order, as one solve after another here, and they
+    # reach results.json.
+    from tco.analysis.constraint_costs import constraint_costs
+    from tco.pipeline import Prepared, run_scenario
+    from tco.report.results_json import results_dict
+
+    capped = _capped()
+    r = resolve_plain(capped)
+    serial = constraint_costs(capped, r, plan(capped, r).npv_usd)
+    assert [x["constraint"] for x in serial] == ["max_share_per_provider", "vendor sprawl rules"]
+    run = run_scenario(Prepared(capped, r, lambda path: (None, None), ("capped.yaml",)), jobs=2)
+    assert run.constraint_costs == serial
+    assert results_dict(run)["constraint_costs"] == serial
+    assert run.timings["constraint_costs"] > 0
+
+
 # ----------------------------------------------------------------------------- break-even
 
 def test_breakeven_infeasible_today_is_reported_without_a_search():

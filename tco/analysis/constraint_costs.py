@@ -14,7 +14,7 @@ MIP gap is reported as 0). Rules measured, each alone:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from tco.catalog.types import Resolved
 from tco.errors import InfeasibleError, SolverError
@@ -71,23 +71,38 @@ def relaxations(s: Scenario) -> list[tuple[str, str, Callable[[Scenario], Scenar
     return out
 
 
-def constraint_costs(scenario: Scenario, resolved: Resolved, npv_with: float) -> list[dict]:
-    """One row per rule (COLUMNS): the NPV of the plan without it and what the rule costs."""
+def relaxed_npv(scenario: Scenario, resolved: Resolved, index: int) -> float | str:
+    """The recommended plan's NPV with the `index`-th rule of `relaxations` dropped, or why
+    it was not measured (words). One task of the analysis's pool (tco.analysis.parallel)."""
     from tco.pipeline import plan
 
+    drop = relaxations(scenario)[index][2]
+    try:
+        return plan(drop(scenario), resolved).npv_usd
+    except (InfeasibleError, SolverError) as e:
+        return f"not measured: {str(e).splitlines()[0]}"
+
+
+def constraint_costs(scenario: Scenario, resolved: Resolved, npv_with: float,
+                     solved: Sequence[float | str] | None = None) -> list[dict]:
+    """One row per rule (COLUMNS): the NPV of the plan without it and what the rule costs.
+
+    `solved[i]` is `relaxed_npv(scenario, resolved, i)` when already solved (the analysis runs
+    them in its pool, in parallel); without it each is solved here, one after another."""
+    rules = relaxations(scenario)
+    if solved is None:
+        solved = [relaxed_npv(scenario, resolved, i) for i in range(len(rules))]
     rows = []
-    for name, what, drop in relaxations(scenario):
+    for (name, what, _), got in zip(rules, solved, strict=True):
         row = {"constraint": name, "what": what, "npv_with_usd": npv_with,
                "npv_without_usd": None, "cost_usd": None, "status": "ok"}
-        try:
-            solved = plan(drop(scenario), resolved).npv_usd
-        except (InfeasibleError, SolverError) as e:
-            rows.append({**row, "status": f"not measured: {str(e).splitlines()[0]}"})
+        if isinstance(got, str):
+            rows.append({**row, "status": got})
             continue
         # the plan with the rule keeps every other rule, so it is a plan without it too: the
         # optimum without the rule costs at most the lower of the two (a solve within its gap
         # returned $409 above the plan with the rule on the enterprise example)
-        without = min(solved, npv_with)
+        without = min(got, npv_with)
         gap = scenario.solver.mip_rel_gap * max(abs(npv_with), 1.0)
         cost = npv_with - without
         rows.append({**row, "npv_without_usd": without,

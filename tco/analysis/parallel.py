@@ -68,6 +68,13 @@ def _row_task(context: tuple[Scenario, Scenario, Resolved], strategy: Strategy) 
     return points.solve_row(scenario, resolved, strategy)
 
 
+def _relaxed_task(context: tuple[Scenario, Scenario, Resolved], index: int) -> float | str:
+    from tco.analysis.constraint_costs import relaxed_npv
+
+    scenario, _, resolved = context
+    return relaxed_npv(scenario, resolved, index)
+
+
 def _key(name: str, scale: float) -> tuple[str, float]:
     return name, round(math.log10(scale), 9)
 
@@ -174,6 +181,14 @@ class Evaluator:
             self.remember(s.name, 1.0, r.get("npv_usd"), r["status"], r.get("reason", ""),
                           r.get("mip_gap"))
         return rows
+
+    def relaxed(self, label: str = "what each rule costs") -> list[float | str]:
+        """The plan re-solved without each rule of the scenario, in parallel
+        (`constraint_costs.relaxed_npv` of each of `relaxations`)."""
+        from tco.analysis.constraint_costs import relaxations
+
+        n = len(relaxations(self.scenario))
+        return self._map(_relaxed_task, [(i,) for i in range(n)], label)
 
     def remember(self, name: str, scale: float, npv: float | None, status: str,
                  note: str = "", gap: float | None = None) -> None:
