@@ -560,3 +560,26 @@ def test_constraint_costs_wrap_the_rule_in_words(tmp_path, rich):
     # the constraint's name too (the bank's "residency of kyc-document-extraction" was cut)
     name = next(c for row in ws.iter_rows() for c in row if c.value == costs[0]["constraint"])
     assert name.alignment.wrap_text
+
+
+def test_a_failed_recalculation_still_writes_the_set_and_says_why(tmp_path, monkeypatch):
+    # The workbook is written in a thread beside the page; when LibreOffice fails there, the
+    # workbook is written without cached values, the page too, and the reason reaches `warn`
+    # (on the main thread, after both are written).
+    from tco.report import write_report_set
+    from tco.report.workbook import cached
+
+    def broken(path):
+        raise RuntimeError("LibreOffice failed (exit 81); missing ['plan.xlsx']")
+
+    monkeypatch.setattr(cached, "available", lambda: True)
+    monkeypatch.setattr(cached, "add_cached_values", broken)
+    s = scenario(workloads=[workload()], apis=[api("a/x", 2.0, 8.0)])
+    r = resolve_plain(s)
+    run = RunResult(scenario=s, resolved=r, solution=plan(s, r))
+    said: list[str] = []
+    written = write_report_set(run, tmp_path, warn=said.append)
+    assert {p.name for p in written} >= {"plan.xlsx", "report.html", "results.json"}
+    assert load_workbook(tmp_path / "plan.xlsx").sheetnames == list(SHEETS)
+    assert said == ["plan.xlsx is written without cached values (readers that do not calculate "
+                    "see empty cells): LibreOffice failed (exit 81); missing ['plan.xlsx']"]
