@@ -6,7 +6,6 @@ Only this package writes files.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from subprocess import SubprocessError
 from typing import TYPE_CHECKING
@@ -29,28 +28,16 @@ def write_report_set(run: RunResult, folder: str | Path,
 
     folder = Path(folder)
     written = write_results(run, folder)
-    notes: list[str] = []
-
-    def workbook() -> Path:
-        # Cached results in every formula cell when LibreOffice is installed (readers that do
-        # not calculate, such as pandas and file previews, then see numbers).
-        try:
-            return write_workbook(run, folder / "plan.xlsx", cached_values=True)
-        except (RuntimeError, SubprocessError) as e:  # LibreOffice crashed or timed out
-            notes.append("plan.xlsx is written without cached values (readers that do not "
-                         f"calculate see empty cells): {str(e).splitlines()[0]}")
-            return write_workbook(run, folder / "plan.xlsx")
-
-    # The workbook in a thread while the page renders here: LibreOffice's recalculation
-    # (3.5 s on the enterprise example) runs in its own process, the page (1.8 s) meanwhile.
-    with ThreadPoolExecutor(1, thread_name_prefix="tco-workbook") as pool:
-        book = pool.submit(workbook)
-        page = write_html(run, folder / "report.html")
-        written.append(book.result())
-    written.append(page)
-    if warn is not None:
-        for note in notes:
-            warn(note)
+    # Cached results in every formula cell when LibreOffice is installed (readers that do not
+    # calculate, such as pandas and file previews, then see numbers).
+    try:
+        written.append(write_workbook(run, folder / "plan.xlsx", cached_values=True))
+    except (RuntimeError, SubprocessError) as e:  # LibreOffice crashed or timed out (recalc)
+        written.append(write_workbook(run, folder / "plan.xlsx"))
+        if warn is not None:
+            warn("plan.xlsx is written without cached values (readers that do not calculate "
+                 f"see empty cells): {str(e).splitlines()[0]}")
+    written.append(write_html(run, folder / "report.html"))
     from tco.report.html import plotly_file_name
 
     written.append(folder / plotly_file_name())  # the page's shared script, beside it
