@@ -563,9 +563,8 @@ def test_constraint_costs_wrap_the_rule_in_words(tmp_path, rich):
 
 
 def test_a_failed_recalculation_still_writes_the_set_and_says_why(tmp_path, monkeypatch):
-    # The workbook is written in a thread beside the page; when LibreOffice fails there, the
-    # workbook is written without cached values, the page too, and the reason reaches `warn`
-    # (on the main thread, after both are written).
+    # When LibreOffice fails to compute the cached values, the workbook is written without
+    # them, the page too, and the reason reaches `warn`.
     from tco.report import write_report_set
     from tco.report.workbook import cached
 
