@@ -155,21 +155,54 @@ def _signed(plans: pd.DataFrame | None, periods: list[str], t: int) -> list[tupl
     return rows
 
 
+NOTE_MIN_WIDTH = 30
+"""Narrowest note column worth its own column; narrower, each note goes under its `what`."""
+
+
 def print_orders(console, table: pd.DataFrame) -> None:
-    """The orders as a terminal table."""
+    """The orders as a terminal table.
+
+    Wide enough, the note has a column of its own; on a narrower terminal (80 columns) each
+    note is a dim second line under its `what`, wrapped at its spaces, where a column of a few
+    characters broke its words ("commitmen|t"). Names are folded, never cut (an option's GPU is
+    at the end of its name, issue 18)."""
     from rich.table import Table
+    from rich.text import Text
 
     from tco.report.summary import usd
 
     if table.empty:
         return
-    t = Table(title=f"Orders for {table['period'].iat[0]}")
-    for col in ("order", "what", "count", "unit", "cost", "ends", "note"):
-        # fold, never cut: an option's GPU is at the end of its name (issue 18)
-        t.add_column(col, justify="right" if col in ("count", "unit", "cost") else "left",
-                     overflow="fold")
+    cells = []
     for r in table.itertuples(index=False):
-        t.add_row(r.order, str(r.what), "" if pd.isna(r.count) else f"{int(r.count)}",
-                  "" if pd.isna(r.unit_usd) else f"{r.unit_usd:,.2f}", usd(r.cost_usd),
-                  "" if pd.isna(r.ends) else r.ends, r.note)  # pandas' str columns hold NaN
+        cells.append((r.order, str(r.what), "" if pd.isna(r.count) else f"{int(r.count)}",
+                      _unit(r.unit_usd), usd(r.cost_usd),
+                      "" if pd.isna(r.ends) else r.ends,  # pandas' str columns hold NaN
+                      "" if pd.isna(r.note) else str(r.note)))
+    heads = ("order", "what", "count", "unit", "cost", "ends", "note")
+    widest = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(heads)]
+    # 7 columns: 8 rules and 2 spaces of padding each
+    wide = console.width - sum(widest[:6]) - 22 >= min(widest[6], NOTE_MIN_WIDTH)
+    t = Table(title=f"Orders for {table['period'].iat[0]}")
+    for i, col in enumerate(heads if wide else heads[:6]):
+        numeric = col in ("count", "unit", "cost")
+        t.add_column(col, justify="right" if numeric else "left", overflow="fold",
+                     no_wrap=col in ("count", "unit", "cost", "ends"),
+                     ratio=1 if col == ("note" if wide else "what") else None,
+                     min_width=None if col not in ("order", "what") else min(widest[i], 12))
+    for c in cells:
+        if wide:
+            t.add_row(*c)
+        else:
+            what = Text(c[1])
+            if c[6]:
+                what.append("\n" + c[6], style="dim")
+            t.add_row(c[0], what, *c[2:6])
     console.print(t)
+
+
+def _unit(x) -> str:
+    """A unit price: cents below 1,000 USD (GPU-hours, tariffs), whole dollars above."""
+    if pd.isna(x):
+        return ""
+    return f"{x:,.2f}" if abs(x) < 1000 else f"{x:,.0f}"

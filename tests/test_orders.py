@@ -93,5 +93,37 @@ def test_printed_orders_at_80_columns_never_cut_an_option_name():
     for line in text.splitlines():
         for i, part in enumerate(line.split("│")[1:-1]):
             columns[i] = columns.get(i, "") + part.strip()
-    assert "contract-extraction" in columns.values()
-    assert any(c.startswith(option) for c in columns.values())
+    # at 80 columns the note (the option) is the second line of `what`
+    assert any(c.startswith("contract-extraction" + option) for c in columns.values())
+
+
+def test_printed_orders_keep_the_notes_words_whole_at_80_columns_and_a_column_when_wide():
+    # At 80 columns the note column was 9 characters: "commitmen|t", "code-helpe|r". Now the
+    # note goes under its `what`, wrapped at spaces; a wide terminal keeps it in its column.
+    # Unit prices of 1,000 USD and more are whole dollars (a salary), below keep cents.
+    from io import StringIO
+
+    import pandas as pd
+    from rich.console import Console
+
+    from tco.orders import print_orders
+
+    table = pd.DataFrame({
+        "period": ["2027Q1"] * 3, "order": ["reserve_3y", "hire", "route"],
+        "what": ["h100-80gb", "platform engineer", "nightly-summaries"],
+        "count": [1, 2, None], "unit_usd": [2.0, 250_000.0, None],
+        "cost_usd": [52_429.0, 500_000.0, 0.0], "ends": ["2029Q4", None, None],
+        "note": ["USD per GPU-hour; whole 3y commitment", "USD per year each",
+                 "self:gpt-oss-20b@h100-80gb/batch 100%"]})
+    for width in (80, 140):
+        out = StringIO()
+        print_orders(Console(file=out, width=width), table)
+        text = out.getvalue()
+        lines = text.splitlines()
+        assert max(len(line) for line in lines) <= width
+        assert "commitment" in text and "nightly-summaries" in text and "platform engineer" in text
+        assert "250,000 " in text and "2.00 " in text and "250,000.00" not in text
+        header = next(line for line in lines if "order" in line)
+        assert ("note" in header) == (width == 140)
+        if width == 140:
+            assert "self:gpt-oss-20b@h100-80gb/batch 100%" in text
