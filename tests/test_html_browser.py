@@ -192,3 +192,32 @@ if __name__ == "__main__":
         example = rich_run()
     out = Path(__file__).resolve().parents[1] / "docs" / "report.png"
     print(save_screenshot(example, out))
+
+
+def test_a_reasons_lines_stay_lines(chromium, tmp_path):
+    # Why a strategy has no plan is several lines (the workload, each group of candidates
+    # removed, what to fix); the table ran them into one ("... and 21 more - 7 candidates:
+    # ... more to fix: ..."). Each line is a line on the page.
+    from dataclasses import replace
+
+    from test_html import rich_run
+
+    from tco.report.html import write_html
+
+    run = rich_run()
+    table = run.strategies.copy()
+    i = table.index[table.strategy == "self_host_only"][0]
+    table.loc[i, ["status", "npv_usd", "reason"]] = [
+        "infeasible", None, "strategy 'self_host_only': no feasible plan.\n"
+        "workload 'chat' has no option left: 3 candidates removed\n"
+        "  - 3 candidates: strategy self_host_only excludes api\n"
+        "  to fix: lower min_quality"]
+    path = write_html(replace(run, strategies=table), tmp_path / "report.html")
+    page, _ = open_report(chromium, path)
+    cell = page.locator("#strategies td", has_text="no feasible plan")
+    assert [line.strip() for line in cell.inner_text().splitlines()] == [
+        "strategy 'self_host_only': no feasible plan.",
+        "workload 'chat' has no option left: 3 candidates removed",
+        "- 3 candidates: strategy self_host_only excludes api",
+        "to fix: lower min_quality"]
+    page.close()
