@@ -419,7 +419,10 @@ def test_strategies_rendered_when_present(tmp_path, rich):
         "cost_per_year_usd": [1.0, 0.9, None, 0.6],
         "usd_per_mtok": [1.0, 0.9, None, 0.6],
         "savings_vs_best_single_usd": [-100_000, 0.0, None, 200_000],
-        "reason": ["", "", "workload chat: quality below 80", ""],
+        "reason": ["", "", "strategy 'self_host_only': no feasible plan.\n"
+                           "workload 'chat' has no option left: 9 candidates removed\n"
+                           "  - 9 candidates: score below the minimum 80 (best 79)\n"
+                           "  to fix: lower min_quality", ""],
     })
     curves = pd.DataFrame([(s, k, 10.0 * k, 1000.0 * k, 1000.0 * k * (i + 1), "ok")
                            for i, s in enumerate(["api_only", "hybrid"])
@@ -445,23 +448,44 @@ def test_strategies_rendered_when_present(tmp_path, rich):
     wb = load_workbook(path)
     cells = [c for row in wb["Strategies"].iter_rows() for c in row]
     flat = [c.value for c in cells]
-    assert "api_batch_cache" in flat and "workload chat: quality below 80" in flat
-    assert "No break-even between 0.01x and 1e+03x today's demand." in flat
+    assert "api_batch_cache" in flat
+    # why a strategy has no plan: under the table, a line a row (in its own column it made
+    # the row pages tall and printed on another page)
+    why = next(c for c in cells if c.value == "Why self_host_only has no plan:")
+    below = [wb["Strategies"].cell(why.row + i, 1).value for i in range(1, 5)]
+    assert below == ["strategy 'self_host_only': no feasible plan.",
+                     "workload 'chat' has no option left: 9 candidates removed",
+                     "- 9 candidates: score below the minimum 80 (best 79)",
+                     "to fix: lower min_quality"]
+    row = next(c.row for c in cells if c.value == "self_host_only" and c.column == 1)
+    assert wb["Strategies"].cell(row, 8).value == "see below the table"
+    assert wb["Strategies"].row_dimensions[row].height is None
+    assert ("self_host_only vs api_only: No break-even between 0.01x and 1e+03x today's "
+            "demand.") in flat
     assert "hybrid NPV (USD)" in flat and "NPV a (USD) low" in flat
     assert all(c.data_type == "s" for c in cells if c.value == INJECT)
-    # gaps and tolerances read as percentages: a 0.03% gap printed "0.00" read as none
-    head = next(c for c in cells if c.value == "Mip rel gap")
-    fractions = {head.value: 0.0003, "Equal rtol": 0.0002, "Rtol": 0.01, "Target gap": 1e-4}
+    # the answers a row per pair, the search's own figures a row per figure below, a column
+    # per pair (as 30 columns they printed over 4 page widths)
+    head = next(c for c in cells if c.value == "Found")
     by_label = {c.value: c for c in cells if c.row == head.row}
-    for label, value in fractions.items():
-        cell = by_label[label].offset(2, 0)  # the hybrid row, under the first pair's
-        assert cell.value == value and cell.number_format == "0.00%", label
+    assert head.column <= 10 and "Mip rel gap" not in by_label
     assert by_label["Scale"].offset(2, 0).number_format == "#,##0.00"
     assert [by_label["Found"].offset(i, 0).value for i in (1, 2)] == ["no", "yes"]
-    message = by_label["Message"].offset(2, 0)  # the answer in words wraps, not cut
-    assert message.value == "hybrid and api_only cost the same up to 2.5x."
-    assert message.alignment.wrap_text
-    assert wb["Strategies"].column_dimensions[message.column_letter].width >= 60
+    # the answer in words under the table, a printed line a row, not cut
+    assert "Message" not in by_label
+    assert "hybrid vs api_only: hybrid and api_only cost the same up to 2.5x." in flat
+    detail = next(c for c in cells if c.value == "Search detail")
+    assert [detail.offset(0, i).value for i in (1, 2)] == ["self_host_only vs api_only",
+                                                            "hybrid vs api_only"]
+    rows = {c.value: c for c in cells if c.column == 1 and c.row > detail.row}
+    # gaps and tolerances read as percentages: a 0.03% gap printed "0.00" read as none
+    fractions = {"Mip rel gap": 0.0003, "Equal rtol": 0.0002, "Rtol": 0.01, "Target gap": 1e-4}
+    for label, value in fractions.items():
+        cell = rows[label].offset(0, 2)  # the hybrid pair's column
+        assert cell.value == value and cell.number_format == "0.00%", label
+    assert rows["NPV a (USD) low"].offset(0, 2).value == 1.0
+    assert wb["Strategies"].max_column <= 9
+    assert wb["Strategies"].sheet_properties.pageSetUpPr.fitToPage  # one page width
     summary = {row[0].value: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=24)}
     assert summary["Recommended strategy"].value == "hybrid"
     saving = summary["Saved against the best single-mode strategy (USD)"]

@@ -41,7 +41,16 @@ def printed(tmp_path_factory):
         "status": ["ok", "ok", "infeasible", "ok"],
         "npv_usd": [run.solution.npv_usd + 9e3, run.solution.npv_usd + 4e3, None,
                     run.solution.npv_usd],
-        "reason": ["", "", "workload chat: no model meets min_quality", ""]})
+        # as long as a real explanation: it once made its row pages tall
+        "reason": ["", "", "strategy 'self_host_only': no feasible plan.\n"
+                   "workload 'chat' has no option left (task chat, min_quality 80, latency "
+                   "interactive, residency any): 31 candidates removed\n"
+                   "  - 24 candidates: score below the minimum 80 (best 79): "
+                   "self:llama-3.1-8b@l40s-48gb/interactive, "
+                   "self:llama-3.1-8b@a100-80gb/interactive and 22 more\n"
+                   "  - 7 candidates: strategy self_host_only excludes api: "
+                   "api:openai/gpt-4.1, api:openai/gpt-4.1-mini and 5 more\n"
+                   "  to fix: lower min_quality or add a better-scoring model", ""]})
     run.curves = pd.DataFrame([(s, k, 1000.0 * k * (i + 1)) for i, s in
                                enumerate(["api_only", "hybrid"]) for k in (0.5, 1.0, 2.0)],
                               columns=["strategy", "scale", "npv_usd"])

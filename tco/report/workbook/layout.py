@@ -347,19 +347,25 @@ def write_frame(g: Grid, r: int, df: pd.DataFrame, role: str = "solved") -> int:
     for row in df.itertuples(index=False):
         r += 1
         for c, (name, v) in enumerate(zip(df.columns, row), start=1):
-            if isinstance(v, bool | np.bool_):
-                v = "yes" if v else "no"  # LibreOffice printed a styled TRUE as "1"
-            elif isinstance(v, list | tuple | dict):
-                v = str(v)
-            elif v is not None and not isinstance(v, str | bool) and pd.isna(v):
-                v = None
-            fmt = None
-            if isinstance(v, int | float | np.number) and not isinstance(v, bool):
-                low = str(name).lower()
-                fmt = (USD_CENTS if "per_mtok" in low or "per_1k" in low
-                       else USD if "usd" in low
-                       # a MIP gap or a relative tolerance is a fraction: 0.0003 is 0.03%, not
-                       # "0.00" (a break-even's gap read as none)
-                       else SHARE if low.endswith(("gap", "rtol")) else NUMBER)
+            v, fmt = cell_value(name, v)
             g.put(r, c, v, fmt, role=role if fmt else None)
     return r + 1
+
+
+def cell_value(name: str, v):
+    """(value, number format or None) of one field of a results table named `name`: yes/no for
+    booleans, text for lists, None for missing, the format the name implies for numbers."""
+    if isinstance(v, bool | np.bool_):
+        return ("yes" if v else "no"), None  # LibreOffice printed a styled TRUE as "1"
+    if isinstance(v, list | tuple | dict):
+        return str(v), None
+    if v is not None and not isinstance(v, str) and pd.isna(v):
+        return None, None
+    if isinstance(v, int | float | np.number):
+        low = str(name).lower()
+        return v, (USD_CENTS if "per_mtok" in low or "per_1k" in low
+                   else USD if "usd" in low
+                   # a MIP gap or a relative tolerance is a fraction: 0.0003 is 0.03%, not
+                   # "0.00" (a break-even's gap read as none)
+                   else SHARE if low.endswith(("gap", "rtol")) else NUMBER)
+    return v, None

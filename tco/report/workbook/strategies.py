@@ -15,6 +15,7 @@ from tco.report.workbook.layout import (
     SHARE,
     USD,
     USD_CENTS,
+    cell_value,
     name_column,
     readable,
     ref,
@@ -23,7 +24,7 @@ from tco.report.workbook.layout import (
 
 SIDE_HEAD = [("Strategy", 22), ("Status", 12), ("NPV (USD)", 16), ("Cost per year (USD)", 16),
              ("USD per 1M tokens (levelised)", 14), ("Saved against best single mode (USD)", 16),
-             ("Saved against best single mode", 12), ("Why (when not solved)", 40)]
+             ("Saved against best single mode", 12), ("Why (when not solved)", 20)]
 
 
 def write(ctx: Context) -> None:
@@ -46,9 +47,17 @@ def write(ctx: Context) -> None:
     r += 1
     if run.breakeven:
         table = _breakeven_table(run.breakeven)
-        first = r
-        r = write_frame(g, r, table) + 1
-        _wrap_column(g, first, table, "message", width=60)  # the answer in words
+        main = [c for c in BREAKEVEN_COLUMNS if c in table.columns and c != "message"]
+        r = write_frame(g, r, table[main])
+        # the answer in words, a printed line a row under the table (as a 60-wide column it
+        # took the sheet past one page width)
+        for b in run.breakeven:
+            if b.get("message"):
+                r = g.note_lines(r, f"{b.get('a')} vs {b.get('b')}: {b['message']}")
+        # the search's own figures (gaps, bracket, tolerances, NPVs at the ends) a row each:
+        # as more columns they took the sheet to 30 columns, printed over 4 page widths
+        r = _details(g, r + 1, table, [c for c in table.columns if c not in main
+                                       and c != "message"]) + 1
         for b in run.breakeven:
             per_w = b.get("per_workload") or []
             if per_w:
@@ -99,6 +108,21 @@ def write(ctx: Context) -> None:
             g.chart_below(chart, r + 1)
     g.width(1, 24)
     g.finish(freeze="A2")
+
+
+def _details(g, r: int, table: pd.DataFrame, fields: list[str]) -> int:
+    """The break-evens' other fields, one row each, a column per pair; the next row."""
+    if not fields:
+        return r
+    g.header(r, 1, ["Search detail", *[f"{a} vs {b}" for a, b in zip(table["a"], table["b"])]])
+    for field in fields:
+        r += 1
+        g.put(r, 1, readable(field))
+        for c, v in enumerate(table[field], start=2):
+            v, fmt = cell_value(field, v)
+            g.put(r, c, v, fmt, role="solved" if fmt else None,
+                  kind="wrap" if isinstance(v, str) and len(v) > 12 else "plain")
+    return r + 1
 
 
 def _wrap_column(g, header_row: int, df: pd.DataFrame, column: str,
@@ -163,6 +187,7 @@ def _side_by_side(ctx: Context, g, r: int, df: pd.DataFrame) -> int:
     best_r = last + 2
     best = saving_vs_best_single(ctx.run)
     ctx.strategy_npv_col = 3
+    reasons: list[tuple[str, str]] = []
     for i, row in enumerate(df.itertuples(index=False)):
         rr = first + i
         name = str(row.strategy)
@@ -190,7 +215,12 @@ def _side_by_side(ctx: Context, g, r: int, df: pd.DataFrame) -> int:
             g.f(rr, 6, f"=best_single_npv_usd-C{rr}", USD)
             g.f(rr, 7, f'=IF(best_single_npv_usd<>0,F{rr}/best_single_npv_usd,"")', SHARE)
         reason = getattr(row, "reason", None)
-        g.put(rr, 8, reason if isinstance(reason, str) else None, kind="wrap")
+        if isinstance(reason, str) and reason.strip():
+            # the why (several lines: the workload, the candidates removed, what to fix) is
+            # printed under the table, a line a row: in this column it made the row pages
+            # tall and printed on a page of its own, away from its strategy
+            reasons.append((name, reason))
+            g.put(rr, 8, "see below the table")
     g.put(best_r, 1, "Best single-mode strategy", kind="total")
     if best is not None:
         g.put(best_r, 2, best.against, kind="total")
@@ -202,11 +232,17 @@ def _side_by_side(ctx: Context, g, r: int, df: pd.DataFrame) -> int:
                              "the plan's saving.", kind="note")
     else:
         g.put(best_r, 2, "none feasible: no saving is claimed")
+    r = best_r + 2
     gap = df.attrs.get("mip_rel_gap")
     if gap is not None:
         from tco.analysis.strategies import ranking_note
 
-        g.put(best_r + 2, 1, ranking_note(gap), kind="note")
+        g.put(r, 1, ranking_note(gap), kind="note")
+    r += 1
+    for name, reason in reasons:
+        r = g.note_lines(r, f"Why {name} has no plan:")
+        for line in reason.splitlines():
+            r = g.note_lines(r, line.strip())
     if len(df) > 1:
         chart = BarChart()
         chart.type = "bar"
@@ -219,6 +255,6 @@ def _side_by_side(ctx: Context, g, r: int, df: pd.DataFrame) -> int:
         chart.legend = None
         show_axes(chart)
         chart.y_axis.scaling.min = 0  # bars from zero: a cut axis exaggerates differences
-        g.chart_below(chart, best_r + 3)
-        return best_r + 3 + 15
-    return best_r + 3
+        g.chart_below(chart, r)
+        return r + 15
+    return r
