@@ -569,6 +569,30 @@ def test_signoff_sheet_logs_inputs_sources_files_and_limits(tmp_path, rich):
     assert all(v for k, v in log.items() if k and k.startswith("Assumptions: "))
 
 
+def test_a_long_source_is_listed_once_under_the_log(tmp_path):
+    # A catalog figure's derivation (~470 characters) was printed in full on every row it
+    # backs (12 rows each on the enterprise example: the Sign-off sheet took 33 pages). Each
+    # row now points at it; it is listed once under the log; short sources stay on their rows.
+    from tco.pipeline import prepare
+    from tco.report.workbook.signoff import SOURCE_INLINE_CHARS
+
+    p = prepare("scenarios/startup.yaml")
+    run = RunResult(scenario=p.scenario, resolved=p.resolved,
+                    solution=plan(p.scenario, p.resolved))
+    ws = load_workbook(write_workbook(run, tmp_path / "plan.xlsx"))["Sign-off"]
+    log = {ws.cell(r, 1).value: ws.cell(r, 5).value for r in range(1, ws.max_row + 1)}
+    assert all(len(v) <= SOURCE_INLINE_CHARS for k, v in log.items()
+               if k and k.startswith("Assumptions: "))
+    assert any(v == "scenario" for v in log.values())
+    listed = {ws.cell(r, 1).value: ws.cell(r, 5).value for r in range(1, ws.max_row + 1)
+              if str(ws.cell(r, 1).value).startswith("source ")}
+    pointers = {ws.cell(r, 5).value for r in range(1, ws.max_row + 1)
+                if str(ws.cell(r, 5).value).startswith("source ")}
+    assert pointers and {p.removesuffix(" (below the log)") for p in pointers} == set(listed)
+    assert all(len(t) > SOURCE_INLINE_CHARS for t in listed.values())
+    assert len(set(listed.values())) == len(listed)  # each text once
+
+
 def test_constraint_costs_wrap_the_rule_in_words(tmp_path, rich):
     # The rule in words ran on under the next column and printed cut ("an API provider serves
     # at"): it is wrapped in its cell, and its row is tall enough for the lines.

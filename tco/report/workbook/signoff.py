@@ -16,6 +16,8 @@ from tco.report.workbook.context import Context
 from tco.report.workbook.layout import COUNT, local, ref
 
 SIGNOFF = "Sign-off"
+SOURCE_INLINE_CHARS = 80
+"""Longest source printed on its row of the log; longer ones are listed once under it."""
 CHANGED_TOL = 1e-9
 """Relative difference below which an input counts as unchanged (rounding in a viewer)."""
 
@@ -93,6 +95,7 @@ def _log(ctx: Context, g, r: int) -> int:
     r += 1
     g.header(r, 1, ["Input", "As solved", "Now", "Changed (1 = yes)", "Source"])
     first = r + 1
+    notes: dict[str, int] = {}  # long source text -> its number in the list under the log
     for sheet, grid in ctx.sheets.items():
         if sheet == SIGNOFF:
             continue
@@ -106,9 +109,22 @@ def _log(ctx: Context, g, r: int) -> int:
             b, c = local(r, 2), local(r, 3)
             g.f(r, 4, f"=IF(ISNUMBER({c}),IF(ABS({c}-{b})>{CHANGED_TOL}*MAX(1,ABS({b})),1,0),1)",
                 COUNT)
-            g.put(r, 5, source or "scenario", kind="wrap")
+            source = source or "scenario"
+            if len(source) > SOURCE_INLINE_CHARS:
+                # A catalog figure's derivation (~470 characters) was printed in full on every
+                # row it backs, 12 rows each on the enterprise example: 33 pages
+                source = f"source {notes.setdefault(source, len(notes) + 1)} (below the log)"
+            g.put(r, 5, source, kind="wrap")
     last = max(first, r)
     g.put(last + 1, 1, "Inputs changed since the plan was solved", kind="total")
     g.f(last + 1, 4, f"=SUM(D{first}:D{last})", COUNT, kind="total")
     ctx.name("assumptions_changed", ref(SIGNOFF, last + 1, 4))
-    return last + 2
+    r = last + 3
+    if notes:
+        g.put(r, 1, "Sources of the log", kind="section")
+        for text, n in notes.items():
+            r += 1
+            g.put(r, 1, f"source {n}")
+            g.put(r, 5, text, kind="wrap")  # in the log's Source column
+        r += 1
+    return r
