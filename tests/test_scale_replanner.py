@@ -247,3 +247,96 @@ def test_a_ceiling_is_an_upper_bound_from_the_start(monkeypatch, patience):
     below = best * (1 - 5e-5)
     assert rp.npv_at(2.0, ceiling=below) == below
     assert 0.0 <= rp.last_gap <= 1e-4
+
+
+def test_far_from_needs_a_plan_near_the_lp_bound_to_decide():
+    # A rounded plan is assumed within FAR (+ slack: fixed costs the LP leaves unpaid) of
+    # the LP bound: far means such a plan would already decide the comparison.
+    from tco.model.bracket import FAR, Against, far_from
+
+    assert far_from(100.0, Against(200.0, 0.0))  # a plan at 103 is cheaper than 200
+    assert not far_from(100.0, Against(101.0, 0.0))  # one at 103 decides nothing
+    assert not far_from(100.0, Against(200.0, 0.0), slack=1.0)  # a plan may be at 203
+    assert far_from(100.0, Against(90.0, 0.0))  # dearer on the LP bound alone
+    assert not far_from(100.0, None) and not far_from(float("-inf"), Against(200.0, 0.0))
+    assert 0 < FAR < 0.1
+
+
+def test_unpaid_fixed_costs_of_fractional_binaries_keep_a_point_from_far():
+    # Hybrid at 0.056x the enterprise demand: its LP spread 19% of its cost over API
+    # operations binaries set partly, its bound 8% under the optimum; a rounding started
+    # as if far ran 10 s without deciding. The unpaid part of those costs counts as slack.
+    from types import SimpleNamespace
+
+    from tco.model.bracket import Against
+
+    stub = SimpleNamespace(fixed_cols=np.array([0, 1]), fixed_cost=np.array([30.0, 5.0]))
+    against = Against(120.0, 0.0)
+    whole = (100.0, np.array([1.0, 0.0, 7.3]))
+    split = (100.0, np.array([0.2, 0.0, 7.3]))  # 0.8 x 30 = 24 unpaid
+    assert Replanner._lp_decides(stub, whole, against)
+    assert not Replanner._lp_decides(stub, split, against)
+
+
+def test_a_far_comparison_gives_highs_a_short_first_run_and_stays_exact(monkeypatch):
+    # Far from the compared NPV (the LP bound says a rounded plan decides it), HiGHS's first
+    # run gets FAR_PATIENCE_S instead of PATIENCE_DECIDING_S; near it, the usual patience.
+    # Either way the NPV is a plan's and its bounds contain the optimum.
+    import tco.model.resolve as resolve
+    from tco.model.bracket import FAR, Against, lp_relaxation
+
+    limits: list[float] = []
+    real = resolve.run_highs
+
+    def spy(hm, settings):
+        limits.append(settings.time_limit_s)
+        return real(hm, settings)
+
+    monkeypatch.setattr(resolve, "run_highs", spy)
+    s, r = portfolio(10, seed=2, catalog="plain", mip_rel_gap=1e-9)
+    best = plan(scaled(s, 2.0), r).npv_usd
+    rp = Replanner.for_scenario(s, r)
+    rp.set_scale(2.0)
+    lp = lp_relaxation(rp.hm.highs, 10.0)[0]
+    # near: a plan FAR above the LP bound would not decide against lp (1 + FAR / 2)
+    for against, first in ((Against(10 * best, 0.0), resolve.FAR_PATIENCE_S),
+                           (Against(lp * (1 + FAR / 2), 0.0), resolve.PATIENCE_DECIDING_S)):
+        limits.clear()
+        npv = rp.npv_at(2.0, against=against)
+        assert limits[0] == first
+        assert npv >= best * (1 - 1e-9) and npv * (1 - rp.last_gap) <= best * (1 + 1e-9)
+
+
+def test_an_lp_after_a_run_our_callback_interrupted_still_solves(monkeypatch):
+    # HiGHS keeps the interrupt flag our MIP callback set from one run to the next; an LP
+    # solved next (the relaxation at the start of a re-solve) stopped at once, with no bound.
+    import tco.model.resolve as resolve
+    from tco.model.bracket import Against, lp_relaxation
+
+    monkeypatch.setattr(resolve, "PATIENCE_DECIDING_S", 1e-3)
+    s, r = portfolio(10, seed=2, catalog="plain", mip_rel_gap=1e-9)
+    best = plan(scaled(s, 2.0), r).npv_usd
+    rp = Replanner.for_scenario(s, r)
+    rp.npv_at(2.0, against=Against(best * 0.5, 0.0))  # dearer: decided, HiGHS interrupted
+    relaxed = lp_relaxation(rp.hm.highs, 10.0)
+    assert relaxed is not None and relaxed[0] <= best * (1 + 1e-9)
+
+
+def test_a_comparison_decided_with_a_plan_already_close_skips_the_rounding(monkeypatch):
+    # The hybrid point at 0.0316x the enterprise demand: its ceiling (the API plan it
+    # contains) and HiGHS's bound decided "equal" with the plan within 0.011% of the bound,
+    # and the rounding then ran 4 s for a plan the point did not need. A decided comparison
+    # whose plan is within NEIGHBOURHOOD_GAP of the bound returns at once.
+    import tco.model.resolve as resolve
+    from tco.model.bracket import Against
+
+    s, r = portfolio(10, seed=2, catalog="plain", mip_rel_gap=1e-9)
+    best = plan(scaled(s, 2.0), r).npv_usd
+    rounded: list[int] = []
+    real = resolve.lp_bound_and_rounded_plan
+    monkeypatch.setattr(resolve, "lp_bound_and_rounded_plan",
+                        lambda *a, **k: rounded.append(1) or real(*a, **k))
+    rp = Replanner.for_scenario(s, r)
+    npv = rp.npv_at(2.0, against=Against(best, 1e-3 * best), ceiling=best)
+    assert not rounded
+    assert npv == best and rp.last_gap <= 2e-3
