@@ -52,7 +52,8 @@ most points far from a break-even in 1-3 s (enterprise example, 10x: self_host_o
 FAR_PATIENCE_S = 0.1
 """The same when the LP relaxation's bound already says the comparison will be decided by a
 rounded plan (`bracket.far_from`): small models still prove their optimum in this time, and
-at 1.8-1000x the enterprise demand 0.4 s a point is saved (tco run 40 s -> 33 s)."""
+at 1.8-1000x the enterprise demand 0.3-0.7 s a point is saved (its analysis in one process
+46.8 -> 38.1 s)."""
 NEIGHBOURHOOD_GAP = 0.01
 """A rounding's small MIP whose plan already decides the comparison asked about stops once
 that plan is within this of the best plan its neighbourhood holds (its own dual bound): at
