@@ -46,8 +46,8 @@ def write(ctx: Context) -> None:
     g.put(r, 1, "Break-even volumes", kind="section")
     r += 1
     if run.breakeven:
-        table = _breakeven_table(run.breakeven)
-        main = [c for c in BREAKEVEN_COLUMNS if c in table.columns and c != "message"]
+        table = _breakeven_table(run.breakeven).drop(columns="message", errors="ignore")
+        main = [c for c in BREAKEVEN_COLUMNS if c in table.columns]
         r = write_frame(g, r, table[main])
         # the answer in words, a printed line a row under the table (as a 60-wide column it
         # took the sheet past one page width)
@@ -56,8 +56,7 @@ def write(ctx: Context) -> None:
                 r = g.note_lines(r, f"{b.get('a')} vs {b.get('b')}: {b['message']}")
         # the search's own figures (gaps, bracket, tolerances, NPVs at the ends) a row each:
         # as more columns they took the sheet to 30 columns, printed over 4 page widths
-        r = _details(g, r + 1, table, [c for c in table.columns if c not in main
-                                       and c != "message"]) + 1
+        r = _details(g, r + 1, table, [c for c in table.columns if c not in main]) + 1
         for b in run.breakeven:
             per_w = b.get("per_workload") or []
             if per_w:
@@ -125,21 +124,19 @@ def _details(g, r: int, table: pd.DataFrame, fields: list[str]) -> int:
     return r + 1
 
 
-def _wrap_column(g, header_row: int, df: pd.DataFrame, column: str,
-                 width: int | None = None) -> None:
-    """Rewrite a text column `write_frame` put at `header_row` as wrapped cells (widened to
-    `width` if given), so a long text is printed whole, not cut by the next column."""
+def _wrap_column(g, header_row: int, df: pd.DataFrame, column: str) -> None:
+    """Rewrite a text column `write_frame` put at `header_row` as wrapped cells, so a long
+    text is printed whole, not cut by the next column."""
     if column not in df.columns:
         return
     c = list(df.columns).index(column) + 1
-    if width is not None:
-        g.width(c, width)
     for i, text in enumerate(df[column], start=header_row + 1):
         g.put(i, c, text, kind="wrap")
 
 
 BREAKEVEN_COLUMNS = ["a", "b", "found", "kind", "scale", "requests_per_month",
-                     "tokens_per_month", "cheaper_below", "cheaper_above", "message"]
+                     "tokens_per_month", "cheaper_below", "cheaper_above"]
+"""The answers a row per pair (the message goes under the table, the rest a row each)."""
 
 
 def _breakeven_table(results: list[dict]) -> pd.DataFrame:
