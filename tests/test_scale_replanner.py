@@ -349,3 +349,29 @@ def test_a_comparison_decided_with_a_plan_already_close_skips_the_rounding(monke
     npv = rp.npv_at(2.0, against=Against(best, 1e-3 * best), ceiling=best)
     assert not rounded
     assert npv == best and rp.last_gap <= 2e-3
+
+
+def test_feasibility_jump_runs_only_in_the_roundings_small_mip(monkeypatch):
+    # Feasibility jump's plans are far from these models' optima and cost a quarter of a small
+    # solve, so HiGHS runs without it; the rounding's small MIP, where any plan is an upper
+    # bound worth having, runs with it, and leaves it off for the next solve.
+    from tco.model import bracket
+    from tco.model.solve import FEASIBILITY_JUMP
+
+    def jump(h) -> bool:
+        return h.getOptionValue(FEASIBILITY_JUMP)[1]  # (status, value)
+
+    s, r = portfolio(10, seed=2, catalog="plain", mip_rel_gap=1e-6)
+    rp = Replanner.for_scenario(s, r)
+    h = rp.hm.highs
+    assert jump(h) is False
+    seen = []
+    real = bracket._run
+    monkeypatch.setattr(bracket, "_run", lambda h: (seen.append(
+        (h.getOptionValue("solve_relaxation")[1], jump(h))), real(h))[1])
+    rp.set_scale(3.0)
+    lower, upper = bracket.lp_bound_and_rounded_plan(
+        h, rp.rep_index, rp.rep_raise, rp.hm.mat.col_lower, rp.hm.mat.col_upper, 10.0, 1e-6)
+    mips = [on for lp, on in seen if not lp]
+    assert upper is not None and mips and all(mips)
+    assert jump(h) is False

@@ -470,6 +470,9 @@ def test_strategies_rendered_when_present(tmp_path, rich):
     by_label = {c.value: c for c in cells if c.row == head.row}
     assert head.column <= 10 and "Mip rel gap" not in by_label
     assert by_label["Scale"].offset(2, 0).number_format == "#,##0.00"
+    # requests and tokens are whole counts (5,000,000.00 requests read as false precision)
+    for label in ("Requests per month", "Tokens per month"):
+        assert by_label[label].offset(2, 0).number_format == "#,##0", label
     assert [by_label["Found"].offset(i, 0).value for i in (1, 2)] == ["no", "yes"]
     # the answer in words under the table, a printed line a row, not cut
     assert "Message" not in by_label

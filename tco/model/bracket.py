@@ -36,6 +36,8 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from tco.model.solve import FEASIBILITY_JUMP
+
 
 @dataclass(frozen=True)
 class Against:
@@ -231,7 +233,11 @@ def _small_mip(h, rep_cols: np.ndarray, rep_lo: np.ndarray, rep_hi: np.ndarray,
             return None
         h.clearSolver()
         h.setOptionValue("time_limit", float(left))
-        _run(h)
+        h.setOptionValue(FEASIBILITY_JUMP, True)  # any plan here is an upper bound
+        try:
+            _run(h)
+        finally:
+            h.setOptionValue(FEASIBILITY_JUMP, False)
         info = h.getInfo()
         if info.primal_solution_status != 2:  # no feasible plan
             return None

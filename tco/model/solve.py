@@ -314,6 +314,10 @@ def pass_matrices(mat: Matrices, settings: SolverSettings | None = None) -> High
     h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", settings.threads if settings else 1)
+    # Feasibility jump's first plans are far from our optima (5x on the enterprise example)
+    # and it costs 25% of a small model's solve (benchmarks/RESULTS.md); the bracket's
+    # small MIP turns it back on, where a plan of any quality is what is wanted.
+    h.setOptionValue(FEASIBILITY_JUMP, False)
     inf = h.getInfinity()
     def clip(a):
         return np.clip(a, -inf, inf)
@@ -327,6 +331,9 @@ def pass_matrices(mat: Matrices, settings: SolverSettings | None = None) -> High
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS refused the model (passModel returned an error)")
     return HighsModel(highs=h, mat=mat)
+
+
+FEASIBILITY_JUMP = "mip_heuristic_run_feasibility_jump"
 
 
 def run_highs(hm: HighsModel, settings: SolverSettings) -> dict:

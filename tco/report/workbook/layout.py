@@ -367,5 +367,7 @@ def cell_value(name: str, v):
                    else USD if "usd" in low
                    # a MIP gap or a relative tolerance is a fraction: 0.0003 is 0.03%, not
                    # "0.00" (a break-even's gap read as none)
-                   else SHARE if low.endswith(("gap", "rtol")) else NUMBER)
+                   else SHARE if low.endswith(("gap", "rtol"))
+                   # requests and tokens are counted whole (5,000,000 a month, not 5,000,000.00)
+                   else COUNT if low.startswith(("requests", "tokens")) else NUMBER)
     return v, None
