@@ -487,6 +487,9 @@ def test_strategies_rendered_when_present(tmp_path, rich):
         cell = rows[label].offset(0, 2)  # the hybrid pair's column
         assert cell.value == value and cell.number_format == "0.00%", label
     assert rows["NPV a (USD) low"].offset(0, 2).value == 1.0
+    # lists read as a reader writes them, not as Python prints them ("[]", "[0.01]")
+    assert rows["Infeasible self host only"].offset(0, 1).value == "0.01"
+    assert rows["Infeasible API only"].offset(0, 1).value == "none"
     assert wb["Strategies"].max_column <= 9
     assert wb["Strategies"].sheet_properties.pageSetUpPr.fitToPage  # one page width
     summary = {row[0].value: row[1] for row in wb["Summary"].iter_rows(min_row=5, max_row=24)}
@@ -633,3 +636,14 @@ def test_a_failed_recalculation_still_writes_the_set_and_says_why(tmp_path, monk
     assert load_workbook(tmp_path / "plan.xlsx").sheetnames == list(SHEETS)
     assert said == ["plan.xlsx is written without cached values (readers that do not calculate "
                     "see empty cells): LibreOffice failed (exit 81); missing ['plan.xlsx']"]
+
+
+def test_cell_values_read_as_a_reader_writes_them():
+    from tco.report.workbook.layout import cell_value
+
+    assert cell_value("unproven_scales", []) == ("none", None)
+    assert cell_value("unproven_scales", [0.01, 3.16]) == ("0.01, 3.16", None)
+    assert cell_value("requests_per_month", 5e6) == (5e6, "#,##0")
+    assert cell_value("tokens", 9.5e10)[1] == "#,##0"
+    assert cell_value("scale", 1.62)[1] == "#,##0.00"
+    assert cell_value("ok", True) == ("yes", None)

@@ -357,7 +357,10 @@ def cell_value(name: str, v):
     booleans, text for lists, None for missing, the format the name implies for numbers."""
     if isinstance(v, bool | np.bool_):
         return ("yes" if v else "no"), None  # LibreOffice printed a styled TRUE as "1"
-    if isinstance(v, list | tuple | dict):
+    if isinstance(v, list | tuple):
+        # a list of scales or names, as a controller reads it: "0.01, 0.0178", or "none"
+        return (", ".join(map(str, v)) if len(v) else "none"), None
+    if isinstance(v, dict):
         return str(v), None
     if v is not None and not isinstance(v, str) and pd.isna(v):
         return None, None

@@ -149,15 +149,21 @@ def _breakeven_table(results: list[dict]) -> pd.DataFrame:
                 continue
             if isinstance(v, dict):
                 for k2, v2 in v.items():
-                    row[f"{k}.{k2}"] = v2 if not isinstance(v2, dict | list) else str(v2)
+                    row[f"{k}.{k2}"] = (_listed(v2) if isinstance(v2, list)
+                                        else str(v2) if isinstance(v2, dict) else v2)
             elif isinstance(v, list):
-                row[k] = ", ".join(map(str, v)) if v else None
+                row[k] = _listed(v)
             else:
                 row[k] = v
         rows.append(row)
     df = pd.DataFrame(rows)
     first = [c for c in BREAKEVEN_COLUMNS if c in df.columns]
     return df[first + [c for c in df.columns if c not in first]]
+
+
+def _listed(v: list) -> str:
+    """A list as a reader writes it ("0.01, 0.0178"; "none"), not as Python prints it."""
+    return ", ".join(map(str, v)) if v else "none"
 
 
 def _curves_wide(curves: pd.DataFrame) -> pd.DataFrame:
