@@ -622,7 +622,7 @@ def test_a_failed_recalculation_still_writes_the_set_and_says_why(tmp_path, monk
     from tco.report import write_report_set
     from tco.report.workbook import cached
 
-    def broken(path):
+    def broken(path, wb=None):
         raise RuntimeError("LibreOffice failed (exit 81); missing ['plan.xlsx']")
 
     monkeypatch.setattr(cached, "available", lambda: True)

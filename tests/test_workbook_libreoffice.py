@@ -28,6 +28,7 @@ from test_workbook import (
     run_of,
     tariffed_scenario,
 )
+from test_workbook_formulas import same_as_libreoffice
 
 from tco.model.terms import CATEGORIES
 from tco.report.workbook import write_workbook
@@ -138,7 +139,7 @@ def recalculated(tmp_path_factory):
     return {"runs": {"rich": rich, "monthly": mono, "conservative": conservative,
                      "levers": lev, "tariffed": tariffed, "lead": lead,
                      "adopted": adopted, "cascaded": cascaded},
-            "books": books,
+            "books": books, "written": {p.stem: src / p.name for p in out},
             "formulas": load_workbook(out[0])}
 
 
@@ -370,3 +371,12 @@ def test_pnl_sheet_matches_the_engine(recalculated, which):
                                                         abs=1e-6), (row.t, key)
     assert named_cell(wb, "book_value_end_usd").value == pytest.approx(
         float(pnl.capex_usd.sum() - pnl.depreciation_usd.sum()), rel=REL, abs=1e-6)
+
+
+def test_python_computes_every_formula_as_libreoffice_does(recalculated):
+    # The cached values tco writes come from tco.report.workbook.formulas: every formula of
+    # every test workbook (tariffs, levers, cascades, conservative end of horizon, lead times,
+    # an adopted fine-tune, a reviewer's edits, a stale copy) gives LibreOffice's result.
+    checked = sum(same_as_libreoffice(path, recalculated["books"][stem])
+                  for stem, path in recalculated["written"].items())
+    assert checked > 5000

@@ -20,6 +20,7 @@ import pytest
 from engine_helpers import api, scenario, workload
 from openpyxl import load_workbook
 from test_workbook import named_cell, run_of
+from test_workbook_formulas import same_as_libreoffice
 
 from tco.model.terms import CATEGORIES
 from tco.report.workbook import write_workbook
@@ -114,7 +115,11 @@ def books(tmp_path_factory):
     out = recalculate([src / "priced.xlsx", src / "units.xlsx", src / "edited.xlsx",
                        src / "tokens.xlsx"],
                       tmp_path_factory.mktemp("recalculated"))
-    return runs, {p.stem: load_workbook(p, data_only=True) for p in out}
+    books = {p.stem: load_workbook(p, data_only=True) for p in out}
+    # the cached values tco writes (Python) are LibreOffice's results, Tariffs sheet included
+    for p in out:
+        assert same_as_libreoffice(src / p.name, books[p.stem]) > 100
+    return runs, books
 
 
 def test_the_hand_worked_deal_and_its_year_past_the_horizon(books):

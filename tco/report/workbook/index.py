@@ -43,15 +43,16 @@ SHEETS = ("Summary", "Sign-off", "Assumptions", "Levers", "Plan", "Capacity", "T
 def write_workbook(run: RunResult, path: str | Path, cached_values: bool = False) -> Path:
     """Write the finance workbook for `run` to `path` atomically; returns the path.
 
-    With `cached_values` and LibreOffice installed, every formula cell also carries its
-    computed result (see `cached.py`), so readers that do not calculate see numbers.
+    With `cached_values`, every formula cell also carries its computed result (see
+    `cached.py`: computed in Python, or by LibreOffice where that cannot), so readers that do
+    not calculate see numbers.
     """
     wb = build_workbook(run)
 
     def save(tmp: Path) -> None:
         wb.save(tmp)
-        if cached_values and cached.available():
-            cached.add_cached_values(Path(tmp))
+        if cached_values:
+            cached.add_cached_values(Path(tmp), wb)
 
     return write_atomic(path, save)
 
