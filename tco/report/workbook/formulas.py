@@ -57,7 +57,10 @@ class Arr:
 
     def __init__(self, rows: list[list] | None = None, array: np.ndarray | None = None):
         self._rows, self.array = rows, array
-        self._numbers: np.ndarray | None | bool = False  # not looked at yet
+        # what _as_array makes of the values, made once: a range is read by many formulas
+        self._numbers: np.ndarray | None | bool = False  # False: not looked at yet
+        self._floats: np.ndarray | None | bool = False
+        self._lowered: np.ndarray | None | bool = False
 
     @property
     def rows(self) -> list[list]:
@@ -87,11 +90,28 @@ class Arr:
                 self._numbers = None
         return self._numbers
 
-    def only(self, kind: type) -> bool:
-        """Whether every value is of type `kind` (no blanks)."""
-        if self.array is not None:
-            return kind is float and self.array.dtype == float
-        return all(type(v) is kind for row in self._rows for v in row)
+    def floats(self) -> np.ndarray | None:
+        """The values as floats when every one is a number (no blanks, no booleans), for a
+        comparison of numbers; else None."""
+        if self._floats is False:
+            if self.array is not None:
+                self._floats = self.array if self.array.dtype == float else None
+            elif all(type(v) is float for row in self._rows for v in row):
+                self._floats = np.array(self._rows, dtype=float)
+            else:
+                self._floats = None
+        return self._floats
+
+    def lowered(self) -> np.ndarray | None:
+        """The values lower-cased when every one is text, for a comparison of text (Excel's
+        ignores case); else None."""
+        if self._lowered is False:
+            if self.array is None and all(type(v) is str for row in self._rows for v in row):
+                self._lowered = np.array([[v.lower() for v in row] for row in self._rows],
+                                         dtype=object)
+            else:
+                self._lowered = None
+        return self._lowered
 
 
 _REF = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([A-Za-z0-9_.]+))!)?"
@@ -564,11 +584,9 @@ def _as_array(x, kind: str) -> np.ndarray | None:
         elif kind == "number":
             return x.numbers()
         elif kind == "float":
-            return x.array if x.array is not None and x.array.dtype == float else (
-                np.array(x.rows, dtype=float) if x.only(float) else None)
+            return x.floats()
         else:
-            return np.array([[v.lower() for v in row] for row in x.rows], dtype=object) \
-                if x.only(str) else None
+            return x.lowered()
     if kind == "number":
         return np.array([[0.0 if x is None else float(x)]]) if x is None or type(x) in (
             float, bool) else None
