@@ -115,14 +115,8 @@ def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
                          r.training_cost_usd, None, f"fine-tune of {r.base}", t, None))
     rows += _signed(tables.get("tariffs"), periods, t)
     alloc = tables["allocation"]
-
-    def routes(tt):
-        a = alloc[alloc.t == tt].sort_values(["workload", "share"], ascending=[True, False])
-        return {w: (tuple(zip(g.option, g.share.round(4))), float(g.api_cost_usd.sum()))
-                for w, g in a.groupby("workload", sort=False)}
-
-    now_r = routes(t)
-    prev_r = routes(t - 1) if t > 0 else {}
+    now_r = _routes(alloc, t)
+    prev_r = _routes(alloc, t - 1) if t > 0 else {}
     for w, (opts, api) in now_r.items():
         if t > 0 and w in prev_r and prev_r[w][0] == opts:
             continue
@@ -130,6 +124,23 @@ def orders(tables: dict[str, pd.DataFrame], assets: dict, periods: list[str],
         rows.append((label, "route" if t == 0 or w not in prev_r else "move", w, None, None,
                      api, None, what, t, None))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _routes(alloc: pd.DataFrame, t: int) -> dict[str, tuple[tuple, float]]:
+    """Workload -> ((option, share rounded to 4 places), largest share first; API cost) in
+    period t, workloads in name order. One pass over the period's rows: a pandas group per
+    workload took 7 s of a 300-workload workbook."""
+    a = alloc[alloc.t == t]
+    by: dict[str, list] = {}
+    cost: dict[str, float] = {}
+    for w, o, raw, share, usd in zip(a["workload"].tolist(), a["option"].tolist(),
+                                     a["share"].tolist(), a["share"].round(4).tolist(),
+                                     a["api_cost_usd"].tolist()):
+        by.setdefault(w, []).append((raw, o, share))
+        cost[w] = cost.get(w, 0.0) + usd
+    return {w: (tuple((o, share) for _, o, share in sorted(by[w], key=lambda r: -r[0])),
+                cost[w])
+            for w in sorted(by)}
 
 
 SIGNED = {"two_part": "fee and per-token prices", "commit": "committed spend",
