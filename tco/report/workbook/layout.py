@@ -7,6 +7,7 @@ evaluates it. Formulas go only through `Grid.f`, whose text tco composes itself.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import math
 import re
@@ -145,6 +146,8 @@ class Grid:
         """Row -> (column, text length) of wrapped text, to size the row for printing."""
         self.header_at: dict[tuple[int, int], str] = {}
         """Header text by cell, to name the inputs below it."""
+        self.header_rows: dict[int, list[int]] = {}
+        """Column -> rows with a header, ascending (`label_of` finds the one above a cell)."""
         self.inputs: list[tuple[int, int, float, str]] = []
         """(row, column, value, source) of every numeric input written, in order."""
 
@@ -183,6 +186,8 @@ class Grid:
             value, data_type = clean_text(str(value)), "s"
             quote = value.startswith(UNSAFE_START)
         if kind == "header" and data_type == "s":
+            if (r, c) not in self.header_at:
+                bisect.insort(self.header_rows.setdefault(c, []), r)
             self.header_at[(r, c)] = value
         elif kind == "wrap" and data_type == "s":
             self.wrapped.setdefault(r, []).append((c, len(value)))
@@ -212,8 +217,9 @@ class Grid:
         """What an input is: its row's name and the header of its column, read up the sheet."""
         row = self.ws._cells.get((r, 1))
         name = str(row.value) if row is not None and row.value is not None and c != 1 else ""
-        head = next((self.header_at[(hr, c)] for hr in range(r - 1, 0, -1)
-                     if (hr, c) in self.header_at), "")
+        rows = self.header_rows.get(c, [])
+        above = bisect.bisect_left(rows, r) - 1  # the nearest header row above r
+        head = self.header_at[(rows[above], c)] if above >= 0 else ""
         if head in ("Value", "") or not name:
             return name or head
         return f"{name}: {head}"

@@ -192,6 +192,16 @@ def _fixed_block(ctx: Context, g, oc, first: int, r: int) -> None:
         return "+".join(local(b + row_of[k], c0 + t) for k in ks) or "0"
 
     rate = {"provider": "api_ops_per_provider", "workload": "api_ops_per_workload"}
+    # the move rows of each (workload, period, destination), and the options on each
+    # provider: looked up per option and period (a scan of every key there was quadratic:
+    # 3.6 s of a 1,000-workload workbook)
+    moves: dict[tuple, list] = {}
+    for m, mw, mt, to in ctx.move_rows:
+        moves.setdefault((mw, mt, to), []).append(m)
+    peers_of: dict[str, list] = {}
+    for k in keys:
+        for p in provs[k]:
+            peers_of.setdefault(p, []).append(k)
     for i, (w, o) in enumerate(keys):
         for b in base:
             g.put(b + i, 1, w)
@@ -208,7 +218,7 @@ def _fixed_block(ctx: Context, g, oc, first: int, r: int) -> None:
                     continue
                 fee = (f"{ref(CA, ops[('provider', p)], ctx.api_ops_col0 + t)}"
                        f"*{rate['provider']}/periods_per_year")
-                peers = [k for k in keys if p in provs[k]]
+                peers = peers_of[p]
                 spend, share = cells(SP, t, peers), cells(SH, t, peers)
                 terms.append(f"{fee}*IF({spend}>0,{local(SP + i, c)}/({spend}),"
                              f"IF({share}>0,{local(SH + i, c)}/({share}),0))")
@@ -218,8 +228,7 @@ def _fixed_block(ctx: Context, g, oc, first: int, r: int) -> None:
                 share = cells(SH, t, [k for k in keys if k[0] == w and provs[k]])
                 terms.append(f"{fee}*IF({share}>0,{local(SH + i, c)}/({share}),0)")
             g.f(OP + i, c, "=" + ("+".join(terms) or "0"), USD)
-            moved = [m for m, mw, mt, to in ctx.move_rows
-                     if mw == w and mt == t and to == label[(w, o)]]
+            moved = moves.get((w, t, label[(w, o)]), [])
             if moved:
                 share = cells(SH, t, [k for k in keys if k[0] == w
                                       and label[k] == label[(w, o)]])
