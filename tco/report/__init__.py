@@ -28,8 +28,9 @@ def write_report_set(run: RunResult, folder: str | Path,
 
     folder = Path(folder)
     written = write_results(run, folder)
-    # Cached results in every formula cell when LibreOffice is installed (readers that do not
-    # calculate, such as pandas and file previews, then see numbers).
+    # Cached results in every formula cell (readers that do not calculate, such as pandas and
+    # file previews, then see numbers): computed in Python, or by LibreOffice for a formula
+    # Python does not evaluate (tco.report.workbook.cached).
     try:
         written.append(write_workbook(run, folder / "plan.xlsx", cached_values=True))
     except (RuntimeError, SubprocessError) as e:  # LibreOffice crashed or timed out (recalc)

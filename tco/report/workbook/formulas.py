@@ -12,8 +12,9 @@ with Excel's rules for blanks (0 in arithmetic, "" in text), text and booleans i
 (skipped by SUM, MAX, AVERAGE; zero in SUMPRODUCT), errors (#DIV/0!, #VALUE! propagate) and
 element-wise arithmetic on ranges inside SUMPRODUCT. IF evaluates only the branch it takes.
 Anything else (another function, an array result, a date) raises `Unsupported`, and the
-caller asks LibreOffice instead. tests/test_workbook_formulas.py checks every formula of the
-example workbooks against LibreOffice's result.
+caller asks LibreOffice instead. tests/test_workbook_libreoffice.py (and the Tariffs and Risk
+sheets' tests) check every formula of their workbooks against LibreOffice's result
+(`same_as_libreoffice`); tests/test_workbook_formulas.py holds Excel's rules worked by hand.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class XlError:
     code: str
 
 
-DIV0, VALUE, NUM, NA = XlError("#DIV/0!"), XlError("#VALUE!"), XlError("#NUM!"), XlError("#N/A")
+DIV0, VALUE, NUM = XlError("#DIV/0!"), XlError("#VALUE!"), XlError("#NUM!")
 
 
 class _Raised(Exception):
@@ -118,7 +119,6 @@ _REF = re.compile(r"^(?:(?:'((?:[^']|'')+)'|([A-Za-z0-9_.]+))!)?"
                   r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 _PREC = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "&": 2, "+": 3, "-": 3,
          "*": 4, "/": 4, "^": 5}
-_UNARY = 6  # Excel: -2^2 = 4, unary minus binds tighter than ^
 
 
 def results(wb) -> dict[str, dict[str, object]]:
@@ -214,9 +214,7 @@ class _Evaluator:
 
     def eval(self, node, sheet: str):
         kind = node[0]
-        if kind == "num":
-            return node[1]
-        if kind in ("text", "bool"):
+        if kind in ("num", "text", "bool"):
             return node[1]
         if kind == "err":
             raise _Raised(node[1])
@@ -403,8 +401,6 @@ class _Parser:
             if t.subtype == Token.ERROR:
                 return ("err", XlError(t.value))
             if t.subtype == Token.RANGE:
-                if t.value.upper() in ("TRUE", "FALSE"):
-                    return ("bool", t.value.upper() == "TRUE")
                 return ("ref", t.value)
         if t.type == Token.PAREN and t.subtype == Token.OPEN:
             node = self.expr(0)
@@ -602,7 +598,7 @@ def _vectorised(op: str, a, b) -> np.ndarray | None:
         x, y = _as_array(a, "number"), _as_array(b, "number")
         if x is None or y is None or op == "/" and not y.all():
             return None
-        return _FAST[op](x, y) if op != "/" else x / y
+        return _FAST[op](x, y)
     if op in _COMPARISONS:
         for kind in ("float", "str"):
             x, y = _as_array(a, kind), _as_array(b, kind)
@@ -611,43 +607,30 @@ def _vectorised(op: str, a, b) -> np.ndarray | None:
     return None
 
 
-_FAST = {"+": operator.add, "-": operator.sub, "*": operator.mul, "=": operator.eq,
-         "<>": operator.ne, "<": operator.lt, ">": operator.gt, "<=": operator.le,
-         ">=": operator.ge}
+_FAST = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+         "=": operator.eq, "<>": operator.ne, "<": operator.lt, ">": operator.gt,
+         "<=": operator.le, ">=": operator.ge}
 
 
 def _pair(op: str, x, y):
-    """One element of an element-wise operation; numbers with numbers and text with text
-    (compared) go the short way, the rest through Excel's rules."""
-    f = _FAST.get(op)
-    if f is not None:
-        tx, ty = type(x), type(y)
-        if tx is float and ty is float:
-            return f(x, y)
-        if tx is str and ty is str and op not in ("+", "-", "*"):
-            return f(x.lower(), y.lower())
-    return _cellwise(lambda _: _arith(op, x, y), None)
+    """One element of an element-wise operation numpy could not do whole (text, blanks or
+    errors among the values), by Excel's rules; an error is the element's value."""
+    try:
+        return _arith(op, x, y)
+    except _Raised as e:
+        return e.error
 
 
 # functions ---------------------------------------------------------------------------------
 
-def _numbers(args, *, direct_text: bool = True) -> list[float]:
+def _numbers(args) -> list[float]:
     """Numbers of SUM-like arguments: a range's numbers only (text, booleans and blanks
     skipped); a value given directly counted as a number (text converted)."""
     out = []
     for a in args:
         if isinstance(a, Arr):
-            for v in a.flat():
-                if isinstance(v, XlError):
-                    raise _Raised(v)
-                if isinstance(v, int | float) and not isinstance(v, bool):
-                    out.append(float(v))
-        else:
-            v = _scalar(a)
-            if v is None:
-                continue
-            if isinstance(v, str) and not direct_text:
-                continue
+            out += _only_numbers(a.flat())
+        elif (v := _scalar(a)) is not None:
             out.append(_number(v))
     return out
 
@@ -708,6 +691,7 @@ def _ifs(values: Arr, pairs: list) -> list:
 
 
 def _only_numbers(vals: list) -> list[float]:
+    """The numbers among `vals` (text, booleans and blanks skipped); an error raised."""
     out = []
     for v in vals:
         if isinstance(v, XlError):
