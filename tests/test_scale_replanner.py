@@ -379,3 +379,55 @@ def test_feasibility_jump_runs_only_in_the_roundings_small_mip(monkeypatch):
     mips = [on for lp, on in seen if not lp]
     assert upper is not None and mips and all(mips)
     assert jump(h) is False
+
+
+def test_the_rounded_up_plan_settles_a_point_without_the_small_mips(monkeypatch):
+    # Step (0) of the bracket: the LP's replica counts rounded up (to min_replicas where a
+    # deployment serves interactive traffic) and held, only capped pools left to choose. Its
+    # plan is a real plan (never below the optimum); within the gap it settles the point and
+    # neither small MIP runs. Asked for a tighter gap, both still run after it, and the upper
+    # bound is the best of the three plans.
+    from tco.model import bracket
+
+    s, r = portfolio(10, seed=2, catalog="plain", mip_rel_gap=1e-6)
+    best = _optimum_at_2x()
+    rp = Replanner.for_scenario(s, r)
+    rp.set_scale(2.0)
+    h = rp.hm.highs
+    least = bracket.least_replicas(rp.built, rp.rep_index)
+    assert set(np.unique(least)) <= {1.0, float(s.capacity.min_replicas)}
+    calls: list[tuple[np.ndarray, np.ndarray, float | None]] = []
+    real = bracket._small_mip
+
+    def small_mip(h, cols, lo, hi, *a):
+        out = real(h, cols, lo, hi, *a)
+        calls.append((lo.copy(), hi.copy(), out[0] if out is not None else None))
+        return out
+
+    monkeypatch.setattr(bracket, "_small_mip", small_mip)
+    args = (h, rp.rep_index, rp.rep_raise, rp.hm.mat.col_lower, rp.hm.mat.col_upper, 10.0)
+    lower, upper = bracket.lp_bound_and_rounded_plan(*args, 1e-6, least=least)
+    assert lower <= best * (1 + 1e-9) and upper >= best * (1 - 1e-9)
+    assert len(calls) == 3  # not within 1e-6: (0), then (1) and (2)
+    lo0, hi0, npv0 = calls[0]
+    raised = rp.rep_raise
+    assert (lo0[raised] == hi0[raised]).all()  # held where GPUs can be added
+    assert npv0 is not None and npv0 >= best * (1 - 1e-9)
+    assert upper == pytest.approx(min(c[2] for c in calls if c[2] is not None), rel=1e-12)
+    calls.clear()
+    loose = bracket.rel_gap(lower, npv0) * 1.01  # the rounded-up plan is within this
+    lower2, upper2 = bracket.lp_bound_and_rounded_plan(*args, loose, least=least)
+    assert len(calls) == 1 and (calls[0][0] == lo0).all()
+    assert lower2 == pytest.approx(lower, rel=1e-9) and upper2 == pytest.approx(npv0, rel=1e-9)
+    # a comparison the rounded-up plan decides does not settle the point while that plan is
+    # more than NEIGHBOURHOOD_GAP above the LP (here ~20%: the point's NPV is shown)
+    assert bracket.rel_gap(lower, npv0) > bracket.NEIGHBOURHOOD_GAP
+    calls.clear()
+    far = bracket.Against(npv0 * 10, npv0 * 1e-3)
+    assert far.decided(lower, npv0)
+    bracket.lp_bound_and_rounded_plan(*args, 1e-6, least=least, against=far)
+    assert len(calls) >= 2
+    # without `least` the bracket is as before: no step (0)
+    calls.clear()
+    bracket.lp_bound_and_rounded_plan(*args, 1e-6)
+    assert len(calls) == 2

@@ -30,9 +30,11 @@ import numpy as np
 
 from tco.catalog.types import Resolved
 from tco.model.bracket import (
+    NEIGHBOURHOOD_GAP,
     Against,
     done,
     far_from,
+    least_replicas,
     lp_bound_and_rounded_plan,
     lp_relaxation,
     rel_gap,
@@ -54,11 +56,6 @@ FAR_PATIENCE_S = 0.1
 rounded plan (`bracket.far_from`): small models still prove their optimum in this time, and
 at 1.8-1000x the enterprise demand 0.3-0.7 s a point is saved (its analysis in one process
 46.8 -> 38.1 s)."""
-NEIGHBOURHOOD_GAP = 0.01
-"""A rounding's small MIP whose plan already decides the comparison asked about stops once
-that plan is within this of the best plan its neighbourhood holds (its own dual bound): at
-31.6x the enterprise demand `hybrid`'s first small MIP found its plan at once and then spent
-its whole 7 s proving the neighbourhood's optimum."""
 ROUNDING_TIME_LIMIT_S = 10.0
 """Time limit of the rounded plan's small MIPs (the first takes 0.2-2 s on the enterprise
 example, tco.model.bracket)."""
@@ -129,6 +126,7 @@ class Replanner:
         self.scale = 1.0
         # Replicas that may be rounded up (their GPU type has no cap), for the bracket
         self.rep_index, self.rep_raise = rounding_columns(built, hm)
+        self.rep_least = least_replicas(built, self.rep_index)
         self._rule: tuple[float, float, float, Against | None] | None = None
         self._rounding: tuple[float, float, float, Against | None] | None = None
         """(lower, upper, gap, against) known while the rounding's small MIPs run."""
@@ -349,7 +347,7 @@ class Replanner:
                 self.hm.mat.col_upper, min(max(left, ROUNDING_MIN_S), ROUNDING_TIME_LIMIT_S),
                 gap, accept=self._keeps_sprawl_rule if self.sprawl_applies else None,
                 rule_rows=self._sprawl_rows if self.sprawl_applies else None, against=against,
-                known=(lower, upper), lp=relaxed)
+                known=(lower, upper), lp=relaxed, least=self.rep_least)
         finally:
             self._rounding = None
         if lp is None and not np.isfinite(upper):

@@ -463,7 +463,12 @@ def _with_rounded_plan(built: Built, hm: HighsModel, settings: SolverSettings,
                        out: dict) -> dict:
     """`out` with the rounded plan (in `hm.values`) where it beats HiGHS's, and the LP bound
     where it beats HiGHS's bound."""
-    from tco.model.bracket import lp_bound_and_rounded_plan, rel_gap, rounding_columns
+    from tco.model.bracket import (
+        least_replicas,
+        lp_bound_and_rounded_plan,
+        rel_gap,
+        rounding_columns,
+    )
 
     h = hm.highs
     if out["has"]:  # the rounding clears HiGHS's solution: keep its plan
@@ -476,7 +481,8 @@ def _with_rounded_plan(built: Built, hm: HighsModel, settings: SolverSettings,
     lower, upper, plan = lp_bound_and_rounded_plan(
         h, rep_cols, raise_ok, hm.mat.col_lower, hm.mat.col_upper,
         max(ROUNDING_MIN_S, float(settings.time_limit_s)), float(settings.mip_rel_gap),
-        accept=accept, rule_rows=rule_rows, with_plan=True)
+        accept=accept, rule_rows=rule_rows, with_plan=True,
+        least=least_replicas(built, rep_cols))
     bound = max(b for b in (out["bound"], lower, -np.inf) if b is not None and np.isfinite(b))
     # HiGHS's plan counts only if it keeps the rule (else tco.model.lazy would solve again)
     highs_kept = out["has"] and (accept is None or accept(hm.values))
