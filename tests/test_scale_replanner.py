@@ -406,14 +406,21 @@ def test_the_rounded_up_plan_settles_a_point_without_the_small_mips(monkeypatch)
 
     monkeypatch.setattr(bracket, "_small_mip", small_mip)
     args = (h, rp.rep_index, rp.rep_raise, rp.hm.mat.col_lower, rp.hm.mat.col_upper, 10.0)
-    lower, upper = bracket.lp_bound_and_rounded_plan(*args, 1e-6, least=least)
+    told: list[float] = []
+    lower, upper = bracket.lp_bound_and_rounded_plan(*args, 1e-6, least=least,
+                                                     found=told.append)
     assert lower <= best * (1 + 1e-9) and upper >= best * (1 - 1e-9)
+    # the caller hears of each better plan as it comes (its stop rule for the next small MIP
+    # counts it): step (0)'s first, then only improvements
+    assert told and told == sorted(told, reverse=True) and len(set(told)) == len(told)
+    assert told[-1] == pytest.approx(upper, rel=1e-12)
     assert len(calls) == 3  # not within 1e-6: (0), then (1) and (2)
     lo0, hi0, npv0 = calls[0]
     raised = rp.rep_raise
     assert (lo0[raised] == hi0[raised]).all()  # held where GPUs can be added
     assert npv0 is not None and npv0 >= best * (1 - 1e-9)
     assert upper == pytest.approx(min(c[2] for c in calls if c[2] is not None), rel=1e-12)
+    assert told[0] == pytest.approx(npv0, rel=1e-12)
     calls.clear()
     loose = bracket.rel_gap(lower, npv0) * 1.01  # the rounded-up plan is within this
     lower2, upper2 = bracket.lp_bound_and_rounded_plan(*args, loose, least=least)

@@ -167,7 +167,7 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
                               against: Against | AgainstAll | None = None,
                               known: tuple[float, float] = (-math.inf, math.inf),
                               lp: tuple[float, np.ndarray] | None = None,
-                              least: np.ndarray | None = None):
+                              least: np.ndarray | None = None, found=None):
     """(LP relaxation's optimum, NPV of the rounded plan or None) of the live model `h`; with
     `with_plan`, the rounded plan's column values (or None) as a third item.
 
@@ -183,7 +183,9 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
     `against`, the second small MIP is skipped once the first's plan decides the comparison;
     `known` (lower, upper) are bounds proven before (HiGHS's), used in that check too.
     `lp`, when given, is the LP relaxation already solved on this model (`lp_relaxation`).
-    `least` (`least_replicas`), when given, turns on step (0) of the module doc.
+    `least` (`least_replicas`), when given, turns on step (0) of the module doc. `found(npv)`,
+    when given, is told each better plan's NPV as it is found (the caller's stop rule for the
+    next small MIP can then count it).
     The model's bounds, rows and columns are restored.
     """
     if lp is None:
@@ -216,6 +218,8 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
                               np.where(raise_ok, up_all, above), deadline, time_limit * 0.25,
                               accept, rule_rows, n_cols)
             upper = best[0] if best is not None else None
+            if upper is not None and found is not None:
+                found(upper)
             settled = upper is not None and (
                 done(max(lower, known[0]), min(upper, known[1]), gap, None)
                 or (against is not None and rel_gap(lower, upper) <= NEIGHBOURHOOD_GAP
@@ -227,6 +231,8 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
                                accept, rule_rows, n_cols)
             if first is not None and (upper is None or first[0] < upper):
                 best, upper = first, first[0]
+                if found is not None:
+                    found(upper)
         # 2. one replica more or fewer than that plan's (or the LP's) counts, in half the time
         # left: a wider neighbourhood, often a plan 0.5-1% cheaper at 5-30x
         left = deadline - time.perf_counter()
@@ -242,6 +248,8 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
                               accept, rule_rows, n_cols)
             if wide is not None and (upper is None or wide[0] < upper):
                 best, upper = wide, wide[0]
+                if found is not None:
+                    found(upper)
     finally:
         if h.getNumRow() > n_rows:
             h.deleteRows(h.getNumRow() - n_rows, np.arange(n_rows, h.getNumRow(), dtype=np.int32))

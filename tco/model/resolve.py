@@ -347,7 +347,9 @@ class Replanner:
                 self.hm.mat.col_upper, min(max(left, ROUNDING_MIN_S), ROUNDING_TIME_LIMIT_S),
                 gap, accept=self._keeps_sprawl_rule if self.sprawl_applies else None,
                 rule_rows=self._sprawl_rows if self.sprawl_applies else None, against=against,
-                known=(lower, upper), lp=relaxed, least=self.rep_least)
+                known=(lower, upper), lp=relaxed, least=self.rep_least,
+                found=lambda npv: setattr(self, "_rounding", (lower, min(upper, npv), gap,
+                                                                against)))
         finally:
             self._rounding = None
         if lp is None and not np.isfinite(upper):
