@@ -175,8 +175,9 @@ def print_orders(console, table: pd.DataFrame) -> None:
 
     Wide enough, the note has a column of its own; on a narrower terminal (80 columns) each
     note is a dim second line under its `what`, wrapped at its spaces, where a column of a few
-    characters broke its words ("commitmen|t"). Names are folded, never cut (an option's GPU is
-    at the end of its name, issue 18)."""
+    characters broke its words ("commitmen|t"). Names are never cut (an option's GPU is at the
+    end of its name, issue 18): a name longer than the column breaks after one of its
+    separators ("self:gpt-oss-120b@|a100-80gb/interactive"), folded only when none fits."""
     from rich.table import Table
     from rich.text import Text
 
@@ -201,15 +202,54 @@ def print_orders(console, table: pd.DataFrame) -> None:
                      no_wrap=col in ("count", "unit", "cost", "ends"),
                      ratio=1 if col == ("note" if wide else "what") else None,
                      min_width=None if col not in ("order", "what") else min(widest[i], 12))
+    # narrow: `what` gets what the other columns leave (each at its widest; 6 columns: 7
+    # rules and 2 spaces of padding each); names are broken after their separators there
+    room = console.width - 19 - sum(widest[i] for i in (0, 2, 3, 4, 5))
     for c in cells:
         if wide:
             t.add_row(*c)
         else:
-            what = Text(c[1])
+            what = Text(_wrapped(c[1], room))
             if c[6]:
-                what.append("\n" + c[6], style="dim")
+                what.append("\n" + _wrapped(c[6], room), style="dim")
             t.add_row(c[0], what, *c[2:6])
     console.print(t)
+
+
+SEPARATORS = "@/:"
+"""Where an option's name may break across lines (self:MODEL@GPU/POINT, api:PROVIDER/MODEL)."""
+
+
+def _wrapped(text: str, width: int) -> str:
+    """`text` in lines of at most `width`, broken at spaces, a word longer than a line after
+    its last separator that fits (else after a hyphen, else folded): "a100-80|gb" read as two
+    GPUs. Unchanged when the room is too small to be worth it (Rich then folds)."""
+    if width < 12 or len(text) <= width:
+        return text
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        while len(word) > width:  # a name longer than a line: break it inside
+            if line:
+                lines.append(line)
+                line = ""
+            head = word[:width]
+            cut = max(head.rfind(ch) for ch in SEPARATORS) + 1
+            if cut <= 0:
+                cut = head.rfind("-") + 1
+            if cut <= 0:
+                cut = width
+            lines.append(word[:cut])
+            word = word[cut:]
+        if not line:
+            line = word
+        elif len(line) + 1 + len(word) <= width:
+            line += " " + word
+        else:
+            lines.append(line)
+            line = word
+    lines.append(line)
+    return "\n".join(lines)
 
 
 def _unit(x) -> str:

@@ -127,3 +127,38 @@ def test_printed_orders_keep_the_notes_words_whole_at_80_columns_and_a_column_wh
         assert ("note" in header) == (width == 140)
         if width == 140:
             assert "self:gpt-oss-20b@h100-80gb/batch 100%" in text
+
+
+def test_printed_orders_break_a_long_option_name_after_its_separators():
+    # At 80 columns "self:gpt-oss-120b@a100-80gb/interactive" was folded at the column's edge,
+    # "a100-80|gb", which reads as two GPUs. It now breaks after a separator that fits; a word
+    # with none is folded as before, and nothing is cut.
+    from io import StringIO
+
+    import pandas as pd
+    from rich.console import Console
+
+    from tco.orders import _wrapped, print_orders
+
+    table = pd.DataFrame({
+        "period": ["2027Q1"] * 3, "order": ["reserve_3y", "hire", "route"],
+        "what": ["h100-80gb", "platform engineer", "code-helper"], "count": [1, 2, None],
+        "unit_usd": [2.0, 250_000.0, None], "cost_usd": [52_429.0, 500_000.0, 0.0],
+        "ends": ["2029Q4", None, None],
+        "note": ["USD per GPU-hour; whole 3y commitment", "USD per year each",
+                 "self:gpt-oss-120b@a100-80gb/interactive 100%"]})
+    out = StringIO()
+    print_orders(Console(file=out, width=80), table)
+    pieces = [line.split("│")[2].strip() for line in out.getvalue().splitlines()
+              if line.count("│") > 2]
+    i = pieces.index("self:gpt-oss-120b@")
+    assert pieces[i + 1].startswith("a100-80gb/interactive")
+    assert "a100-80" not in [p.rstrip() for p in pieces]
+    # the rule itself: spaces first, then the last separator that fits, then a hyphen, then fold
+    assert _wrapped("api:google/gemini-2.5-pro 100%", 25) == "api:google/gemini-2.5-pro\n100%"
+    assert _wrapped("self:gpt-oss-20b@h100-80gb/batch 100%", 25) == \
+        "self:gpt-oss-20b@\nh100-80gb/batch 100%"
+    assert _wrapped("abcdefghij-klmnopqrstuvwxyz", 14) == "abcdefghij-\nklmnopqrstuvwx\nyz"
+    assert _wrapped("abcdefghijklmnopqrstuvwxyz", 12) == "abcdefghijkl\nmnopqrstuvwx\nyz"
+    assert _wrapped("short", 12) == "short" and _wrapped("a-long-name-here", 8) == \
+        "a-long-name-here"  # under 12 columns: left to Rich
