@@ -121,6 +121,11 @@ def least_replicas(built, rep_cols: np.ndarray) -> np.ndarray:
     return least
 
 
+STEP0_SHARE, STEP0_MIN_S = 0.1, 1.0
+"""Step (0)'s share of the rounding's time, but at least STEP0_MIN_S (and at most a quarter):
+it takes 0.03-0.7 s on the enterprise example; on 1,000 generated workloads its plan is far
+above the LP (95M against 24.3M) and a quarter of the 60 s left the first small MIP short of
+its plan (62% above the bound instead of 1.23%)."""
 NEIGHBOURHOOD_GAP = 0.01
 """A rounded plan that already decides the comparison asked about is kept once it is within
 this of a proven bound on what its neighbourhood holds (the LP's for step (0); a small MIP's
@@ -215,7 +220,8 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
             up_all = np.clip(np.where(lp > 1e-6, np.maximum(np.ceil(lp - 1e-6), least), 0.0),
                              lo, up)
             best = _small_mip(h, rep_cols, np.where(raise_ok, up_all, below),
-                              np.where(raise_ok, up_all, above), deadline, time_limit * 0.25,
+                              np.where(raise_ok, up_all, above), deadline,
+                              min(0.25 * time_limit, max(STEP0_MIN_S, STEP0_SHARE * time_limit)),
                               accept, rule_rows, n_cols)
             upper = best[0] if best is not None else None
             if upper is not None and found is not None:
