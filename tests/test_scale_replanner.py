@@ -399,9 +399,12 @@ def test_the_rounded_up_plan_settles_a_point_without_the_small_mips(monkeypatch)
     calls: list[tuple[np.ndarray, np.ndarray, float | None]] = []
     real = bracket._small_mip
 
-    def small_mip(h, cols, lo, hi, *a):
-        out = real(h, cols, lo, hi, *a)
+    budgets: list[float] = []
+
+    def small_mip(h, cols, lo, hi, deadline, budget, *a):
+        out = real(h, cols, lo, hi, deadline, budget, *a)
         calls.append((lo.copy(), hi.copy(), out[0] if out is not None else None))
+        budgets.append(budget)
         return out
 
     monkeypatch.setattr(bracket, "_small_mip", small_mip)
@@ -419,6 +422,9 @@ def test_the_rounded_up_plan_settles_a_point_without_the_small_mips(monkeypatch)
     raised = rp.rep_raise
     assert (lo0[raised] == hi0[raised]).all()  # held where GPUs can be added
     assert npv0 is not None and npv0 >= best * (1 - 1e-9)
+    # step (0) gets a tenth of the rounding's 10 s (1 s): at 1,000 workloads a quarter left
+    # the first small MIP without its plan; the first small MIP keeps its three quarters
+    assert budgets[0] == pytest.approx(1.0) and budgets[1] == pytest.approx(7.5)
     assert upper == pytest.approx(min(c[2] for c in calls if c[2] is not None), rel=1e-12)
     assert told[0] == pytest.approx(npv0, rel=1e-12)
     calls.clear()
