@@ -90,11 +90,20 @@ def test_no_crossover_says_which_is_cheaper_throughout():
     res = breakeven(s, r, "self_host_only", "api_only", jobs=1, per_decade=2)
     assert not res["found"] and res["scale"] is None
     assert res["message"] == ("No break-even: api_only is cheaper than self_host_only at every "
-                              "scale between 0.01x and 1e+03x today's demand. Each NPV is "
+                              "scale between 0.01x and 1,000x today's demand. Each NPV is "
                               "proven to within a 0.01% relative MIP gap; costs closer than "
                               "0.02% count as equal.")
     # The searches solve at the plan's own gap (issue 16), never looser.
     assert res["mip_rel_gap"] == s.solver.mip_rel_gap == 1e-4
+
+
+def test_scales_read_as_a_reader_writes_them():
+    # The report said "between 0.01x and 1e+03x today's demand" under a heading with 1,000x.
+    from tco.analysis.breakeven import fmt_scale
+
+    assert [fmt_scale(x) for x in (0.01, 0.0316, 0.854, 1.62, 56.234, 177.8, 1000.0,
+                                    5623.4)] == ["0.01x", "0.0316x", "0.854x", "1.62x", "56.2x",
+                                                 "178x", "1,000x", "5,620x"]
 
 
 def test_strategy_infeasible_at_every_scale():

@@ -433,7 +433,7 @@ def test_strategies_rendered_when_present(tmp_path, rich):
         {"a": "self_host_only", "b": "api_only", "found": False, "kind": None, "scale": None,
          "per_workload": [], "npv_a_usd": None, "other_changes": [],
          "infeasible": {"self_host_only": [0.01], "api_only": []},
-         "message": "No break-even between 0.01x and 1e+03x today's demand."},
+         "message": "No break-even between 0.01x and 1,000x today's demand."},
         {"a": "hybrid", "b": "api_only", "found": True, "kind": "divergence", "scale": 2.5,
          "requests_per_month": 5e7, "tokens_per_month": 9e10,
          "per_workload": [{"workload": INJECT, "requests_per_month": 5e5,
@@ -460,7 +460,7 @@ def test_strategies_rendered_when_present(tmp_path, rich):
     row = next(c.row for c in cells if c.value == "self_host_only" and c.column == 1)
     assert wb["Strategies"].cell(row, 8).value == "see below the table"
     assert wb["Strategies"].row_dimensions[row].height is None
-    assert ("self_host_only vs api_only: No break-even between 0.01x and 1e+03x today's "
+    assert ("self_host_only vs api_only: No break-even between 0.01x and 1,000x today's "
             "demand.") in flat
     assert "hybrid NPV (USD)" in flat and "NPV a (USD) low" in flat
     assert all(c.data_type == "s" for c in cells if c.value == INJECT)

@@ -304,7 +304,7 @@ def _gap_note(r: dict) -> str:
                 f"{r['equal_rtol']:.2%} count as equal.")
     if r.get("proven", True):
         return text
-    at = ", ".join(_fmt_scale(x) for x in r["unproven_scales"][:6])
+    at = ", ".join(fmt_scale(x) for x in r["unproven_scales"][:6])
     more = " and more" if len(r["unproven_scales"]) > 6 else ""
     return (text + f" NOT PROVEN: at {at}{more} the solver's bounds were still too wide to say "
             "which strategy is cheaper, so the answer above may be wrong there.")
@@ -355,13 +355,18 @@ def _cheaper(a: str, b: str, sign: int | None) -> str | None:
     return None if not sign else (b if sign > 0 else a)
 
 
-def _fmt_scale(x: float) -> str:
-    return f"{x:.3g}x"
+def fmt_scale(x: float) -> str:
+    """A demand scale to 3 significant digits as a reader writes it: 0.854x, 56.2x, 1,000x
+    (not Python's 1e+03x)."""
+    s = f"{x:.3g}"
+    if "e" in s:
+        s = f"{float(s):,.0f}" if abs(x) >= 1 else f"{float(s):.10f}".rstrip("0")
+    return f"{s}x"
 
 
 def _found_message(r: dict) -> str:
     a, b = r["a"], r["b"]
-    vol = (f"{_fmt_scale(r['scale'])} today's demand ({r['requests_per_month']:,.0f} requests, "
+    vol = (f"{fmt_scale(r['scale'])} today's demand ({r['requests_per_month']:,.0f} requests, "
            f"{r['tokens_per_month']:,.0f} tokens a month in the first period)")
     if r["kind"] == "feasibility_limit":
         text = (f"{r['cheaper_below'] or 'neither'} is cheaper up to {vol}, where a strategy "
@@ -376,7 +381,7 @@ def _found_message(r: dict) -> str:
         text = (f"{r['cheaper_below']} is cheaper up to {vol}; above it {a} and {b} cost the "
                 f"same. Found to within {r['rtol']:.0%}.")
     if r["other_changes"]:
-        spans = ", ".join(f"{_fmt_scale(p)}-{_fmt_scale(q)}" for p, q in r["other_changes"])
+        spans = ", ".join(f"{fmt_scale(p)}-{fmt_scale(q)}" for p, q in r["other_changes"])
         text += (f" The cheaper one changes again between {spans} (steps in GPUs or engineers"
                  " make costs jump).")
     return text
@@ -384,7 +389,7 @@ def _found_message(r: dict) -> str:
 
 def _no_crossover(a: str, b: str, feasible, infeasible: dict, lo: float, hi: float,
                   scan) -> str:
-    span = f"between {_fmt_scale(lo)} and {_fmt_scale(hi)} today's demand"
+    span = f"between {fmt_scale(lo)} and {fmt_scale(hi)} today's demand"
     if not feasible:
         which = [n for n in (a, b) if len(infeasible[n]) == len(scan)]
         if which:
@@ -394,7 +399,7 @@ def _no_crossover(a: str, b: str, feasible, infeasible: dict, lo: float, hi: flo
     sign = feasible[0][1]
     x0, x1 = feasible[0][0], feasible[-1][0]
     where = span if (x0, x1) == (lo, hi) else (
-        f"between {_fmt_scale(x0)} and {_fmt_scale(x1)} today's demand, the scales where both "
+        f"between {fmt_scale(x0)} and {fmt_scale(x1)} today's demand, the scales where both "
         "have a plan")
     if sign == 0:
         return f"No break-even: {a} and {b} cost the same at every scale {where}."

@@ -126,7 +126,9 @@ def print_breakeven(console: Console, result: dict) -> None:
     console.print(result["message"], markup=False, highlight=False, soft_wrap=True)
     if not result.get("found") or not result.get("per_workload"):
         return
-    t = Table(title=f"Volumes at the break-even ({result['scale']:.3g}x today's demand, "
+    from tco.analysis.breakeven import fmt_scale
+
+    t = Table(title=f"Volumes at the break-even ({fmt_scale(result['scale'])} today's demand, "
                     "first period)")
     t.add_column("workload")
     t.add_column("requests / month", justify="right")

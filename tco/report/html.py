@@ -689,6 +689,8 @@ def _capacity(run: RunResult) -> dict:
 
 
 def _volume(run: RunResult) -> dict:
+    from tco.analysis.breakeven import fmt_scale
+
     curves = run.curves
     entries = [_breakeven(b) for b in run.breakeven or [] if isinstance(b, dict)]
     be_table = None
@@ -722,7 +724,8 @@ def _volume(run: RunResult) -> dict:
         shown.append(x)
         fig.add_annotation(x=x, y=1, yref="paper", yshift=16 * row,
                            text=f"{SHORT_LABELS.get(e['a'], e['a'])} = "
-                                f"{SHORT_LABELS.get(e['b'], e['b'])} at {float(e['scale']):.3g}x",
+                                f"{SHORT_LABELS.get(e['b'], e['b'])} at "
+                                f"{fmt_scale(float(e['scale']))}",
                            showarrow=False,
                            yanchor="bottom", font={"color": "#E45756"})
     fig.update_layout(**_layout(xaxis_title="demand scale (x the scenario's volume, log scale)",
