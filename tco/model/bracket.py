@@ -109,16 +109,15 @@ def rounding_columns(built, hm) -> tuple[np.ndarray, np.ndarray]:
     return cols, raise_ok
 
 
-def least_replicas(built, rep_cols: np.ndarray) -> np.ndarray:
-    """Each replica column's smallest count once its deployment runs: `min_replicas` where
-    the deployment serves interactive or standard traffic (tco.model.capacity), else 1."""
+def least_replicas(built) -> np.ndarray:
+    """Each replica column's smallest count once its deployment runs, in `rounding_columns`'
+    order: `min_replicas` where the deployment serves interactive or standard traffic
+    (tco.model.capacity), else 1."""
     deps = built.data.options.deployments
     n_min = max(1, int(built.data.scenario.capacity.min_replicas))
     keys = list(built.rep)
     needs = deps["needs_min_replicas"].to_numpy(dtype=bool) if len(deps) else np.zeros(0, bool)
-    least = np.asarray([n_min if needs[d] else 1 for d, _ in keys], dtype=float)
-    assert len(least) == len(rep_cols)
-    return least
+    return np.asarray([n_min if needs[d] else 1 for d, _ in keys], dtype=float)
 
 
 STEP0_SHARE, STEP0_MIN_S = 0.1, 1.0

@@ -126,7 +126,7 @@ class Replanner:
         self.scale = 1.0
         # Replicas that may be rounded up (their GPU type has no cap), for the bracket
         self.rep_index, self.rep_raise = rounding_columns(built, hm)
-        self.rep_least = least_replicas(built, self.rep_index)
+        self.rep_least = least_replicas(built)
         self._rule: tuple[float, float, float, Against | None] | None = None
         self._rounding: tuple[float, float, float, Against | None] | None = None
         """(lower, upper, gap, against) known while the rounding's small MIPs run."""

@@ -482,7 +482,7 @@ def _with_rounded_plan(built: Built, hm: HighsModel, settings: SolverSettings,
         h, rep_cols, raise_ok, hm.mat.col_lower, hm.mat.col_upper,
         max(ROUNDING_MIN_S, float(settings.time_limit_s)), float(settings.mip_rel_gap),
         accept=accept, rule_rows=rule_rows, with_plan=True,
-        least=least_replicas(built, rep_cols))
+        least=least_replicas(built))
     bound = max(b for b in (out["bound"], lower, -np.inf) if b is not None and np.isfinite(b))
     # HiGHS's plan counts only if it keeps the rule (else tco.model.lazy would solve again)
     highs_kept = out["has"] and (accept is None or accept(hm.values))
