@@ -482,7 +482,9 @@ def test_strategies_rendered_when_present(tmp_path, rich):
                                                             "hybrid vs api_only"]
     rows = {c.value: c for c in cells if c.column == 1 and c.row > detail.row}
     # gaps and tolerances read as percentages: a 0.03% gap printed "0.00" read as none
-    fractions = {"Mip rel gap": 0.0003, "Equal rtol": 0.0002, "Rtol": 0.01, "Target gap": 1e-4}
+    fractions = {"Gap every NPV holds to": 0.0003, "Costs count as equal within": 0.0002,
+                 "Break-even found to within": 0.01, "Target MIP gap": 1e-4}
+    assert not {"Mip rel gap", "Equal rtol", "Rtol", "Min scale"} & set(rows)  # no jargon
     for label, value in fractions.items():
         cell = rows[label].offset(0, 2)  # the hybrid pair's column
         assert cell.value == value and cell.number_format == "0.00%", label

@@ -109,6 +109,20 @@ def write(ctx: Context) -> None:
     g.finish(freeze="A2")
 
 
+DETAIL_LABELS = {
+    "mip_rel_gap": "Gap every NPV holds to",
+    "target_gap": "Target MIP gap",
+    "equal_rtol": "Costs count as equal within",
+    "rtol": "Break-even found to within",
+    "scale_low": "Break-even scale, low end",
+    "scale_high": "Break-even scale, high end",
+    "min_scale": "Smallest scale searched",
+    "max_scale": "Largest scale searched",
+}
+"""The search's own figures in a controller's words (the field names read "Mip rel gap",
+"Equal rtol", "Rtol"); the rest are made readable from their names."""
+
+
 def _details(g, r: int, table: pd.DataFrame, fields: list[str]) -> int:
     """The break-evens' other fields, one row each, a column per pair; the next row."""
     if not fields:
@@ -116,7 +130,7 @@ def _details(g, r: int, table: pd.DataFrame, fields: list[str]) -> int:
     g.header(r, 1, ["Search detail", *[f"{a} vs {b}" for a, b in zip(table["a"], table["b"])]])
     for field in fields:
         r += 1
-        g.put(r, 1, readable(field))
+        g.put(r, 1, DETAIL_LABELS.get(field, readable(field)))
         for c, v in enumerate(table[field], start=2):
             v, fmt = cell_value(field, v)
             g.put(r, c, v, fmt, role="solved" if fmt else None,
