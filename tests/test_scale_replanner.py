@@ -437,11 +437,37 @@ def test_the_rounded_up_plan_settles_a_point_without_the_small_mips(monkeypatch)
     # more than NEIGHBOURHOOD_GAP above the LP (here ~20%: the point's NPV is shown)
     assert bracket.rel_gap(lower, npv0) > bracket.NEIGHBOURHOOD_GAP
     calls.clear()
+    budgets.clear()
     far = bracket.Against(npv0 * 10, npv0 * 1e-3)
     assert far.decided(lower, npv0)
     bracket.lp_bound_and_rounded_plan(*args, 1e-6, least=least, against=far)
     assert len(calls) >= 2
+    # ... but its first small MIP only refines the NPV shown, briefly (the verdict is known)
+    assert budgets[1] == pytest.approx(bracket.DECIDED_REFINE_S)
     # without `least` the bracket is as before: no step (0)
     calls.clear()
     bracket.lp_bound_and_rounded_plan(*args, 1e-6)
     assert len(calls) == 2
+
+
+def test_a_solve_with_a_known_plan_gives_highs_more_patience(monkeypatch):
+    # hybrid at 0.03-0.06x the enterprise demand, its ceiling the API plan it contains: HiGHS
+    # decides "equal" in 0.45-0.57 s, and a run cut at 0.5 s sent the point to a rounding that
+    # could only find the ceiling's plan again (8 s instead of 0.4). With a ceiling the first
+    # run gets PATIENCE_CEILING_S; without one, a comparison still gets PATIENCE_DECIDING_S.
+    import tco.model.resolve as resolve
+    from tco.model.bracket import Against
+
+    s, r = portfolio(10, seed=2, catalog="plain", mip_rel_gap=1e-6)
+    best = _optimum_at_2x()
+    limits: list[float] = []
+    real = resolve.run_highs
+    monkeypatch.setattr(resolve, "run_highs", lambda hm, st: (
+        limits.append(st.time_limit_s), real(hm, st))[1])
+    monkeypatch.setattr(resolve, "far_from", lambda *a, **k: False)  # not decided by the LP
+    rp = Replanner.for_scenario(s, r)
+    rp.npv_at(2.0, against=Against(best, 1e-3 * best), ceiling=best)
+    assert limits[0] == resolve.PATIENCE_CEILING_S > resolve.PATIENCE_DECIDING_S
+    limits.clear()
+    rp.npv_at(2.0, against=Against(best, 1e-3 * best))
+    assert limits[0] == resolve.PATIENCE_DECIDING_S

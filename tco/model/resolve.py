@@ -51,6 +51,12 @@ PATIENCE_DECIDING_S = 0.5
 """The same when the re-solve has a comparison to decide (`against`): the bracket decides
 most points far from a break-even in 1-3 s (enterprise example, 10x: self_host_only 7.4 ->
 1.3 s, hybrid 8.7 -> 3.4 s), while small models still prove their optimum in this time."""
+PATIENCE_CEILING_S = 1.0
+"""The same when a plan this model contains is known (`ceiling`: the upper side is already a
+plan, and the question left is HiGHS's bound): `hybrid` at 0.032-0.056x the enterprise demand
+decides "equal" in 0.45-0.57 s, and when HiGHS's run ended just short of that the bracket spent
+7.5-8.2 s on small MIPs that could only find the ceiling's own plan again (the enterprise
+analysis 17 s or 27-30 s from run to run)."""
 FAR_PATIENCE_S = 0.1
 """The same when the LP relaxation's bound already says the comparison will be decided by a
 rounded plan (`bracket.far_from`): small models still prove their optimum in this time, and
@@ -305,7 +311,8 @@ class Replanner:
         # With a comparison to decide, HiGHS gets less time alone: a point far from the
         # compared NPVs is decided by the LP and the rounded plan in 1-3 s, where HiGHS's
         # first 2 s often end with neither a plan nor a bound that decides it.
-        patience = PATIENCE_S if against is None else PATIENCE_DECIDING_S
+        patience = PATIENCE_S if against is None else (
+            PATIENCE_CEILING_S if ceiling is not None else PATIENCE_DECIDING_S)
         integer = bool(self.hm.mat.integer.any())
         first = min(limit, patience) if integer else limit
         relaxed = None
