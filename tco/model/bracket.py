@@ -216,36 +216,37 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
         if rule_rows is not None:
             # the rule's rows for every workload it can bind on, once for both small MIPs
             _add_block(h, rule_rows(lp_plan, h.getNumCol(), True))
-        settled = False
+        def keep(plan) -> None:
+            """A plan cheaper than the best so far becomes it, and the caller hears of it."""
+            nonlocal best, upper
+            if plan is not None and (upper is None or plan[0] < upper):
+                best, upper = plan, plan[0]
+                if found is not None:
+                    found(upper)
+
+        settled = decided = False
         if least is not None:
             # 0. the LP's counts rounded up and held where GPUs can be added; the counts on
             # capped or fixed pools chosen between the LP's rounded down and their bound
             up_all = np.clip(np.where(lp > 1e-6, np.maximum(np.ceil(lp - 1e-6), least), 0.0),
                              lo, up)
-            best = _small_mip(h, rep_cols, np.where(raise_ok, up_all, below),
-                              np.where(raise_ok, up_all, above), deadline,
-                              min(0.25 * time_limit, max(STEP0_MIN_S, STEP0_SHARE * time_limit)),
-                              accept, rule_rows, n_cols)
-            upper = best[0] if best is not None else None
-            if upper is not None and found is not None:
-                found(upper)
-            settled = upper is not None and (
-                done(max(lower, known[0]), min(upper, known[1]), gap, None)
-                or (against is not None and rel_gap(lower, upper) <= NEIGHBOURHOOD_GAP
-                    and done(max(lower, known[0]), min(upper, known[1]), gap, against)))
+            keep(_small_mip(h, rep_cols, np.where(raise_ok, up_all, below),
+                            np.where(raise_ok, up_all, above), deadline,
+                            min(0.25 * time_limit, max(STEP0_MIN_S, STEP0_SHARE * time_limit)),
+                            accept, rule_rows, n_cols))
+            if upper is not None:
+                bounds = (max(lower, known[0]), min(upper, known[1]))
+                decided = against is not None and done(*bounds, gap, against)
+                settled = done(*bounds, gap, None) or (
+                    decided and rel_gap(lower, upper) <= NEIGHBOURHOOD_GAP)
         if not settled:
             # 1. each replica count between the LP's rounded down and up (up only where GPUs
-            # can be added): a small MIP, since every count the LP leaves at zero stays there
-            # a comparison step (0)'s plan already decides only refines the NPV shown: briefly
-            decided = upper is not None and against is not None and done(
-                max(lower, known[0]), min(upper, known[1]), gap, against)
-            first = _small_mip(h, rep_cols, below, above, deadline,
-                               min(time_limit * 0.75, DECIDED_REFINE_S) if decided
-                               else time_limit * 0.75, accept, rule_rows, n_cols)
-            if first is not None and (upper is None or first[0] < upper):
-                best, upper = first, first[0]
-                if found is not None:
-                    found(upper)
+            # can be added): a small MIP, since every count the LP leaves at zero stays there;
+            # where step (0)'s plan already decides the comparison it only refines the NPV
+            # shown, briefly
+            keep(_small_mip(h, rep_cols, below, above, deadline,
+                            min(time_limit * 0.75, DECIDED_REFINE_S) if decided
+                            else time_limit * 0.75, accept, rule_rows, n_cols))
         # 2. one replica more or fewer than that plan's (or the LP's) counts, in half the time
         # left: a wider neighbourhood, often a plan 0.5-1% cheaper at 5-30x
         left = deadline - time.perf_counter()
@@ -257,12 +258,8 @@ def lp_bound_and_rounded_plan(h, rep_cols: np.ndarray, raise_ok: np.ndarray,
             wide_lo = np.where(used, np.clip(np.minimum(below, centre) - 1, lo, up), lo)
             wide_hi = np.where(raise_ok, np.where(used, np.clip(np.maximum(above, centre) + 1,
                                                                 lo, up), lo), up)
-            wide = _small_mip(h, rep_cols, wide_lo, wide_hi, deadline, left / 2,
-                              accept, rule_rows, n_cols)
-            if wide is not None and (upper is None or wide[0] < upper):
-                best, upper = wide, wide[0]
-                if found is not None:
-                    found(upper)
+            keep(_small_mip(h, rep_cols, wide_lo, wide_hi, deadline, left / 2,
+                            accept, rule_rows, n_cols))
     finally:
         if h.getNumRow() > n_rows:
             h.deleteRows(h.getNumRow() - n_rows, np.arange(n_rows, h.getNumRow(), dtype=np.int32))
